@@ -1,0 +1,3 @@
+from liveline.cli import main
+
+main()

@@ -1,0 +1,95 @@
+"""The app factory: everything the server needs is built here from the settings it is given."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from liveline import __version__
+from liveline.broker import make_broker
+from liveline.config import Settings
+from liveline.model import Event
+from liveline.service import Service
+from liveline.store.db import make_engine, migrate
+from liveline.store.queries import Store
+from liveline.web import api, errors, reader, stream
+from liveline.web.fanout import FanOut
+from liveline.web.limits import BodySizeLimit
+from liveline.web.render import PostRenderer, make_templates
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    service = Service(Store(engine), make_broker(settings.broker_url))
+    templates = make_templates()
+    render_post = PostRenderer(templates)
+
+    async def load_events(blog_id: int, since: int) -> list[Event]:
+        return await run_in_threadpool(service.events_since, blog_id, since, stream.REPLAY_BATCH)
+
+    fanout = FanOut(
+        service.broker,
+        lambda event, blog: stream.sse_frame(event, blog, render_post),
+        load_events,
+        queue_size=settings.stream_queue_size,
+        heartbeat_seconds=settings.stream_heartbeat_seconds,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(migrate, engine)
+        await service.broker.start()
+        scheduler = asyncio.create_task(_publish_scheduled(service))
+        try:
+            yield
+        finally:
+            fanout.close()
+            scheduler.cancel()
+            await service.broker.close()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Liveline",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.templates = templates
+    app.state.render_post = render_post
+    app.state.fanout = fanout
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(stream.router)
+    app.include_router(reader.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"status": "ok", "readers": fanout.reader_count()}
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+async def _publish_scheduled(service: Service, every: float = 1.0) -> None:
+    while True:
+        try:
+            await service.publish_due()
+        except Exception:  # the database may be briefly away; try again next tick
+            log.exception("publishing scheduled posts failed")
+        await asyncio.sleep(every)

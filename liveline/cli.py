@@ -1,0 +1,146 @@
+"""The `liveline` command: serve, parse and import live blogs, manage accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from liveline.config import Settings
+from liveline.errors import LivelineError
+from liveline.formats.textparse import ParsedBlog, ParseError, parse_bytes
+from liveline.model import Role
+
+cli = typer.Typer(
+    help="Liveline: live blogs for newsrooms.", no_args_is_help=True, add_completion=False
+)
+user_cli = typer.Typer(help="People who write and edit.", no_args_is_help=True)
+token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+cli.add_typer(token_cli, name="token")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LIVELINE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise fail(f"bad configuration: {problems}", 2) from None
+
+
+def make_service(settings: Settings):
+    from liveline.broker import make_broker
+    from liveline.service import Service
+    from liveline.store.db import make_engine, migrate
+    from liveline.store.queries import Store
+
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    return Service(Store(engine), make_broker(settings.broker_url))
+
+
+def read_live_blog(file: Path, timezone: str) -> ParsedBlog:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"{file}: cannot read: {exc.strerror}", 2) from None
+    try:
+        return parse_bytes(data, default_timezone=timezone)
+    except ParseError as exc:
+        raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+
+
+@cli.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
+    timezone: Annotated[
+        str, typer.Option(help="Zone for times with no zone.")
+    ] = "America/New_York",
+) -> None:
+    """Print the parsed live blog as JSON; stores nothing."""
+    parsed = read_live_blog(file, timezone)
+    typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
+
+
+@cli.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+) -> None:
+    """Parse a live blog and store it."""
+    from liveline.service import slugify
+
+    settings = load_settings()
+    parsed = read_live_blog(file, settings.default_timezone)
+    service = make_service(settings)
+    try:
+        blog = asyncio.run(
+            service.import_blog(parsed, slug or slugify(parsed.title), replace=replace)
+        )
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"imported {len(parsed.posts)} posts into /blogs/{blog.slug}")
+
+
+@user_cli.command("add")
+def user_add(
+    name: str,
+    role: Annotated[Role, typer.Option(help="admin, editor or reporter.")] = Role.REPORTER,
+) -> None:
+    """Add a person who can write (reporter) or also edit and open blogs (editor, admin)."""
+    service = make_service(load_settings())
+    try:
+        user = service.add_user(name, role)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"added {user.name} ({user.role})")
+
+
+@token_cli.command("create")
+def token_create(
+    name: str, label: Annotated[str | None, typer.Option(help="What the token is for.")] = None
+) -> None:
+    """Make an API token for a person. It is shown once, on the last line, and stored hashed."""
+    service = make_service(load_settings())
+    try:
+        token = service.create_token(name, label)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"token for {name} (shown once; keep it secret):", err=True)
+    typer.echo(token)
+
+
+@cli.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    demo: Annotated[bool, typer.Option(help="A simulated desk posts into the demo blog.")] = False,
+    demo_interval: Annotated[float, typer.Option(help="Seconds between demo posts.")] = 8.0,
+) -> None:
+    """Run the server. An empty database gets the demo live blog."""
+    from liveline.server import run
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    run(settings, host=host, port=port, demo_interval=demo_interval if demo else None)
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

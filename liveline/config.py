@@ -1,0 +1,49 @@
+"""Settings, read from LIVELINE_* environment variables and passed in, never reached for."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVELINE_", extra="ignore")
+
+    database_url: str = "sqlite:///./liveline.db"
+    broker_url: str = Field(
+        default="memory://", description="memory:// (one process) or redis://host:port/db"
+    )
+    secret_key: str = Field(default="", description="Signs editor sessions; set it in production.")
+    max_body_bytes: int = Field(default=1_000_000, ge=1_024)
+    default_timezone: str = "America/New_York"
+    page_size: int = Field(default=20, ge=1, le=200)
+    # SSE: how many frames a reader may lag behind before it is dropped (it reconnects and replays).
+    stream_queue_size: int = Field(default=256, ge=8)
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    stream_retry_ms: int = Field(default=2_000, ge=100)
+    cache_max_age: int = Field(default=5, ge=0)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _supported_broker(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or redis://…")
+        return value

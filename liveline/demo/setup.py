@@ -1,0 +1,47 @@
+"""The demo live blog: our own fictional story, loaded through the same importer as any text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from importlib import resources
+
+from liveline.demo.desk import run_desk
+from liveline.errors import Conflict
+from liveline.formats.textparse import parse_text
+from liveline.model import Blog, Role, User
+from liveline.service import Service
+
+DEMO_SLUG = "demo"
+DESK_USER = "demo-desk"
+log = logging.getLogger(__name__)
+
+
+def story_text() -> str:
+    return resources.files("liveline.demo").joinpath("story.txt").read_text(encoding="utf-8")
+
+
+async def ensure_demo_blog(service: Service) -> Blog | None:
+    """Imports the demo story when the store holds no blog at all; returns it if it exists."""
+    blogs = service.blogs()
+    if not blogs:
+        return await service.import_blog(parse_text(story_text()), DEMO_SLUG)
+    return next((blog for blog in blogs if blog.slug == DEMO_SLUG), None)
+
+
+def desk_user(service: Service) -> User:
+    try:
+        return service.add_user(DESK_USER, Role.REPORTER)
+    except Conflict:
+        with service.store.reading() as conn:
+            return service.store.user_by_name(conn, DESK_USER)
+
+
+async def run_demo_desk(service: Service, blog: Blog, interval: float, stop: asyncio.Event) -> None:
+    user = desk_user(service)
+
+    async def publish(fields: dict) -> object:
+        return await service.create_post(user, service.blog(blog.slug), fields)
+
+    log.info("demo desk: a new post in /blogs/%s every ~%.0f s", blog.slug, interval)
+    await run_desk(publish, interval, stop=stop)

@@ -1,0 +1,1 @@
+"""Ways in and out of Liveline: imported text, Markdown bodies, JSON archives, feeds."""

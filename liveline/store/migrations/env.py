@@ -1,0 +1,14 @@
+"""Alembic runs migrations on the connection that liveline.store.db.migrate hands it."""
+
+from alembic import context
+
+from liveline.store.tables import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

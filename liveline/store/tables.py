@@ -1,0 +1,114 @@
+"""The schema. Alembic migrations in store/migrations create exactly these tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, hands back aware datetimes; SQLite has no time zones of its own."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+blogs = Table(
+    "blogs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("authors", JSON, nullable=False, default=list),
+    Column("organization", String(200)),
+    Column("timezone", String(64), nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # The last event seq; bumped in the same transaction as every change, so seqs have no gaps.
+    Column("last_seq", Integer, nullable=False, default=0),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("blog_id", Integer, ForeignKey("blogs.id"), nullable=False),
+    Column("headline", String(500), nullable=False),
+    Column("body", Text, nullable=False, default=""),
+    Column("authors", JSON, nullable=False, default=list),
+    Column("location", String(200)),
+    Column("contributors", JSON, nullable=False, default=list),
+    Column("images", JSON, nullable=False, default=list),
+    Column("status", String(16), nullable=False),
+    Column("pinned", Boolean, nullable=False, default=False),
+    Column("key_event", Boolean, nullable=False, default=False),
+    Column("published_at", UTCDateTime),
+    Column("publish_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("author_user_id", Integer, ForeignKey("users.id")),
+    Index("ix_posts_blog_status_published", "blog_id", "status", "published_at", "id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("blog_id", Integer, ForeignKey("blogs.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("post_id", Integer, ForeignKey("posts.id")),
+    # A snapshot of what changed, so a replay shows each event as it was.
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("label", String(100)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
+)

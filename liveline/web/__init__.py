@@ -1,0 +1,1 @@
+"""The HTTP edge: reader pages, the JSON API and the live stream."""

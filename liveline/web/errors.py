@@ -1,0 +1,60 @@
+"""Errors as a person can act on them: JSON under /api, a page elsewhere; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from liveline.errors import Conflict, LivelineError, Unauthorized
+
+log = logging.getLogger(__name__)
+
+TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
+          405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
+          428: "Precondition required", 500: "Server error"}  # fmt: skip
+
+
+def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
+    if request.url.path.startswith("/api/") or "json" in request.headers.get("accept", ""):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"error": {"status": status, "message": message, **extra}},
+                            status_code=status, headers=headers)  # fmt: skip
+    title = TITLES.get(status, "Error")
+    html = request.app.state.templates.get_template("error.html").render(
+        status=status, title=title, message=message
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(LivelineError)
+    async def _liveline(request: Request, exc: LivelineError) -> Response:
+        extra: dict[str, object] = {}
+        if exc.field:
+            extra["field"] = exc.field
+        if isinstance(exc, Conflict) and exc.current_version is not None:
+            extra["current_version"] = exc.current_version
+        response = error_response(request, exc.status, exc.message, **extra)
+        if isinstance(exc, Unauthorized):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = f"{where or 'body'}: {first.get('msg', 'is not valid')}"
+        return error_response(request, 422, message, field=where or None)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "something went wrong on our side; it was logged")

@@ -1,0 +1,181 @@
+"""Per-process fan-out: one broker subscription per blog, each event encoded once.
+
+A `Channel` receives a blog's events from the broker, puts them in seq order (filling
+any gap from the log), encodes each one SSE frame, and hands the same bytes to every
+`Reader`. A reader's queue is bounded: a reader that falls too far behind is dropped,
+and its browser reconnects and replays from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+
+from liveline.broker import Broker
+from liveline.model import Blog, Event
+
+log = logging.getLogger(__name__)
+
+Frame = tuple[int, bytes]  # (seq, encoded SSE frame); seq 0 marks a heartbeat
+LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
+Encode = Callable[[Event, Blog], bytes]
+
+
+class Reader:
+    """One open stream's inbox. The stream's task waits on it; the channel fills it."""
+
+    __slots__ = ("_wake", "closed", "frames", "limit", "on_overflow", "overflowed")
+
+    def __init__(self, limit: int) -> None:
+        self.frames: deque[Frame] = deque()
+        self.limit = limit
+        self.overflowed = False
+        self.closed = False
+        self.on_overflow: Callable[[], None] = lambda: None
+        self._wake = asyncio.Event()
+
+    def push(self, frame: Frame) -> None:
+        if len(self.frames) < self.limit:
+            self.frames.append(frame)
+            self._wake.set()
+        elif not self.overflowed:
+            # Its writer may be stuck on a full socket, so waking it is not enough.
+            self.overflowed = True
+            self.on_overflow()
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake.set()
+
+    async def wait(self) -> None:
+        await self._wake.wait()
+        self._wake.clear()
+
+
+class FrameCache:
+    """Encoded frames by (blog, seq). Log entries never change, so neither do their frames."""
+
+    def __init__(self, encode: Encode, size: int = 4096) -> None:
+        self._encode = encode
+        self._frames: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._size = size
+
+    def frame(self, event: Event, blog: Blog) -> bytes:
+        key = (event.blog_id, event.seq)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frames[key] = self._encode(event, blog)
+            if len(self._frames) > self._size:
+                self._frames.popitem(last=False)
+        return frame
+
+
+class Channel:
+    def __init__(self, blog: Blog, cache: FrameCache, load: LoadEvents) -> None:
+        self.blog = blog
+        self.blog_id = blog.id
+        self.last_seq = blog.last_seq  # the highest seq handed to readers, in order
+        self.readers: set[Reader] = set()
+        self._cache = cache
+        self.load = load
+        self._early: dict[int, Event] = {}  # arrived ahead of a gap
+        self._filling: asyncio.Task | None = None
+        self.unsubscribe: Callable[[], None] = lambda: None
+
+    def on_event(self, event: Event) -> None:
+        if event.seq <= self.last_seq:
+            return
+        if event.seq > self.last_seq + 1:
+            self._early[event.seq] = event
+            if self._filling is None:
+                self._filling = asyncio.create_task(self._fill_gap())
+            return
+        self._deliver(event)
+        while self.last_seq + 1 in self._early:
+            self._deliver(self._early.pop(self.last_seq + 1))
+
+    def _deliver(self, event: Event) -> None:
+        self.last_seq = event.seq
+        frame = (event.seq, self._cache.frame(event, self.blog))
+        for reader in self.readers:
+            reader.push(frame)
+
+    async def _fill_gap(self) -> None:
+        try:
+            while self._early:
+                events = await self.load(self.blog_id, self.last_seq)
+                if not events:  # not committed yet where we read; try again shortly
+                    await asyncio.sleep(0.05)
+                for event in events:
+                    self.on_event(event)
+                self._early = {s: e for s, e in self._early.items() if s > self.last_seq}
+        except Exception:
+            log.exception("could not fill a gap in blog %s's events", self.blog_id)
+        finally:
+            self._filling = None
+
+
+class FanOut:
+    """All channels of this process, and the heartbeat that keeps idle streams open."""
+
+    def __init__(
+        self,
+        broker: Broker,
+        encode: Encode,
+        load: LoadEvents,
+        *,
+        queue_size: int,
+        heartbeat_seconds: float,
+    ) -> None:
+        self._broker = broker
+        self._load = load
+        self._cache = FrameCache(encode)
+        self._channels: dict[int, Channel] = {}
+        self._queue_size = queue_size
+        self._heartbeat_seconds = heartbeat_seconds
+        self._heartbeat: asyncio.Task | None = None
+        self.closing = False
+
+    def frame(self, event: Event, blog: Blog) -> bytes:
+        return self._cache.frame(event, blog)
+
+    def join(self, blog: Blog) -> tuple[Reader, Channel]:
+        """A new reader of a blog, as the caller last read it (its last_seq may be stale)."""
+        channel = self._channels.get(blog.id)
+        if channel is None:
+            channel = Channel(blog, self._cache, self._load)
+            channel.unsubscribe = self._broker.subscribe(blog.id, channel.on_event)
+            self._channels[blog.id] = channel
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._beat())
+        reader = Reader(self._queue_size)
+        channel.readers.add(reader)
+        return reader, channel
+
+    def leave(self, channel: Channel, reader: Reader) -> None:
+        channel.readers.discard(reader)
+        if not channel.readers and self._channels.get(channel.blog_id) is channel:
+            channel.unsubscribe()
+            del self._channels[channel.blog_id]
+
+    def reader_count(self) -> int:
+        return sum(len(channel.readers) for channel in self._channels.values())
+
+    def close(self) -> None:
+        """Server shutdown: end every stream cleanly; browsers reconnect and replay."""
+        self.closing = True
+        for channel in self._channels.values():
+            for reader in channel.readers:
+                reader.close()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+
+    async def _beat(self) -> None:
+        beat = (0, b":\n\n")
+        while True:
+            await asyncio.sleep(self._heartbeat_seconds)
+            for channel in list(self._channels.values()):
+                for reader in channel.readers:
+                    reader.push(beat)

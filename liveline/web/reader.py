@@ -1,0 +1,78 @@
+"""Reader pages: server-rendered HTML that works without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from liveline.errors import Invalid
+from liveline.store.queries import InvalidCursor
+from liveline.web.caching import conditional
+from liveline.web.render import blog_view, post_view
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def index(request: Request) -> HTMLResponse:
+    blogs = await run_in_threadpool(request.app.state.service.blogs)
+    html = request.app.state.templates.get_template("index.html").render(
+        blogs=[blog_view(blog) for blog in blogs]
+    )
+    return HTMLResponse(html)
+
+
+@router.get("/blogs/{slug}")
+async def blog_page(
+    slug: str,
+    request: Request,
+    order: Literal["newest", "oldest"] = "newest",
+    cursor: str | None = None,
+) -> Response:
+    return await _page(request, slug, order, cursor, embed=False)
+
+
+@router.get("/blogs/{slug}/embed")
+async def blog_embed(
+    slug: str,
+    request: Request,
+    order: Literal["newest", "oldest"] = "newest",
+    cursor: str | None = None,
+) -> Response:
+    return await _page(request, slug, order, cursor, embed=True)
+
+
+async def _page(
+    request: Request, slug: str, order: str, cursor: str | None, *, embed: bool
+) -> Response:
+    state = request.app.state
+    blog = await run_in_threadpool(state.service.blog, slug)
+    try:
+        pinned, posts, next_cursor = await run_in_threadpool(
+            lambda: state.service.page(
+                blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
+            )
+        )
+    except InvalidCursor as exc:
+        raise Invalid(str(exc), field="cursor") from None
+    views = [
+        post_view(post.to_json(), blog.timezone, blog.organization) for post in (*pinned, *posts)
+    ]
+    html = state.templates.get_template("embed.html" if embed else "blog.html").render(
+        blog=blog_view(blog),
+        pinned=views[: len(pinned)],
+        posts=views[len(pinned) :],
+        order=order,
+        cursor=cursor,
+        next_cursor=next_cursor,
+        embed=embed,
+    )
+    response = HTMLResponse(html)
+    if embed:
+        response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    else:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return conditional(request, blog, response)

@@ -216,8 +216,16 @@ class Pool:
                 delivered += len(got)
                 complete += len(got) == len(want)
                 missing.update(want - got)
-        self.pipe.send((delivered, complete, self.closed_early, dict(missing),
-                        self.lat_user.tobytes(), self.lat_kernel.tobytes()))
+        self.pipe.send(
+            (
+                delivered,
+                complete,
+                self.closed_early,
+                dict(missing),
+                self.lat_user.tobytes(),
+                self.lat_kernel.tobytes(),
+            )
+        )
         await self.loop.run_in_executor(None, self.pipe.recv)  # parent has read the server's RSS
         for r in self.readers:
             r.sock.close()
@@ -233,8 +241,10 @@ def worker_main(url: str, a: argparse.Namespace, count: int, pipe: Connection) -
 # ---------------------------------------------------------------- the floor server
 
 
-FLOOR_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-              b"Transfer-Encoding: chunked\r\n\r\n")
+FLOOR_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
 SUBSCRIBERS: set[asyncio.Transport] = set()
 FLOOR_SEQ = itertools.count(1)
 
@@ -273,8 +283,13 @@ class FloorHttp(asyncio.Protocol):
 
     def publish(self, req: dict[str, Any]) -> dict[str, Any]:
         seq = next(FLOOR_SEQ)
-        post = {"id": seq, "version": 1, "headline": req["headline"], "body": req["body"],
-                "published_at": datetime.now(UTC).isoformat()}
+        post = {
+            "id": seq,
+            "version": 1,
+            "headline": req["headline"],
+            "body": req["body"],
+            "published_at": datetime.now(UTC).isoformat(),
+        }
         frag = f"<article><h2>{html.escape(post['headline'])}</h2><p>{html.escape(req['body'])}</p>"
         data = json.dumps({"post": post, "html": frag + "</article>"}, separators=(",", ":"))
         event = f"id: {seq}\nevent: post.published\ndata: {data}\n\n".encode()
@@ -285,8 +300,10 @@ class FloorHttp(asyncio.Protocol):
 
     def reply(self, status: int, obj: dict[str, Any]) -> None:
         out = json.dumps(obj).encode()
-        self.t.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-                     b"\r\n%s" % (status, len(out), out))
+        self.t.write(
+            b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+            b"\r\n%s" % (status, len(out), out)
+        )
 
 
 def floor_main(port: int) -> None:
@@ -373,8 +390,10 @@ def proc_stats(pid: int | None) -> tuple[int | None, float | None]:
 def pcts(ns: array.array[int]) -> dict[str, float | None]:
     s = sorted(ns)
     ranks = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
-    return {k: round(s[max(0, math.ceil(q * len(s)) - 1)] / 1e6, 3) if s else None
-            for k, q in ranks.items()}
+    return {
+        k: round(s[max(0, math.ceil(q * len(s)) - 1)] / 1e6, 3) if s else None
+        for k, q in ranks.items()
+    }
 
 
 def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], array.array]:
@@ -387,8 +406,11 @@ def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], 
         text = f"Fan-out bench post {k + 1}. t={t} "
         text += (PAD * (a.body_bytes // len(PAD) + 1))[: max(0, a.body_bytes - len(text))]
         try:
-            status, out = api.call("POST", f"/api/blogs/{slug}/posts",
-                                   {"headline": f"Bench post {k + 1}", "body": text})
+            status, out = api.call(
+                "POST",
+                f"/api/blogs/{slug}/posts",
+                {"headline": f"Bench post {k + 1}", "body": text},
+            )
         except (OSError, http.client.HTTPException) as exc:
             status, out = 0, str(exc).encode()
         if status == 201:
@@ -401,8 +423,9 @@ def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], 
 
 def run_load(a: argparse.Namespace, base: str, slug: str, token: str, pid: int | None) -> dict:
     api = Api(base, token)
-    status, out = api.call("POST", "/api/blogs",
-                           {"slug": slug, "title": "Bench", "timezone": "America/New_York"})
+    status, out = api.call(
+        "POST", "/api/blogs", {"slug": slug, "title": "Bench", "timezone": "America/New_York"}
+    )
     if status not in (201, 409):  # 409: the blog exists already; new readers see only new posts
         raise RuntimeError(f"creating blog {slug!r}: {status} {out[:300]!r}")
     rss_before, _ = proc_stats(pid)
@@ -411,8 +434,9 @@ def run_load(a: argparse.Namespace, base: str, slug: str, token: str, pid: int |
     for i in range(k):
         ours, theirs = ctx.Pipe()
         n = a.clients // k + (i < a.clients % k)
-        proc = ctx.Process(target=worker_main, args=(f"{base}/blogs/{slug}/events", a, n, theirs),
-                           daemon=True)
+        proc = ctx.Process(
+            target=worker_main, args=(f"{base}/blogs/{slug}/events", a, n, theirs), daemon=True
+        )
         proc.start()
         workers.append((proc, ours))
     t0, ok, errors = time.monotonic(), 0, Counter[str]()
@@ -445,13 +469,23 @@ def run_load(a: argparse.Namespace, base: str, slug: str, token: str, pid: int |
     complete_run = ok == a.clients and len(stamps) == a.posts and delivered == ok * len(stamps)
     return {
         "all_delivered": complete_run,
-        "clients": a.clients, "connected": ok, "connect_failed": a.clients - ok,
-        "connect_errors": dict(errors), "connect_s": connect_s, "processes": k,
-        "posts": a.posts, "published": len(stamps), "interval_s": a.interval,
-        "body_bytes": a.body_bytes, "delivered": delivered, "expected": ok * len(stamps),
-        "readers_complete": complete, "closed_early": closed,
+        "clients": a.clients,
+        "connected": ok,
+        "connect_failed": a.clients - ok,
+        "connect_errors": dict(errors),
+        "connect_s": connect_s,
+        "processes": k,
+        "posts": a.posts,
+        "published": len(stamps),
+        "interval_s": a.interval,
+        "body_bytes": a.body_bytes,
+        "delivered": delivered,
+        "expected": ok * len(stamps),
+        "readers_complete": complete,
+        "closed_early": closed,
         "missing_by_post": dict(sorted(missing.items())),
-        "latency_ms": pcts(lat_user), "kernel_latency_ms": pcts(lat_kernel),
+        "latency_ms": pcts(lat_user),
+        "kernel_latency_ms": pcts(lat_kernel),
         "publish_call_ms": pcts(post_ns),
         "server_rss_kib": {"before": rss_before, "connected": rss_connected, "end": rss_end},
         "rss_per_conn_kib": round(per_conn, 2) if per_conn is not None else None,
@@ -461,23 +495,35 @@ def run_load(a: argparse.Namespace, base: str, slug: str, token: str, pid: int |
 
 def report(name: str, r: dict) -> None:
     p = f"[{name}]"
-    print(f"{p} clients connected {r['connected']}/{r['clients']}, failed {r['connect_failed']}"
-          f" {r['connect_errors'] or ''} in {r['connect_s']} s ({r['processes']} processes)")
-    print(f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
-          f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
-          f"; closed early {r['closed_early']}")
+    print(
+        f"{p} clients connected {r['connected']}/{r['clients']}, failed {r['connect_failed']}"
+        f" {r['connect_errors'] or ''} in {r['connect_s']} s ({r['processes']} processes)"
+    )
+    print(
+        f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
+        f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
+        f"; closed early {r['closed_early']}"
+    )
     if r["missing_by_post"]:
         print(f"{p} MISSING readers per post: {r['missing_by_post']}")
-    for key, what in (("latency_ms", "user  "), ("kernel_latency_ms", "kernel"),
-                      ("publish_call_ms", "POST  ")):
+    for key, what in (
+        ("latency_ms", "user  "),
+        ("kernel_latency_ms", "kernel"),
+        ("publish_call_ms", "POST  "),
+    ):
         v = r[key]
         if v["p50"] is not None:
-            print(f"{p} {what} ms  p50 {v['p50']:8.2f}  p95 {v['p95']:8.2f}  "
-                  f"p99 {v['p99']:8.2f}  max {v['max']:8.2f}")
+            print(
+                f"{p} {what} ms  p50 {v['p50']:8.2f}  p95 {v['p95']:8.2f}  "
+                f"p99 {v['p99']:8.2f}  max {v['max']:8.2f}"
+            )
     rss = r["server_rss_kib"]
-    print(f"{p} server RSS KiB before {rss['before']}, connected {rss['connected']}, end "
-          f"{rss['end']}; per connection {r['rss_per_conn_kib']} KiB; CPU during publish "
-          f"{r['server_cpu_s_publish']} s", flush=True)
+    print(
+        f"{p} server RSS KiB before {rss['before']}, connected {rss['connected']}, end "
+        f"{rss['end']}; per connection {r['rss_per_conn_kib']} KiB; CPU during publish "
+        f"{r['server_cpu_s_publish']} s",
+        flush=True,
+    )
 
 
 def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -486,11 +532,18 @@ def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
     env = {**os.environ, "LIVELINE_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": path}
 
     def cli(*argv: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "liveline", *argv], env=env, cwd=tmp,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "liveline", *argv],
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode:
-            raise RuntimeError(f"liveline {' '.join(argv)}: exit {done.returncode}\n"
-                               f"{done.stdout}{done.stderr}")
+            raise RuntimeError(
+                f"liveline {' '.join(argv)}: exit {done.returncode}\n{done.stdout}{done.stderr}"
+            )
         return done.stdout
 
     cli("user", "add", "bench", "--role", "editor")
@@ -499,7 +552,11 @@ def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
     with open(f"{tmp}/server.log", "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "liveline", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+            env=env,
+            cwd=tmp,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(Api(base, token), lambda: server.poll() is None)
@@ -521,8 +578,9 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between posts")
@@ -583,8 +641,9 @@ def main() -> int:
         report("floor", res["baseline"])
         ok = ok and res["baseline"]["all_delivered"]
         lv, fl = res["latency_ms"], res["baseline"]["latency_ms"]
-        res["ratio"] = {q: round(lv[q] / fl[q], 2) if lv[q] and fl[q] else None
-                        for q in ("p50", "p99")}
+        res["ratio"] = {
+            q: round(lv[q] / fl[q], 2) if lv[q] and fl[q] else None for q in ("p50", "p99")
+        }
         print(f"[ratio] Liveline/floor  p50 {res['ratio']['p50']}x  p99 {res['ratio']['p99']}x")
     print(json.dumps(res), flush=True)
     return 0 if ok else 1

@@ -1,0 +1,33 @@
+from fastapi.testclient import TestClient
+
+from tests.conftest import LiveServer, auth, make_token
+
+
+def test_empty_store_lists_no_blogs(client: TestClient) -> None:
+    assert client.get("/api/blogs").json() == {"blogs": []}
+
+
+def test_an_editor_opens_a_blog_and_publishes(client: TestClient, settings) -> None:
+    token = make_token(settings, "ed", "editor")
+    created = client.post("/api/blogs", json={"title": "Storm watch"}, headers=auth(token))
+    assert created.status_code == 201, created.text
+    assert created.json()["slug"] == "storm-watch"
+    post = client.post(
+        "/api/blogs/storm-watch/posts",
+        json={"headline": "Winds pick up", "body": "Gusts of **60 mph**."},
+        headers=auth(token),
+    )
+    assert post.status_code == 201, post.text
+    assert post.headers["etag"] == '"1"'
+    page = client.get("/blogs/storm-watch")
+    assert "Winds pick up" in page.text
+    assert "<strong>60 mph</strong>" in page.text
+    assert "1 Post<" in page.text
+
+
+def test_live_server_serves_the_demo_blog(live_server: LiveServer) -> None:
+    import httpx
+
+    page = httpx.get(f"{live_server.url}/blogs/demo")
+    assert page.status_code == 200
+    assert "<h1" in page.text

@@ -2,16 +2,16 @@
 """Liveline fan-out benchmark: N SSE readers, P posts, publish->receive latency.
 
 Holds --clients SSE connections to /blogs/SLUG/events (split over --processes worker
-processes, each one event loop of raw non-blocking sockets), waits until every one has
-its 200 response head, then publishes --posts posts through the write API, one every
---interval seconds. Each post's body carries t=<time.time_ns()> taken at send time; the
-latency of a (reader, post) pair is the wall-clock time the reader read the event minus t
-("user"), and separately the kernel RX timestamp of that segment minus t ("kernel",
-SO_TIMESTAMPNS: leaves out the load generator's own queueing). Same host only.
+processes, each one event loop of raw non-blocking sockets), waits until all have their
+200 response head, then publishes --posts posts through the write API, one every
+--interval s. Each body carries t=<time.time_ns()> taken at send time. The latency of a
+(reader, post) pair is when the reader read the event minus t ("user"), and separately
+the kernel RX timestamp of that segment minus t ("kernel", SO_TIMESTAMPNS: leaves out
+the load generator's own queueing). Same host only: both ends read CLOCK_REALTIME.
 
 Without --url it starts its own Liveline (temp dir, SQLite, editor + token via the CLI).
---baseline repeats the same load against a bare asyncio SSE floor server started here.
-Exit code 0 only if every reader connected and got every post. Stdlib (+ uvloop if found).
+--baseline repeats the load against a bare asyncio SSE floor server started here.
+Exit 0 only if every reader connected and got every post. Stdlib, plus uvloop if found.
 """
 
 from __future__ import annotations
@@ -52,9 +52,7 @@ except ImportError:  # plain asyncio works too, only slower
     uvloop = None
 
 REPO = Path(__file__).resolve().parent.parent
-LOOP_FACTORY: Callable[[], asyncio.AbstractEventLoop] = (
-    uvloop.new_event_loop if uvloop else asyncio.new_event_loop
-)
+LOOP = uvloop.new_event_loop if uvloop else asyncio.new_event_loop
 SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 ANC_SPACE = socket.CMSG_SPACE(16)
 STAMP = re.compile(rb"t=(\d{19})(?!\d)")  # may occur twice in one event (JSON + HTML)
@@ -79,9 +77,9 @@ class Reader:
 
     def __init__(self, pool: Pool, sock: socket.socket) -> None:
         self.pool, self.sock, self.fd = pool, sock, sock.fileno()
-        self.buf = self.raw = b""  # undelivered event bytes / undecoded chunk framing
+        self.buf = self.raw = b""  # bytes of an incomplete event / of an incomplete size line
         self.chunked, self.up, self.left = False, False, 0
-        self.seen: set[int] = set()  # stamps this reader already counted
+        self.seen: set[int] = set()  # stamps already counted for this reader
         self.ready: asyncio.Future[None] = pool.loop.create_future()
 
     def on_readable(self) -> None:
@@ -91,10 +89,9 @@ class Reader:
             return
         except OSError:
             data, anc = b"", []
-        now = time.time_ns()
+        now = kernel = time.time_ns()
         if not data:
             return self.pool.lost(self)
-        kernel = now
         for level, kind, raw in anc:
             if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
                 sec, nsec = struct.unpack("qq", raw[:16])
@@ -103,20 +100,18 @@ class Reader:
             return
         buf = self.buf + (self.dechunk(data) if self.chunked else data)
         end = 0
-        for m in EVENT_END.finditer(buf):  # only complete events count as received
+        for m in EVENT_END.finditer(buf):  # only complete events count
             end = m.end()
         for s in STAMP.findall(buf, 0, end):
-            t = int(s)
-            if t not in self.seen:
+            if (t := int(s)) not in self.seen:
                 self.seen.add(t)
                 self.pool.record(now - t, kernel - t)
         self.buf = buf[end:]
 
     def head(self, data: bytes) -> bytes | None:
-        """Collect the response head; returns the body bytes after it, None until complete."""
+        """Collects the response head; returns the body bytes after it, None until then."""
         self.buf += data
-        i = self.buf.find(b"\r\n\r\n")
-        if i < 0:
+        if (i := self.buf.find(b"\r\n\r\n")) < 0:
             return None
         head, rest, self.buf = self.buf[: i + 2], self.buf[i + 4 :], b""
         status = head.split(b"\r\n", 1)[0].decode(errors="replace")
@@ -128,35 +123,31 @@ class Reader:
         return rest
 
     def dechunk(self, data: bytes) -> bytes:
-        """Strip chunked transfer framing; keeps a partial size line for the next read."""
+        """Strips chunked transfer framing; a partial size line waits for the next read."""
         raw, out, i = self.raw + data, [], 0
         while i < len(raw):
             if self.left:  # inside a chunk's payload
-                piece = raw[i : i + self.left]
-                out.append(piece)
+                out.append(piece := raw[i : i + self.left])
                 self.left -= len(piece)
                 i += len(piece)
-                continue
-            j = raw.find(b"\r\n", i)
-            if j < 0:
+            elif (j := raw.find(b"\r\n", i)) < 0:
                 break
-            line, i = raw[i:j], j + 2
-            if line:  # an empty line is the CRLF that closes a chunk's payload
-                self.left = int(line.split(b";")[0], 16)
+            else:
+                line, i = raw[i:j], j + 2
+                if line:  # an empty line is the CRLF that ends a chunk's payload
+                    self.left = int(line.split(b";")[0], 16)
         self.raw = raw[i:]
         return b"".join(out)
 
 
 class Pool:
-    """A worker process: its share of the readers, on one event loop."""
+    """A worker process: its share of the readers on one event loop."""
 
     def __init__(self, url: str, a: argparse.Namespace, count: int, pipe: Connection) -> None:
         u = urlsplit(url)
         self.addr = (u.hostname or "127.0.0.1", u.port or 80)
-        self.request = (
-            f"GET {u.path}{'?' + u.query if u.query else ''} HTTP/1.1\r\nHost: {u.netloc}\r\n"
-            "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
-        ).encode()
+        self.request = (f"GET {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
+                        "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n").encode()
         self.a, self.count, self.pipe = a, count, pipe
         self.readers: list[Reader] = []
         self.errors: Counter[str] = Counter()
@@ -185,8 +176,7 @@ class Pool:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setblocking(False)
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-            r = Reader(self, sock)
-            self.readers.append(r)
+            self.readers.append(r := Reader(self, sock))
             try:
                 async with asyncio.timeout(self.a.connect_timeout):
                     await self.loop.sock_connect(sock, self.addr)
@@ -203,7 +193,7 @@ class Pool:
         self.loop, self.done = asyncio.get_running_loop(), asyncio.Event()
         slots = asyncio.Semaphore(self.a.connect_concurrency)
         await asyncio.gather(*(self.open(slots) for _ in range(self.count)))
-        self.pipe.send((self.ok, self.count - self.ok, dict(self.errors)))
+        self.pipe.send((self.ok, dict(self.errors)))
         stamps, deadline = await self.loop.run_in_executor(None, self.pipe.recv)
         self.target = self.ok * len(stamps)
         if self.received < self.target:
@@ -216,42 +206,29 @@ class Pool:
                 delivered += len(got)
                 complete += len(got) == len(want)
                 missing.update(want - got)
-        self.pipe.send(
-            (
-                delivered,
-                complete,
-                self.closed_early,
-                dict(missing),
-                self.lat_user.tobytes(),
-                self.lat_kernel.tobytes(),
-            )
-        )
-        await self.loop.run_in_executor(None, self.pipe.recv)  # parent has read the server's RSS
+        self.pipe.send((delivered, complete, self.closed_early, dict(missing),
+                        self.lat_user.tobytes(), self.lat_kernel.tobytes()))
+        await self.loop.run_in_executor(None, self.pipe.recv)  # the server's RSS is read
         for r in self.readers:
             r.sock.close()
 
 
 def worker_main(url: str, a: argparse.Namespace, count: int, pipe: Connection) -> None:
     raise_nofile()
-    gc.disable()  # only flat objects here; no collector pauses inside the measurement
-    with asyncio.Runner(loop_factory=LOOP_FACTORY) as runner:
+    gc.disable()  # flat objects only; keeps collector pauses out of the measurement
+    with asyncio.Runner(loop_factory=LOOP) as runner:
         runner.run(Pool(url, a, count, pipe).run())
 
 
 # ---------------------------------------------------------------- the floor server
 
-
-FLOOR_HEAD = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-    b"Transfer-Encoding: chunked\r\n\r\n"
-)
 SUBSCRIBERS: set[asyncio.Transport] = set()
 FLOOR_SEQ = itertools.count(1)
 
 
-class FloorHttp(asyncio.Protocol):
-    """Bare asyncio SSE floor speaking Liveline's URLs: each event framed once (SSE +
-    chunk framing), the same bytes object written to every subscriber's transport."""
+class Floor(asyncio.Protocol):
+    """Bare SSE floor on Liveline's URLs: each event is framed once (SSE and HTTP chunk),
+    and that one bytes object is written to every subscriber's transport."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.t, self.buf = cast(asyncio.Transport, transport), b""
@@ -263,35 +240,25 @@ class FloorHttp(asyncio.Protocol):
         self.buf += data
         while (i := self.buf.find(b"\r\n\r\n")) >= 0:
             m = re.search(rb"\r\ncontent-length:\s*(\d+)", self.buf[:i], re.IGNORECASE)
-            end = i + 4 + (int(m[1]) if m else 0)
-            if len(self.buf) < end:
+            if len(self.buf) < (end := i + 4 + (int(m[1]) if m else 0)):
                 return
             method, target = self.buf.split(b" ", 2)[:2]
             body, self.buf = self.buf[i + 4 : end], self.buf[end:]
-            self.handle(method, target.split(b"?")[0], body)
-
-    def handle(self, method: bytes, path: bytes, body: bytes) -> None:
-        if method == b"GET" and path.endswith(b"/events"):
-            self.t.write(FLOOR_HEAD)
-            SUBSCRIBERS.add(self.t)
-        elif method == b"POST" and path.endswith(b"/posts"):
-            self.reply(201, self.publish(json.loads(body)))
-        elif method == b"POST" or path == b"/healthz":  # blog creation, health
-            self.reply(201 if method == b"POST" else 200, {"ok": True})
-        else:
-            self.reply(404, {"detail": "not found"})
+            if method == b"GET" and target.split(b"?")[0].endswith(b"/events"):
+                self.t.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                             b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+                SUBSCRIBERS.add(self.t)
+            elif method == b"POST" and target.endswith(b"/posts"):
+                self.reply(201, self.publish(json.loads(body)))
+            else:  # creating the blog, /healthz
+                self.reply(201 if method == b"POST" else 200, {"ok": True})
 
     def publish(self, req: dict[str, Any]) -> dict[str, Any]:
         seq = next(FLOOR_SEQ)
-        post = {
-            "id": seq,
-            "version": 1,
-            "headline": req["headline"],
-            "body": req["body"],
-            "published_at": datetime.now(UTC).isoformat(),
-        }
-        frag = f"<article><h2>{html.escape(post['headline'])}</h2><p>{html.escape(req['body'])}</p>"
-        data = json.dumps({"post": post, "html": frag + "</article>"}, separators=(",", ":"))
+        post = {"id": seq, "version": 1, "headline": req["headline"], "body": req["body"],
+                "published_at": datetime.now(UTC).isoformat()}
+        frag = f"<h2>{html.escape(req['headline'])}</h2><p>{html.escape(req['body'])}</p>"
+        data = json.dumps({"seq": seq, "post": post, "html": frag}, separators=(",", ":"))
         event = f"id: {seq}\nevent: post.published\ndata: {data}\n\n".encode()
         frame = b"%x\r\n%s\r\n" % (len(event), event)
         for t in SUBSCRIBERS:
@@ -300,10 +267,8 @@ class FloorHttp(asyncio.Protocol):
 
     def reply(self, status: int, obj: dict[str, Any]) -> None:
         out = json.dumps(obj).encode()
-        self.t.write(
-            b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-            b"\r\n%s" % (status, len(out), out)
-        )
+        self.t.write(b"HTTP/1.1 %d -\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n%s" % (status, len(out), out))
 
 
 def floor_main(port: int) -> None:
@@ -311,10 +276,10 @@ def floor_main(port: int) -> None:
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(FloorHttp, "127.0.0.1", port, backlog=4096)
+        server = await loop.create_server(Floor, "127.0.0.1", port, backlog=4096)
         await server.serve_forever()
 
-    with asyncio.Runner(loop_factory=LOOP_FACTORY) as runner:
+    with asyncio.Runner(loop_factory=LOOP) as runner:
         runner.run(serve())
 
 
@@ -322,7 +287,7 @@ def floor_main(port: int) -> None:
 
 
 class Api:
-    """Blocking keep-alive HTTP client for setup and publishing (one retry on a new socket)."""
+    """Blocking keep-alive HTTP client for setup and publishing; retries once, new socket."""
 
     def __init__(self, base: str, token: str) -> None:
         u = urlsplit(base)
@@ -333,13 +298,12 @@ class Api:
         data = None if body is None else json.dumps(body).encode()
         for attempt in (0, 1):
             try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.conn = self.conn or http.client.HTTPConnection(self.host, self.port, 30)
                 self.conn.request(method, path, data, self.headers)
                 r = self.conn.getresponse()
                 return r.status, r.read()
             except (OSError, http.client.HTTPException):
-                if self.conn is not None:
+                if self.conn:
                     self.conn.close()
                 self.conn = None
                 if attempt:
@@ -363,187 +327,131 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def proc_tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        with contextlib.suppress(OSError):
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-    return pids
-
-
 def proc_stats(pid: int | None) -> tuple[int | None, float | None]:
-    """(VmRSS KiB, user+system CPU seconds) summed over pid and its descendants."""
-    if pid is None:
+    """(VmRSS in KiB, user + system CPU seconds) of a process, from /proc."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
         return None, None
-    rss, cpu, tick = 0, 0.0, os.sysconf("SC_CLK_TCK")
-    for p in proc_tree(pid):
-        with contextlib.suppress(OSError, StopIteration, IndexError):
-            status = Path(f"/proc/{p}/status").read_text().splitlines()
-            rss += next(int(x.split()[1]) for x in status if x.startswith("VmRSS:"))
-            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu += (int(stat[11]) + int(stat[12])) / tick
-    return rss, round(cpu, 2)
+    rss = next((int(x.split()[1]) for x in status if x.startswith("VmRSS:")), None)
+    return rss, (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pcts(ns: array.array[int]) -> dict[str, float | None]:
-    s = sorted(ns)
-    ranks = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
-    return {
-        k: round(s[max(0, math.ceil(q * len(s)) - 1)] / 1e6, 3) if s else None
-        for k, q in ranks.items()
-    }
+    """Nearest-rank percentiles, ns in, ms out."""
+    s, qs = sorted(ns), {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
+    return {k: round(s[max(0, math.ceil(q * len(s)) - 1)] / 1e6, 3) if s else None
+            for k, q in qs.items()}
 
 
 def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], array.array]:
-    """Posts one every --interval s; returns the stamps that were accepted and POST times."""
-    stamps, post_ns = [], array.array("q")
-    start = time.monotonic()
-    for k in range(a.posts):
-        time.sleep(max(0.0, start + k * a.interval - time.monotonic()))
+    """Posts one every --interval s; returns the accepted posts' stamps and POST times."""
+    stamps, post_ns, start = [], array.array("q"), time.monotonic()
+    for k in range(1, a.posts + 1):
+        time.sleep(max(0.0, start + (k - 1) * a.interval - time.monotonic()))
         t = time.time_ns()
-        text = f"Fan-out bench post {k + 1}. t={t} "
-        text += (PAD * (a.body_bytes // len(PAD) + 1))[: max(0, a.body_bytes - len(text))]
+        text = f"Fan-out bench post {k}. t={t} " + PAD * (a.body_bytes // len(PAD) + 1)
         try:
-            status, out = api.call(
-                "POST",
-                f"/api/blogs/{slug}/posts",
-                {"headline": f"Bench post {k + 1}", "body": text},
-            )
+            status, out = api.call("POST", f"/api/blogs/{slug}/posts",
+                                   {"headline": f"Bench post {k}", "body": text[: a.body_bytes]})
         except (OSError, http.client.HTTPException) as exc:
-            status, out = 0, str(exc).encode()
+            status, out = 0, repr(exc).encode()
         if status == 201:
             stamps.append(t)
             post_ns.append(time.time_ns() - t)
         else:
-            print(f"  publish {k + 1} failed: {status} {out[:200]!r}", file=sys.stderr)
+            print(f"  post {k} failed: {status} {out[:200]!r}", file=sys.stderr)
     return stamps, post_ns
 
 
-def run_load(a: argparse.Namespace, base: str, slug: str, token: str, pid: int | None) -> dict:
+def run_load(a: argparse.Namespace, base: str, token: str, pid: int | None) -> dict[str, Any]:
     api = Api(base, token)
-    status, out = api.call(
-        "POST", "/api/blogs", {"slug": slug, "title": "Bench", "timezone": "America/New_York"}
-    )
-    if status not in (201, 409):  # 409: the blog exists already; new readers see only new posts
-        raise RuntimeError(f"creating blog {slug!r}: {status} {out[:300]!r}")
+    status, out = api.call("POST", "/api/blogs",
+                           {"slug": a.slug, "title": "Bench", "timezone": "America/New_York"})
+    if status not in (201, 409):  # 409: it exists; fresh readers only get new posts anyway
+        raise RuntimeError(f"creating blog {a.slug!r}: {status} {out[:300]!r}")
     rss_before, _ = proc_stats(pid)
     ctx, k = mp.get_context("fork"), max(1, min(a.processes, a.clients))
-    workers = []
+    workers, t0 = [], time.monotonic()
     for i in range(k):
         ours, theirs = ctx.Pipe()
-        n = a.clients // k + (i < a.clients % k)
-        proc = ctx.Process(
-            target=worker_main, args=(f"{base}/blogs/{slug}/events", a, n, theirs), daemon=True
-        )
-        proc.start()
+        n, url = a.clients // k + (i < a.clients % k), f"{base}/blogs/{a.slug}/events"
+        (proc := ctx.Process(target=worker_main, args=(url, a, n, theirs), daemon=True)).start()
         workers.append((proc, ours))
-    t0, ok, errors = time.monotonic(), 0, Counter[str]()
+    ok, errors = 0, Counter[str]()
     for _, pipe in workers:
-        n_ok, _, errs = pipe.recv()
+        n_ok, errs = pipe.recv()
         ok += n_ok
         errors.update(errs)
     connect_s = round(time.monotonic() - t0, 2)
     rss_connected, _ = proc_stats(pid)
     time.sleep(a.warmup)
     _, cpu0 = proc_stats(pid)
-    stamps, post_ns = publish_all(a, api, slug)
+    stamps, post_ns = publish_all(a, api, a.slug)
     deadline = time.time() + a.drain
     for _, pipe in workers:
         pipe.send((stamps, deadline))
     delivered = complete = closed = 0
-    missing: Counter[int] = Counter()
-    lat_user, lat_kernel = array.array("q"), array.array("q")
+    missing, lat_user, lat_kernel = Counter[int](), array.array("q"), array.array("q")
     for _, pipe in workers:
         d, c, cl, miss, lu, lk = pipe.recv()
         delivered, complete, closed = delivered + d, complete + c, closed + cl
         missing.update({stamps.index(t) + 1: n for t, n in miss.items()})
         lat_user.frombytes(lu)
         lat_kernel.frombytes(lk)
-    rss_end, cpu1 = proc_stats(pid)
+    rss_end, cpu1 = proc_stats(pid)  # before the readers hang up
     for proc, pipe in workers:
         pipe.send("close")
         proc.join()
     per_conn = (rss_connected - rss_before) / ok if ok and rss_before and rss_connected else None
-    complete_run = ok == a.clients and len(stamps) == a.posts and delivered == ok * len(stamps)
     return {
-        "all_delivered": complete_run,
-        "clients": a.clients,
-        "connected": ok,
-        "connect_failed": a.clients - ok,
-        "connect_errors": dict(errors),
-        "connect_s": connect_s,
-        "processes": k,
-        "posts": a.posts,
-        "published": len(stamps),
-        "interval_s": a.interval,
-        "body_bytes": a.body_bytes,
-        "delivered": delivered,
-        "expected": ok * len(stamps),
-        "readers_complete": complete,
-        "closed_early": closed,
-        "missing_by_post": dict(sorted(missing.items())),
-        "latency_ms": pcts(lat_user),
-        "kernel_latency_ms": pcts(lat_kernel),
-        "publish_call_ms": pcts(post_ns),
+        "all_delivered": ok == a.clients and len(stamps) == a.posts
+        and delivered == ok * len(stamps),
+        "clients": a.clients, "connected": ok, "connect_failed": a.clients - ok,
+        "connect_errors": dict(errors), "connect_s": connect_s, "processes": k,
+        "posts": a.posts, "published": len(stamps), "interval_s": a.interval,
+        "body_bytes": a.body_bytes, "delivered": delivered, "expected": ok * len(stamps),
+        "readers_complete": complete, "closed_early": closed,
+        "missing_readers_by_post": dict(sorted(missing.items())),
+        "latency_ms": pcts(lat_user), "kernel_latency_ms": pcts(lat_kernel),
+        "post_call_ms": pcts(post_ns),
         "server_rss_kib": {"before": rss_before, "connected": rss_connected, "end": rss_end},
         "rss_per_conn_kib": round(per_conn, 2) if per_conn is not None else None,
-        "server_cpu_s_publish": round(cpu1 - cpu0, 2) if cpu0 is not None else None,
+        "server_cpu_s_publish": round(cpu1 - cpu0, 2) if None not in (cpu0, cpu1) else None,
     }
 
 
-def report(name: str, r: dict) -> None:
-    p = f"[{name}]"
-    print(
-        f"{p} clients connected {r['connected']}/{r['clients']}, failed {r['connect_failed']}"
-        f" {r['connect_errors'] or ''} in {r['connect_s']} s ({r['processes']} processes)"
-    )
-    print(
-        f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
-        f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
-        f"; closed early {r['closed_early']}"
-    )
-    if r["missing_by_post"]:
-        print(f"{p} MISSING readers per post: {r['missing_by_post']}")
-    for key, what in (
-        ("latency_ms", "user  "),
-        ("kernel_latency_ms", "kernel"),
-        ("publish_call_ms", "POST  "),
-    ):
-        v = r[key]
-        if v["p50"] is not None:
-            print(
-                f"{p} {what} ms  p50 {v['p50']:8.2f}  p95 {v['p95']:8.2f}  "
-                f"p99 {v['p99']:8.2f}  max {v['max']:8.2f}"
-            )
-    rss = r["server_rss_kib"]
-    print(
-        f"{p} server RSS KiB before {rss['before']}, connected {rss['connected']}, end "
-        f"{rss['end']}; per connection {r['rss_per_conn_kib']} KiB; CPU during publish "
-        f"{r['server_cpu_s_publish']} s",
-        flush=True,
-    )
+def report(name: str, r: dict[str, Any]) -> None:
+    p, rss = f"[{name}]", r["server_rss_kib"]
+    print(f"{p} clients connected {r['connected']}/{r['clients']} in {r['connect_s']} s "
+          f"({r['processes']} processes); failed {r['connect_failed']} {r['connect_errors'] or ''}")
+    print(f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
+          f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
+          f"; closed early {r['closed_early']}")
+    if r["missing_readers_by_post"]:
+        print(f"{p} MISSING, readers per post: {r['missing_readers_by_post']}")
+    for key, what in (("latency_ms", "latency"), ("kernel_latency_ms", "kernel "),
+                      ("post_call_ms", "POST   ")):
+        if (v := r[key])["p50"] is not None:
+            print(f"{p} {what} ms  p50 {v['p50']:8.2f}  p95 {v['p95']:8.2f}  "
+                  f"p99 {v['p99']:8.2f}  max {v['max']:8.2f}")
+    print(f"{p} server RSS KiB before {rss['before']}, connected {rss['connected']}, end "
+          f"{rss['end']}; {r['rss_per_conn_kib']} KiB per connection; CPU during publish "
+          f"{r['server_cpu_s_publish']} s", flush=True)
 
 
 def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
-    """Fresh SQLite database, an editor and its token, then `liveline serve` on a free port."""
+    """A fresh SQLite database, an editor and its token, then `liveline serve`."""
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "LIVELINE_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": path}
 
     def cli(*argv: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "liveline", *argv],
-            env=env,
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = subprocess.run([sys.executable, "-m", "liveline", *argv], env=env, cwd=tmp,
+                              capture_output=True, text=True, timeout=120)
         if done.returncode:
-            raise RuntimeError(
-                f"liveline {' '.join(argv)}: exit {done.returncode}\n{done.stdout}{done.stderr}"
-            )
+            raise RuntimeError(f"liveline {' '.join(argv)}: exit {done.returncode}\n"
+                               f"{done.stdout}{done.stderr}")
         return done.stdout
 
     cli("user", "add", "bench", "--role", "editor")
@@ -552,11 +460,7 @@ def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
     with open(f"{tmp}/server.log", "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "liveline", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(Api(base, token), lambda: server.poll() is None)
@@ -577,22 +481,34 @@ def stop(server: subprocess.Popen[bytes]) -> None:
             server.wait()
 
 
+def run_floor(a: argparse.Namespace) -> dict[str, Any]:
+    port = free_port()
+    floor = mp.get_context("fork").Process(target=floor_main, args=(port,), daemon=True)
+    floor.start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(Api(base, ""), floor.is_alive)
+        return run_load(a, base, "", floor.pid)
+    finally:
+        floor.terminate()
+        floor.join(10)
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between posts")
     ap.add_argument("--processes", type=int, default=2, help="reader worker processes")
     ap.add_argument("--url", help="base URL of a running Liveline (needs --token)")
-    ap.add_argument("--spawn-server", action="store_true", help="start our own (default)")
+    ap.add_argument("--spawn-server", action="store_true", help="start our own (the default)")
     ap.add_argument("--token", default=os.environ.get("LIVELINE_TOKEN"), help="editor token")
-    ap.add_argument("--server-pid", type=int, help="pid of the --url server, for RSS/CPU")
+    ap.add_argument("--server-pid", type=int, help="pid of the --url server, for RSS and CPU")
     ap.add_argument("--slug", default="bench")
     ap.add_argument("--baseline", action="store_true", help="also run against the floor server")
     ap.add_argument("--body-bytes", type=int, default=500, help="length of each post's body")
-    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--warmup", type=float, default=1.0, help="seconds after all connected")
     ap.add_argument("--drain", type=float, default=10.0, help="max wait after the last post")
     ap.add_argument("--connect-concurrency", type=int, default=256, help="per process")
     ap.add_argument("--connect-timeout", type=float, default=60.0)
@@ -602,11 +518,9 @@ def main() -> int:
         ap.error("--url and --spawn-server exclude each other")
     if a.url and not a.token:
         ap.error("--url needs --token (or LIVELINE_TOKEN)")
-    nofile = raise_nofile()
-    if a.clients / max(1, a.processes) + 64 > nofile:
-        ap.error(f"RLIMIT_NOFILE hard limit is {nofile}: raise --processes")
-    loop_name = "uvloop" if uvloop else "asyncio"
-    res: dict[str, Any] = {"label": a.label, "loop": loop_name}
+    if a.clients / max(1, a.processes) + 64 > (nofile := raise_nofile()):
+        ap.error(f"RLIMIT_NOFILE hard limit is {nofile}: use more --processes")
+    res: dict[str, Any] = {"label": a.label, "loop": "uvloop" if uvloop else "asyncio"}
     tmp = server = None
     try:
         if a.url:
@@ -615,10 +529,9 @@ def main() -> int:
             tmp = tempfile.mkdtemp(prefix="liveline-bench-")
             server, base, token = spawn_liveline(tmp)
             pid = server.pid
-        res["url"] = base
-        res.update(run_load(a, base, a.slug, token, pid))
+        res |= {"url": base} | run_load(a, base, token, pid)
     except (RuntimeError, OSError, http.client.HTTPException) as exc:
-        print(f"error: {exc!r}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         if server is not None:
@@ -628,23 +541,13 @@ def main() -> int:
     report("liveline", res)
     ok = res["all_delivered"]
     if a.baseline:
-        port = free_port()
-        floor = mp.get_context("fork").Process(target=floor_main, args=(port,), daemon=True)
-        floor.start()
-        try:
-            fbase = f"http://127.0.0.1:{port}"
-            wait_healthy(Api(fbase, ""), floor.is_alive)
-            res["baseline"] = run_load(a, fbase, a.slug, "", floor.pid)
-        finally:
-            floor.terminate()
-            floor.join(10)
-        report("floor", res["baseline"])
-        ok = ok and res["baseline"]["all_delivered"]
-        lv, fl = res["latency_ms"], res["baseline"]["latency_ms"]
-        res["ratio"] = {
-            q: round(lv[q] / fl[q], 2) if lv[q] and fl[q] else None for q in ("p50", "p99")
-        }
-        print(f"[ratio] Liveline/floor  p50 {res['ratio']['p50']}x  p99 {res['ratio']['p99']}x")
+        report("floor", floor := run_floor(a))
+        lv, fl = res["latency_ms"], floor["latency_ms"]
+        res["ratio"] = {q: round(lv[q] / fl[q], 2) if lv[q] and fl[q] else None
+                        for q in ("p50", "p99")}
+        res["baseline"], ok = floor, ok and floor["all_delivered"]
+        print(f"[ratio] Liveline/floor latency  p50 {res['ratio']['p50']}x  "
+              f"p99 {res['ratio']['p99']}x")
     print(json.dumps(res), flush=True)
     return 0 if ok else 1
 

@@ -23,6 +23,7 @@ from liveline.web import api, errors, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.render import PostRenderer, make_templates
+from liveline.web.transport import Liveline
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await service.broker.close()
             engine.dispose()
 
-    app = FastAPI(
+    app = Liveline(
         title="Liveline",
         version=__version__,
         lifespan=lifespan,

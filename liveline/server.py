@@ -64,8 +64,13 @@ def run(settings: Settings, *, host: str, port: int, demo_interval: float | None
             with contextlib.suppress(asyncio.CancelledError):
                 await desk
 
-    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(main())
+    try:
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(main())
+    except KeyboardInterrupt:
+        # uvicorn re-raises the Ctrl-C it handled once it has shut down; that shutdown was clean.
+        if not server.should_exit:
+            raise
 
 
 def _raise_open_file_limit() -> None:

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
@@ -229,8 +229,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, post_id = json.loads(raw)
-        return datetime.fromisoformat(at), int(post_id)
-    except (ValueError, TypeError) as exc:
+        at, post_id = datetime.fromisoformat(at), int(post_id)
+        # A forged cursor must not reach the database: a time with no zone, one out of
+        # range in UTC, or an id no row can have would fail there as a server error.
+        if at.tzinfo is None or not 0 < post_id < 2**31:
+            raise ValueError("not a cursor")
+        return at.astimezone(UTC), post_id
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidCursor("the cursor is not one this server handed out") from exc
 
 

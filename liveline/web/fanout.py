@@ -18,31 +18,75 @@ from liveline.model import Blog, Event
 
 log = logging.getLogger(__name__)
 
-Frame = tuple[int, bytes]  # (seq, encoded SSE frame); seq 0 marks a heartbeat
 LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
 Encode = Callable[[Event, Blog], bytes]
 
 
+class Frame:
+    """One event as SSE bytes, and the same bytes as an HTTP/1.1 chunk, made once for all."""
+
+    __slots__ = ("chunk", "data", "seq")
+
+    def __init__(self, seq: int, data: bytes) -> None:
+        self.seq = seq  # 0 for a heartbeat, which every reader gets
+        self.data = data
+        self.chunk = b"%x\r\n%b\r\n" % (len(data), data)
+
+
+HEARTBEAT = Frame(0, b":\n\n")
+
+
 class Reader:
-    """One open stream's inbox. The stream's task waits on it; the channel fills it."""
+    """One open stream. Until it has caught up with the log, frames wait in its queue for
+    its own task; after that, when the server lets us, they go straight to its socket.
+    Either way it holds at most `limit` frames' worth: past that it is dropped, and its
+    browser reconnects and replays from the log."""
 
-    __slots__ = ("_wake", "closed", "frames", "limit", "on_overflow", "overflowed")
+    __slots__ = (
+        "_wake", "closed", "frames", "limit", "limit_bytes", "on_overflow", "overflowed",
+        "sent", "transport",
+    )  # fmt: skip
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, sent: int) -> None:
         self.frames: deque[Frame] = deque()
         self.limit = limit
+        self.limit_bytes = limit * 4096
+        self.sent = sent  # the highest seq this reader has been given
         self.overflowed = False
         self.closed = False
+        self.transport: asyncio.WriteTransport | None = None
         self.on_overflow: Callable[[], None] = lambda: None
         self._wake = asyncio.Event()
 
     def push(self, frame: Frame) -> None:
-        if len(self.frames) < self.limit:
-            self.frames.append(frame)
-            self._wake.set()
-        elif not self.overflowed:
-            # Its writer may be stuck on a full socket, so waking it is not enough.
+        transport = self.transport
+        if transport is None:
+            if len(self.frames) < self.limit:
+                self.frames.append(frame)
+                self._wake.set()
+            else:
+                self._overflow()
+            return
+        if frame.seq and frame.seq <= self.sent:
+            return
+        if transport.is_closing():
+            return
+        transport.write(frame.chunk)
+        if frame.seq:
+            self.sent = frame.seq
+        if transport.get_write_buffer_size() > self.limit_bytes:
+            self._overflow()
+
+    def go_direct(self, transport: asyncio.WriteTransport) -> None:
+        """From now on write straight to the socket; call only with the queue drained."""
+        self.transport = transport
+
+    def _overflow(self) -> None:
+        if not self.overflowed:
+            # Its task may be stuck on a full socket, so waking it is not enough.
             self.overflowed = True
+            if self.transport is not None:
+                self.transport.abort()
             self.on_overflow()
 
     def close(self) -> None:
@@ -59,14 +103,14 @@ class FrameCache:
 
     def __init__(self, encode: Encode, size: int = 4096) -> None:
         self._encode = encode
-        self._frames: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._frames: OrderedDict[tuple[int, int], Frame] = OrderedDict()
         self._size = size
 
-    def frame(self, event: Event, blog: Blog) -> bytes:
+    def frame(self, event: Event, blog: Blog) -> Frame:
         key = (event.blog_id, event.seq)
         frame = self._frames.get(key)
         if frame is None:
-            frame = self._frames[key] = self._encode(event, blog)
+            frame = self._frames[key] = Frame(event.seq, self._encode(event, blog))
             if len(self._frames) > self._size:
                 self._frames.popitem(last=False)
         return frame
@@ -98,8 +142,8 @@ class Channel:
 
     def _deliver(self, event: Event) -> None:
         self.last_seq = event.seq
-        frame = (event.seq, self._cache.frame(event, self.blog))
-        for reader in self.readers:
+        frame = self._cache.frame(event, self.blog)
+        for reader in list(self.readers):
             reader.push(frame)
 
     async def _fill_gap(self) -> None:
@@ -138,11 +182,12 @@ class FanOut:
         self._heartbeat: asyncio.Task | None = None
         self.closing = False
 
-    def frame(self, event: Event, blog: Blog) -> bytes:
+    def frame(self, event: Event, blog: Blog) -> Frame:
         return self._cache.frame(event, blog)
 
-    def join(self, blog: Blog) -> tuple[Reader, Channel]:
-        """A new reader of a blog, as the caller last read it (its last_seq may be stale)."""
+    def join(self, blog: Blog, since: int | None) -> tuple[Reader, Channel]:
+        """A new reader of a blog (as the caller last read it: its last_seq may be stale),
+        that has seen everything up to `since`, or, with None, wants only what comes next."""
         channel = self._channels.get(blog.id)
         if channel is None:
             channel = Channel(blog, self._cache, self._load)
@@ -150,7 +195,7 @@ class FanOut:
             self._channels[blog.id] = channel
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat())
-        reader = Reader(self._queue_size)
+        reader = Reader(self._queue_size, channel.last_seq if since is None else since)
         channel.readers.add(reader)
         return reader, channel
 
@@ -173,9 +218,8 @@ class FanOut:
             self._heartbeat.cancel()
 
     async def _beat(self) -> None:
-        beat = (0, b":\n\n")
         while True:
             await asyncio.sleep(self._heartbeat_seconds)
             for channel in list(self._channels.values()):
-                for reader in channel.readers:
-                    reader.push(beat)
+                for reader in list(channel.readers):
+                    reader.push(HEARTBEAT)

@@ -20,8 +20,9 @@ from starlette.types import Receive, Scope, Send
 from liveline.errors import Invalid
 from liveline.formats import aptime
 from liveline.model import Blog, Event
-from liveline.web.fanout import Channel, FanOut, Reader
+from liveline.web.fanout import FanOut, Frame
 from liveline.web.render import PostRenderer, count_text
+from liveline.web.transport import chunked_transport
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -67,9 +68,7 @@ async def stream(slug: str, request: Request) -> Response:
     if since is not None:
         # An id from before the database was replaced would otherwise hide every new event.
         since = min(since, blog.last_seq)
-    reader, channel = state.fanout.join(blog)
-    start = channel.last_seq if since is None else since
-    return EventStream(state.fanout, channel, reader, start, state.settings.stream_retry_ms)
+    return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
 
 
 @router.get("/api/blogs/{slug}/events", tags=["read"])
@@ -96,20 +95,20 @@ async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) ->
     )
 
 
-class EventStream:
-    """An ASGI response that writes a blog's events as they come, until either side leaves."""
+class EventStream(Response):
+    """A response that writes a blog's events as they come, until either side leaves."""
 
-    def __init__(
-        self, fanout: FanOut, channel: Channel, reader: Reader, start: int, retry_ms: int
-    ) -> None:
+    def __init__(self, fanout: FanOut, blog: Blog, since: int | None, retry_ms: int) -> None:
+        super().__init__(media_type="text/event-stream")
         self.fanout = fanout
-        self.channel = channel
-        self.reader = reader
-        self.sent = start
+        self.blog = blog
+        self.since = since
         self.retry_ms = retry_ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        pump = asyncio.create_task(self._pump(send))
+        # Join before replaying, so nothing published during the replay can slip between.
+        self.reader, self.channel = self.fanout.join(self.blog, self.since)
+        pump = asyncio.create_task(self._pump(scope, send))
         self.reader.on_overflow = pump.cancel
         watcher = asyncio.create_task(self._watch(receive, pump))
         try:
@@ -127,7 +126,7 @@ class EventStream:
             pass
         pump.cancel()
 
-    async def _pump(self, send: Send) -> None:
+    async def _pump(self, scope: Scope, send: Send) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -140,43 +139,49 @@ class EventStream:
             }
         )
         await self._send(send, f"retry: {self.retry_ms}\n\n".encode())
-        await self._replay(send, until=None)
+        await self._replay(send)
         reader = self.reader
+        transport = chunked_transport(scope)
         while not reader.closed:
             if not reader.frames:
+                if transport is not None:
+                    # Caught up: the channel writes to the socket itself from here on.
+                    reader.go_direct(transport)
+                    transport = None
                 await reader.wait()
                 continue
             parts = []
             while reader.frames:
-                seq, frame = reader.frames.popleft()
-                if seq == 0:  # heartbeat
-                    parts.append(frame)
+                frame = reader.frames.popleft()
+                if frame.seq == 0:  # heartbeat
+                    parts.append(frame.data)
                     continue
-                if seq <= self.sent:
+                if frame.seq <= reader.sent:
                     continue
-                if seq > self.sent + 1:  # missed between our replay and the live feed
-                    parts.extend(await self._backfill(until=seq))
-                parts.append(frame)
-                self.sent = seq
+                if frame.seq > reader.sent + 1:  # missed between our replay and the live feed
+                    parts.extend(f.data for f in await self._backfill(until=frame.seq))
+                parts.append(frame.data)
+                reader.sent = frame.seq
             if parts:
                 await self._send(send, b"".join(parts))
 
-    async def _replay(self, send: Send, until: int | None) -> None:
+    async def _replay(self, send: Send) -> None:
         while True:
-            frames = await self._backfill(until)
+            frames = await self._backfill(until=None)
             if frames:
-                await self._send(send, b"".join(frames))
+                await self._send(send, b"".join(frame.data for frame in frames))
             if len(frames) < REPLAY_BATCH:
                 return
 
-    async def _backfill(self, until: int | None) -> list[bytes]:
-        events = await self.channel.load(self.channel.blog_id, self.sent)
+    async def _backfill(self, until: int | None) -> list[Frame]:
+        reader = self.reader
+        events = await self.channel.load(self.channel.blog_id, reader.sent)
         frames = []
         for event in events:
             if until is not None and event.seq >= until:
                 break
             frames.append(self.fanout.frame(event, self.channel.blog))
-            self.sent = event.seq
+            reader.sent = event.seq
         return frames
 
     @staticmethod

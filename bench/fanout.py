@@ -146,8 +146,10 @@ class Pool:
     def __init__(self, url: str, a: argparse.Namespace, count: int, pipe: Connection) -> None:
         u = urlsplit(url)
         self.addr = (u.hostname or "127.0.0.1", u.port or 80)
-        self.request = (f"GET {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
-                        "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n").encode()
+        self.request = (
+            f"GET {u.path} HTTP/1.1\r\nHost: {u.netloc}\r\n"
+            "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
+        ).encode()
         self.a, self.count, self.pipe = a, count, pipe
         self.readers: list[Reader] = []
         self.errors: Counter[str] = Counter()
@@ -206,8 +208,16 @@ class Pool:
                 delivered += len(got)
                 complete += len(got) == len(want)
                 missing.update(want - got)
-        self.pipe.send((delivered, complete, self.closed_early, dict(missing),
-                        self.lat_user.tobytes(), self.lat_kernel.tobytes()))
+        self.pipe.send(
+            (
+                delivered,
+                complete,
+                self.closed_early,
+                dict(missing),
+                self.lat_user.tobytes(),
+                self.lat_kernel.tobytes(),
+            )
+        )
         await self.loop.run_in_executor(None, self.pipe.recv)  # the server's RSS is read
         for r in self.readers:
             r.sock.close()
@@ -245,8 +255,10 @@ class Floor(asyncio.Protocol):
             method, target = self.buf.split(b" ", 2)[:2]
             body, self.buf = self.buf[i + 4 : end], self.buf[end:]
             if method == b"GET" and target.split(b"?")[0].endswith(b"/events"):
-                self.t.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                             b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
+                self.t.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n"
+                )
                 SUBSCRIBERS.add(self.t)
             elif method == b"POST" and target.endswith(b"/posts"):
                 self.reply(201, self.publish(json.loads(body)))
@@ -255,8 +267,13 @@ class Floor(asyncio.Protocol):
 
     def publish(self, req: dict[str, Any]) -> dict[str, Any]:
         seq = next(FLOOR_SEQ)
-        post = {"id": seq, "version": 1, "headline": req["headline"], "body": req["body"],
-                "published_at": datetime.now(UTC).isoformat()}
+        post = {
+            "id": seq,
+            "version": 1,
+            "headline": req["headline"],
+            "body": req["body"],
+            "published_at": datetime.now(UTC).isoformat(),
+        }
         frag = f"<h2>{html.escape(req['headline'])}</h2><p>{html.escape(req['body'])}</p>"
         data = json.dumps({"seq": seq, "post": post, "html": frag}, separators=(",", ":"))
         event = f"id: {seq}\nevent: post.published\ndata: {data}\n\n".encode()
@@ -267,8 +284,10 @@ class Floor(asyncio.Protocol):
 
     def reply(self, status: int, obj: dict[str, Any]) -> None:
         out = json.dumps(obj).encode()
-        self.t.write(b"HTTP/1.1 %d -\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n\r\n%s" % (status, len(out), out))
+        self.t.write(
+            b"HTTP/1.1 %d -\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (status, len(out), out)
+        )
 
 
 def floor_main(port: int) -> None:
@@ -341,8 +360,10 @@ def proc_stats(pid: int | None) -> tuple[int | None, float | None]:
 def pcts(ns: array.array[int]) -> dict[str, float | None]:
     """Nearest-rank percentiles, ns in, ms out."""
     s, qs = sorted(ns), {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
-    return {k: round(s[max(0, math.ceil(q * len(s)) - 1)] / 1e6, 3) if s else None
-            for k, q in qs.items()}
+    return {
+        k: round(s[max(0, math.ceil(q * len(s)) - 1)] / 1e6, 3) if s else None
+        for k, q in qs.items()
+    }
 
 
 def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], array.array]:
@@ -353,8 +374,11 @@ def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], 
         t = time.time_ns()
         text = f"Fan-out bench post {k}. t={t} " + PAD * (a.body_bytes // len(PAD) + 1)
         try:
-            status, out = api.call("POST", f"/api/blogs/{slug}/posts",
-                                   {"headline": f"Bench post {k}", "body": text[: a.body_bytes]})
+            status, out = api.call(
+                "POST",
+                f"/api/blogs/{slug}/posts",
+                {"headline": f"Bench post {k}", "body": text[: a.body_bytes]},
+            )
         except (OSError, http.client.HTTPException) as exc:
             status, out = 0, repr(exc).encode()
         if status == 201:
@@ -367,8 +391,9 @@ def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], 
 
 def run_load(a: argparse.Namespace, base: str, token: str, pid: int | None) -> dict[str, Any]:
     api = Api(base, token)
-    status, out = api.call("POST", "/api/blogs",
-                           {"slug": a.slug, "title": "Bench", "timezone": "America/New_York"})
+    status, out = api.call(
+        "POST", "/api/blogs", {"slug": a.slug, "title": "Bench", "timezone": "America/New_York"}
+    )
     if status not in (201, 409):  # 409: it exists; fresh readers only get new posts anyway
         raise RuntimeError(f"creating blog {a.slug!r}: {status} {out[:300]!r}")
     rss_before, _ = proc_stats(pid)
@@ -405,16 +430,26 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | None) -> d
         pipe.send("close")
         proc.join()
     per_conn = (rss_connected - rss_before) / ok if ok and rss_before and rss_connected else None
+    everything = ok == a.clients and len(stamps) == a.posts and delivered == ok * len(stamps)
     return {
-        "all_delivered": ok == a.clients and len(stamps) == a.posts
-        and delivered == ok * len(stamps),
-        "clients": a.clients, "connected": ok, "connect_failed": a.clients - ok,
-        "connect_errors": dict(errors), "connect_s": connect_s, "processes": k,
-        "posts": a.posts, "published": len(stamps), "interval_s": a.interval,
-        "body_bytes": a.body_bytes, "delivered": delivered, "expected": ok * len(stamps),
-        "readers_complete": complete, "closed_early": closed,
+        "all_delivered": everything,
+        "clients": a.clients,
+        "connected": ok,
+        "connect_failed": a.clients - ok,
+        "connect_errors": dict(errors),
+        "connect_s": connect_s,
+        "processes": k,
+        "posts": a.posts,
+        "published": len(stamps),
+        "interval_s": a.interval,
+        "body_bytes": a.body_bytes,
+        "delivered": delivered,
+        "expected": ok * len(stamps),
+        "readers_complete": complete,
+        "closed_early": closed,
         "missing_readers_by_post": dict(sorted(missing.items())),
-        "latency_ms": pcts(lat_user), "kernel_latency_ms": pcts(lat_kernel),
+        "latency_ms": pcts(lat_user),
+        "kernel_latency_ms": pcts(lat_kernel),
         "post_call_ms": pcts(post_ns),
         "server_rss_kib": {"before": rss_before, "connected": rss_connected, "end": rss_end},
         "rss_per_conn_kib": round(per_conn, 2) if per_conn is not None else None,
@@ -424,21 +459,33 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | None) -> d
 
 def report(name: str, r: dict[str, Any]) -> None:
     p, rss = f"[{name}]", r["server_rss_kib"]
-    print(f"{p} clients connected {r['connected']}/{r['clients']} in {r['connect_s']} s "
-          f"({r['processes']} processes); failed {r['connect_failed']} {r['connect_errors'] or ''}")
-    print(f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
-          f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
-          f"; closed early {r['closed_early']}")
+    print(
+        f"{p} clients connected {r['connected']}/{r['clients']} in {r['connect_s']} s "
+        f"({r['processes']} processes); failed {r['connect_failed']} {r['connect_errors'] or ''}"
+    )
+    print(
+        f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
+        f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
+        f"; closed early {r['closed_early']}"
+    )
     if r["missing_readers_by_post"]:
         print(f"{p} MISSING, readers per post: {r['missing_readers_by_post']}")
-    for key, what in (("latency_ms", "latency"), ("kernel_latency_ms", "kernel "),
-                      ("post_call_ms", "POST   ")):
+    for key, what in (
+        ("latency_ms", "latency"),
+        ("kernel_latency_ms", "kernel "),
+        ("post_call_ms", "POST   "),
+    ):
         if (v := r[key])["p50"] is not None:
-            print(f"{p} {what} ms  p50 {v['p50']:8.2f}  p95 {v['p95']:8.2f}  "
-                  f"p99 {v['p99']:8.2f}  max {v['max']:8.2f}")
-    print(f"{p} server RSS KiB before {rss['before']}, connected {rss['connected']}, end "
-          f"{rss['end']}; {r['rss_per_conn_kib']} KiB per connection; CPU during publish "
-          f"{r['server_cpu_s_publish']} s", flush=True)
+            print(
+                f"{p} {what} ms  p50 {v['p50']:8.2f}  p95 {v['p95']:8.2f}  "
+                f"p99 {v['p99']:8.2f}  max {v['max']:8.2f}"
+            )
+    print(
+        f"{p} server RSS KiB before {rss['before']}, connected {rss['connected']}, end "
+        f"{rss['end']}; {r['rss_per_conn_kib']} KiB per connection; CPU during publish "
+        f"{r['server_cpu_s_publish']} s",
+        flush=True,
+    )
 
 
 def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -447,11 +494,18 @@ def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
     env = {**os.environ, "LIVELINE_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": path}
 
     def cli(*argv: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "liveline", *argv], env=env, cwd=tmp,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "liveline", *argv],
+            env=env,
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode:
-            raise RuntimeError(f"liveline {' '.join(argv)}: exit {done.returncode}\n"
-                               f"{done.stdout}{done.stderr}")
+            raise RuntimeError(
+                f"liveline {' '.join(argv)}: exit {done.returncode}\n{done.stdout}{done.stderr}"
+            )
         return done.stdout
 
     cli("user", "add", "bench", "--role", "editor")
@@ -460,7 +514,11 @@ def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
     with open(f"{tmp}/server.log", "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "liveline", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+            env=env,
+            cwd=tmp,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(Api(base, token), lambda: server.poll() is None)
@@ -495,8 +553,9 @@ def run_floor(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between posts")
@@ -530,7 +589,7 @@ def main() -> int:
             server, base, token = spawn_liveline(tmp)
             pid = server.pid
         res |= {"url": base} | run_load(a, base, token, pid)
-    except (RuntimeError, OSError, http.client.HTTPException) as exc:
+    except (RuntimeError, OSError, EOFError, http.client.HTTPException) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -543,11 +602,14 @@ def main() -> int:
     if a.baseline:
         report("floor", floor := run_floor(a))
         lv, fl = res["latency_ms"], floor["latency_ms"]
-        res["ratio"] = {q: round(lv[q] / fl[q], 2) if lv[q] and fl[q] else None
-                        for q in ("p50", "p99")}
+        res["ratio"] = {
+            q: round(lv[q] / fl[q], 2) if lv[q] and fl[q] else None for q in ("p50", "p99")
+        }
         res["baseline"], ok = floor, ok and floor["all_delivered"]
-        print(f"[ratio] Liveline/floor latency  p50 {res['ratio']['p50']}x  "
-              f"p99 {res['ratio']['p99']}x")
+        print(
+            f"[ratio] Liveline/floor latency  p50 {res['ratio']['p50']}x  "
+            f"p99 {res['ratio']['p99']}x"
+        )
     print(json.dumps(res), flush=True)
     return 0 if ok else 1
 

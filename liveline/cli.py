@@ -42,13 +42,19 @@ def load_settings() -> Settings:
 
 
 def make_service(settings: Settings):
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     from liveline.broker import make_broker
     from liveline.service import Service
     from liveline.store.db import make_engine, migrate
     from liveline.store.queries import Store
 
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    try:
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+    except (ArgumentError, OperationalError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise fail(f"cannot open the database in LIVELINE_DATABASE_URL: {reason}", 2) from None
     return Service(Store(engine), make_broker(settings.broker_url))
 
 

@@ -29,15 +29,20 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
+CONTEXT_PARAGRAPH = re.compile(r"<p><strong>([^<]{1,80}:)</strong>")
+
+
 def render_markdown(body: str) -> str:
     html = _markdown().render(body)
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener nofollow",
     )
+    # A paragraph led by a bold label ("More background:") is a context note the page sets apart.
+    return CONTEXT_PARAGRAPH.sub(r'<p class="post__context"><strong>\1</strong>', html)
 
 
 def escape_markdown(text: str) -> str:

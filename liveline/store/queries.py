@@ -88,6 +88,8 @@ class Store:
         return self.post(conn, post.blog_id, post.id) if result.rowcount == 1 else None
 
     def post(self, conn: Connection, blog_id: int, post_id: int) -> Post | None:
+        if not 0 < post_id < 2**31:  # no row has such an id; SQLite would overflow on it
+            return None
         query = select(posts).where(posts.c.blog_id == blog_id, posts.c.id == post_id)
         row = conn.execute(query).mappings().first()
         return None if row is None else _post(row)

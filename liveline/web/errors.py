@@ -46,7 +46,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        # loc is (where, *path): "body", "query", "path" or "header", then the field's path;
+        # drop only the first, so that a field named "body" is still named.
+        loc = tuple(first.get("loc", ()))
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
+            loc = loc[1:]
+        where = ".".join(str(part) for part in loc)
         message = f"{where or 'body'}: {first.get('msg', 'is not valid')}"
         return error_response(request, 422, message, field=where or None)
 

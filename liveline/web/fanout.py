@@ -50,7 +50,9 @@ class Reader:
     def __init__(self, limit: int, sent: int) -> None:
         self.frames: deque[Frame] = deque()
         self.limit = limit
-        self.limit_bytes = limit * 4096
+        # Once writing straight to the socket, the bound is in bytes: about `limit` typical
+        # frames, and never so little that one long post could drop a healthy reader.
+        self.limit_bytes = max(limit * 4096, 1 << 18)
         self.sent = sent  # the highest seq this reader has been given
         self.overflowed = False
         self.closed = False
@@ -92,6 +94,10 @@ class Reader:
     def close(self) -> None:
         self.closed = True
         self._wake.set()
+        if self.transport is not None and not self.transport.is_closing():
+            # End the chunked response properly, then hang up; the browser reconnects.
+            self.transport.write(b"0\r\n\r\n")
+            self.transport.close()
 
     async def wait(self) -> None:
         await self._wake.wait()
@@ -184,6 +190,10 @@ class FanOut:
 
     def frame(self, event: Event, blog: Blog) -> Frame:
         return self._cache.frame(event, blog)
+
+    def channel(self, slug: str) -> Channel | None:
+        """The open channel of a blog, if this process has readers of it."""
+        return next((c for c in self._channels.values() if c.blog.slug == slug), None)
 
     def join(self, blog: Blog, since: int | None) -> tuple[Reader, Channel]:
         """A new reader of a blog (as the caller last read it: its last_seq may be stale),

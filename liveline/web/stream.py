@@ -63,11 +63,15 @@ def _since(request: Request) -> int | None:
 @router.get("/blogs/{slug}/events", include_in_schema=False)
 async def stream(slug: str, request: Request) -> Response:
     state = request.app.state
-    blog = await run_in_threadpool(state.service.blog, slug)
     since = _since(request)
-    if since is not None:
-        # An id from before the database was replaced would otherwise hide every new event.
-        since = min(since, blog.last_seq)
+    channel = state.fanout.channel(slug)
+    if channel is not None and (since is None or since <= channel.last_seq):
+        blog = channel.blog  # a big story's readers arrive in thousands: spare the database
+    else:
+        blog = await run_in_threadpool(state.service.blog, slug)
+        if since is not None:
+            # An id from before the database was replaced would otherwise hide every new event.
+            since = min(since, blog.last_seq)
     return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
 
 
@@ -113,6 +117,9 @@ class EventStream(Response):
         watcher = asyncio.create_task(self._watch(receive, pump))
         try:
             await asyncio.wait({pump})
+            if self.reader.transport is not None and not pump.cancelled():
+                # Direct: the channel writes to the socket; wait here until it closes.
+                await watcher
         finally:
             watcher.cancel()
             self.fanout.leave(self.channel, self.reader)
@@ -147,7 +154,7 @@ class EventStream(Response):
                 if transport is not None:
                     # Caught up: the channel writes to the socket itself from here on.
                     reader.go_direct(transport)
-                    transport = None
+                    return
                 await reader.wait()
                 continue
             parts = []

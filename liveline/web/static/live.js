@@ -104,7 +104,11 @@
     var held = waiting.findIndex(function (n) { return n.id === "post-" + message.post.id; });
     if (!message.html) return onDeleted(message);
     var node = fragment(message.html);
-    if (held >= 0) {
+    if (held >= 0 && node.classList.contains("post--pinned")) {
+      waiting.splice(held, 1); // a pinned post goes up top at once, not behind the button
+      showWaiting();
+      place(node);
+    } else if (held >= 0) {
       waiting[held] = node;
     } else if (existing) {
       var movesSection = node.classList.contains("post--pinned") !== existing.classList.contains("post--pinned");

@@ -1,0 +1,426 @@
+"""Live delivery against a real `liveline serve`: the SSE stream and the polling endpoint.
+
+Every test here talks to a server process over real sockets, the way a browser or a
+newsroom's own client would: an editor publishes through the JSON API, readers follow
+`GET /blogs/{slug}/events`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import httpx
+from httpx_sse import aconnect_sse, connect_sse
+
+from tests.conftest import LiveServer, auth
+
+TIMEOUT = httpx.Timeout(10.0)
+
+
+@dataclass
+class Desk:
+    """An editor at work on one live blog, through the JSON API."""
+
+    url: str
+    slug: str
+    headers: dict[str, str]
+
+    def publish(self, headline: str, body: str = "Details to follow.", **fields) -> dict:
+        response = httpx.post(
+            f"{self.url}/api/blogs/{self.slug}/posts",
+            json={"headline": headline, "body": body, **fields},
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def edit(self, post: dict, **fields) -> dict:
+        response = httpx.patch(
+            f"{self.url}/api/blogs/{self.slug}/posts/{post['id']}",
+            json=fields,
+            headers={**self.headers, "If-Match": f'"{post["version"]}"'},
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def delete(self, post: dict) -> dict:
+        response = httpx.delete(
+            f"{self.url}/api/blogs/{self.slug}/posts/{post['id']}",
+            headers={**self.headers, "If-Match": f'"{post["version"]}"'},
+            timeout=TIMEOUT,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def open_blog(server: LiveServer, slug: str = "storm-watch") -> Desk:
+    headers = auth(server.token("editor", "editor"))
+    created = httpx.post(
+        f"{server.url}/api/blogs",
+        json={"slug": slug, "title": "Storm watch", "organization": "Liveline News"},
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    assert created.status_code == 201, created.text
+    return Desk(server.url, slug, headers)
+
+
+@dataclass
+class Received:
+    seq: int
+    type: str
+    data: dict
+
+
+@contextmanager
+def follow(
+    server: LiveServer, slug: str, *, last_event_id: int | None = None, since: int | None = None
+) -> Iterator[Iterator[Received]]:
+    """Opens the blog's event stream; yields its events, parsed, as they arrive."""
+    url = f"{server.url}/blogs/{slug}/events"
+    params = {} if since is None else {"since": since}
+    headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
+    with (
+        httpx.Client(timeout=TIMEOUT) as client,
+        connect_sse(client, "GET", url, params=params, headers=headers) as source,
+    ):
+        assert source.response.status_code == 200
+        assert source.response.headers["content-type"].startswith("text/event-stream")
+        yield (
+            Received(int(sse.id), sse.event, json.loads(sse.data))
+            for sse in source.iter_sse()
+            if sse.data
+        )
+
+
+def take(events: Iterator[Received], n: int) -> list[Received]:
+    return [next(events) for _ in range(n)]
+
+
+def readers(server: LiveServer) -> int:
+    return httpx.get(f"{server.url}/healthz", timeout=TIMEOUT).json()["readers"]
+
+
+def wait_for_readers(server: LiveServer, n: int, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while readers(server) != n:
+        assert time.monotonic() < deadline, f"{readers(server)} readers, expected {n}"
+        time.sleep(0.05)
+
+
+def test_a_reader_receives_a_published_post(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    with follow(live_server, desk.slug) as events:
+        post = desk.publish("Winds pick up", "Gusts of **60 mph** on the coast.")
+        [event] = take(events, 1)
+
+    assert event.seq == 1
+    assert event.type == "post.published"
+    assert event.data["seq"] == 1
+    assert event.data["type"] == "post.published"
+    assert event.data["post"]["id"] == post["id"]
+    assert event.data["post"]["headline"] == "Winds pick up"
+    assert event.data["html"].startswith("<article ")
+    assert f'id="post-{post["id"]}"' in event.data["html"]
+    assert "<strong>60 mph</strong>" in event.data["html"]
+    assert event.data["blog"]["post_count"] == 1
+    assert event.data["blog"]["count_text"] == "1 Post"
+    assert event.data["blog"]["updated_text"].startswith("Updated ")
+
+
+def test_two_hundred_readers_each_receive_every_post_once_in_order(
+    live_server: LiveServer,
+) -> None:
+    desk = open_blog(live_server)
+    url = f"{live_server.url}/blogs/{desk.slug}/events"
+    n_readers, n_posts = 200, 50
+
+    async def reader(client: httpx.AsyncClient, ready: asyncio.Event) -> list[int]:
+        seqs: list[int] = []
+        async with aconnect_sse(client, "GET", url) as source:
+            ready.set()
+            async for sse in source.aiter_sse():
+                if sse.data:
+                    seqs.append(int(sse.id))
+                    if len(seqs) == n_posts:
+                        return seqs
+        return seqs
+
+    async def main() -> list[list[int]]:
+        limits = httpx.Limits(max_connections=n_readers + 10, max_keepalive_connections=0)
+        async with (
+            httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(20.0)) as client,
+            httpx.AsyncClient(timeout=TIMEOUT) as api,
+        ):
+            ready = [asyncio.Event() for _ in range(n_readers)]
+            tasks = [asyncio.create_task(reader(client, r)) for r in ready]
+            await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 15)
+            assert (await api.get(f"{live_server.url}/healthz")).json()["readers"] == n_readers
+            for i in range(n_posts):
+                response = await api.post(
+                    f"{live_server.url}/api/blogs/{desk.slug}/posts",
+                    json={"headline": f"Update {i}", "body": "Still raining."},
+                    headers=desk.headers,
+                )
+                assert response.status_code == 201, response.text
+            return await asyncio.wait_for(asyncio.gather(*tasks), 20)
+
+    started = time.monotonic()
+    received = asyncio.run(main())
+
+    assert len(received) == n_readers
+    for seqs in received:
+        assert seqs == list(range(1, n_posts + 1))
+    assert time.monotonic() - started < 30
+
+
+def test_a_reader_that_reconnects_gets_exactly_what_it_missed(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    with follow(live_server, desk.slug) as events:
+        for i in range(3):
+            desk.publish(f"Before the drop {i}")
+        seen = take(events, 3)
+    last_id = seen[-1].seq
+    assert [e.seq for e in seen] == [1, 2, 3]
+
+    wait_for_readers(live_server, 0)
+    missed = [desk.publish(f"While away {i}") for i in range(4)]
+
+    with follow(live_server, desk.slug, last_event_id=last_id) as events:
+        replayed = take(events, 4)
+        marker = desk.publish("Back live")
+        [live] = take(events, 1)
+
+    assert [e.seq for e in replayed] == [4, 5, 6, 7]
+    assert [e.data["post"]["id"] for e in replayed] == [p["id"] for p in missed]
+    assert live.seq == 8 and live.data["post"]["id"] == marker["id"]
+
+
+def test_a_reader_misses_nothing_across_a_server_restart(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    with follow(live_server, desk.slug) as events:
+        desk.publish("Before the restart")
+        [first] = take(events, 1)
+
+    live_server.restart()
+    missed = [desk.publish(f"After the restart {i}") for i in range(3)]
+
+    with follow(live_server, desk.slug, last_event_id=first.seq) as events:
+        replayed = take(events, 3)
+        marker = desk.publish("And again")
+        [live] = take(events, 1)
+
+    assert [e.seq for e in replayed] == [2, 3, 4]
+    assert [e.data["post"]["id"] for e in replayed] == [p["id"] for p in missed]
+    assert live.seq == 5 and live.data["post"]["id"] == marker["id"]
+
+
+def test_since_replays_from_the_log(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    posts = [desk.publish(f"Update {i}") for i in range(5)]
+
+    with follow(live_server, desk.slug, since=2) as events:
+        replayed = take(events, 3)
+        marker = desk.publish("Next")
+        [live] = take(events, 1)
+
+    assert [e.seq for e in replayed] == [3, 4, 5]
+    assert [e.data["post"]["id"] for e in replayed] == [p["id"] for p in posts[2:]]
+    assert live.seq == 6 and live.data["post"]["id"] == marker["id"]
+
+
+def test_edits_deletes_and_pins_arrive_in_seq_order(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    with follow(live_server, desk.slug) as events:
+        first = desk.publish("Evacuation ordered")
+        second = desk.publish("Shelters open")
+        edited = desk.edit(first, headline="Evacuation ordered for Zone A")
+        pinned = desk.edit(second, pinned=True)
+        desk.edit(pinned, pinned=False)
+        desk.delete(edited)
+        received = take(events, 6)
+
+    assert [(e.seq, e.type, e.data["post"]["id"]) for e in received] == [
+        (1, "post.published", first["id"]),
+        (2, "post.published", second["id"]),
+        (3, "post.updated", first["id"]),
+        (4, "post.pinned", second["id"]),
+        (5, "post.unpinned", second["id"]),
+        (6, "post.deleted", first["id"]),
+    ]
+    update, pin, unpin, delete = (e.data for e in received[2:])
+    assert "Evacuation ordered for Zone A" in update["html"]
+    assert 'id="post-' + str(first["id"]) + '"' in update["html"]
+    assert "post--pinned" in pin["html"] and pin["post"]["pinned"] is True
+    assert "post--pinned" not in unpin["html"]
+    assert "html" not in delete and delete["post"]["status"] == "deleted"
+    assert delete["blog"]["post_count"] == 1 and delete["blog"]["count_text"] == "1 Post"
+
+
+def raw_sse_socket(server: LiveServer, slug: str, rcvbuf: int | None = None) -> socket.socket:
+    """An SSE request on a bare socket; with a tiny receive buffer it models a stalled phone."""
+    sock = socket.socket()
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.connect(("127.0.0.1", server.port))
+    sock.sendall(
+        f"GET /blogs/{slug}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Accept: text/event-stream\r\n\r\n".encode()
+    )
+    return sock
+
+
+def drain(sock: socket.socket, within: float = 10.0) -> tuple[bytes, bool]:
+    """Reads until the server closes the connection; returns what came and whether it closed."""
+    sock.settimeout(within)
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except ConnectionResetError:
+        pass
+    except TimeoutError:
+        return b"".join(chunks), False
+    return b"".join(chunks), True
+
+
+@contextmanager
+def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+    """A server of our own, with settings a test needs (LIVELINE_* environment variables)."""
+    server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log", env)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(tmp_path: Path) -> None:
+    n_posts, body = 60, "Wind and rain across the coast. " * 1250  # ~40 KB each
+    with serving(tmp_path, LIVELINE_STREAM_QUEUE_SIZE="8") as server:
+        desk = open_blog(server)
+        stalled = raw_sse_socket(server, desk.slug, rcvbuf=2048)
+        wait_for_readers(server, 1)
+
+        got: list[Received] = []
+        with follow(server, desk.slug) as events:
+            wait_for_readers(server, 2)
+            reading = threading.Thread(target=lambda: got.extend(islice(events, n_posts)))
+            reading.start()
+            for i in range(n_posts):
+                desk.publish(f"Update {i}", body)
+            reading.join(timeout=30)
+            assert not reading.is_alive(), "the normal reader stopped receiving"
+            wait_for_readers(server, 1)  # the stalled one is gone; the normal one is still here
+
+        received, closed = drain(stalled)
+        stalled.close()
+
+    assert [e.seq for e in got] == list(range(1, n_posts + 1))
+    assert closed, "the server kept the stalled connection open"
+    assert received.startswith(b"HTTP/1.1 200")
+    assert received.count(b"event: post.published") < n_posts
+
+
+def test_an_idle_stream_gets_retry_and_heartbeats(tmp_path: Path) -> None:
+    with serving(tmp_path, LIVELINE_STREAM_HEARTBEAT_SECONDS="0.5") as server:
+        desk = open_blog(server)
+        url = f"{server.url}/blogs/{desk.slug}/events"
+        with httpx.stream("GET", url, timeout=TIMEOUT) as response:
+            lines = response.iter_lines()
+            assert next(lines).startswith("retry: ")
+            started = time.monotonic()
+            assert next(line for line in lines if line) == ":"
+            assert time.monotonic() - started < 2
+
+
+def test_shutdown_ends_open_streams_cleanly(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    desk.publish("Last post before the shutdown")
+    outcome: dict[str, object] = {}
+
+    def read_until_the_end() -> None:
+        try:
+            with follow(live_server, desk.slug, since=0) as events:
+                outcome["events"] = list(events)
+        except Exception as exc:  # what a browser would see as a broken stream
+            outcome["error"] = exc
+
+    reading = threading.Thread(target=read_until_the_end)
+    reading.start()
+    wait_for_readers(live_server, 1)
+    started = time.monotonic()
+    live_server.process.send_signal(signal.SIGINT)
+    returncode = live_server.process.wait(timeout=10)
+    reading.join(timeout=5)
+
+    assert time.monotonic() - started < 5
+    assert returncode == 0
+    assert not reading.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    assert [e.seq for e in outcome["events"]] == [1]
+
+
+def test_polling_serves_the_same_events_as_the_stream(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    first = desk.publish("Power out in the north")
+    desk.publish("Schools closed")
+    desk.edit(first, body="Power out for 20,000 homes.", pinned=True)
+    desk.delete(desk.edit(desk.publish("Bridge closed"), headline="Bridge reopens"))
+
+    with follow(live_server, desk.slug, since=0) as events:
+        streamed = [e.data for e in take(events, 6)]
+    polled = httpx.get(
+        f"{live_server.url}/api/blogs/{desk.slug}/events", params={"since": 0}, timeout=TIMEOUT
+    )
+
+    assert polled.status_code == 200
+    assert "max-age" in polled.headers["cache-control"]
+    body = polled.json()
+    assert body["head_seq"] == body["last_seq"] == 6
+
+    def essence(event: dict) -> tuple:
+        return event["seq"], event["type"], event["post"]["id"], event.get("html")
+
+    assert [essence(e) for e in body["events"]] == [essence(e) for e in streamed]
+    assert [e["type"] for e in body["events"]] == [
+        "post.published",
+        "post.published",
+        "post.pinned",
+        "post.published",
+        "post.updated",
+        "post.deleted",
+    ]
+    later = httpx.get(f"{live_server.url}/api/blogs/{desk.slug}/events?since=4", timeout=TIMEOUT)
+    assert [e["seq"] for e in later.json()["events"]] == [5, 6]
+
+
+def test_polling_past_the_head_is_empty_and_a_bad_since_is_refused(
+    live_server: LiveServer,
+) -> None:
+    desk = open_blog(live_server)
+    desk.publish("Only post")
+    url = f"{live_server.url}/api/blogs/{desk.slug}/events"
+
+    beyond = httpx.get(url, params={"since": 99}, timeout=TIMEOUT)
+    assert beyond.status_code == 200
+    assert beyond.json()["events"] == []
+    assert beyond.json()["head_seq"] == 1
+
+    for bad in ("yesterday", "-1"):
+        refused = httpx.get(url, params={"since": bad}, timeout=TIMEOUT)
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/json")
+        assert refused.json()["error"]["field"].endswith("since")

@@ -195,7 +195,11 @@ class Service:
                 values.setdefault("published_at", now)
             after = self.store.update_post(conn, before, {**values, "updated_at": now})
             if after is None:  # another writer won between our read and our update
-                raise Conflict(f"post {post_id} changed while saving; reload and edit again")
+                current = self.store.post(conn, blog.id, post_id)  # sees their commit
+                raise Conflict(
+                    f"post {post_id} changed while saving; reload and edit again",
+                    current_version=current.version if current else None,
+                )
             event_type = _event_type(before, after)
             event = self._log(conn, after, event_type, now) if event_type else None
             return after, event

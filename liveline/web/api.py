@@ -59,6 +59,9 @@ class PostPatch(BaseModel):
 
     def values(self) -> dict[str, Any]:
         values = self.model_dump(exclude_unset=True)
+        for key in ("headline", "key_event", "pinned", "status", "published_at"):
+            if key in values and values[key] is None:  # the columns hold no null
+                raise Invalid(f"{key} cannot be null; leave it out to keep it as it is", field=key)
         for key in ("publish_at", "published_at"):
             moment = values.get(key)
             if moment is not None and moment.tzinfo is None:

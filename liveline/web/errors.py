@@ -46,6 +46,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0]
+        if first.get("type") == "json_invalid":  # its loc is a character offset, not a field
+            reason = (first.get("ctx") or {}).get("error") or first.get("msg")
+            return error_response(request, 422, f"the request body is not valid JSON: {reason}")
         # loc is (where, *path): "body", "query", "path" or "header", then the field's path;
         # drop only the first, so that a field named "body" is still named.
         loc = tuple(first.get("loc", ()))

@@ -1,0 +1,206 @@
+"""The `liveline` command as a newsroom uses it: parse, import, accounts; errors say what to fix."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from liveline.config import Settings
+from tests.conftest import SEED, SEED_FIXTURE, auth, run_cli
+
+SMALL_BLOG = """\
+Storm watch
+
+By Ana Ruiz, Liveline Desk
+
+9:05 p.m. ET, July 1, 2023
+
+Shelters open across the county
+
+From Liveline Desk's Ana Ruiz in Calder Bay
+
+Twelve shelters opened on Saturday evening.
+
+8:40 p.m. ET, July 1, 2023
+
+Winds pick up
+
+Gusts reached 60 mph on the coast.
+"""
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+
+def stored(env: dict[str, str]) -> dict[str, list[dict]]:
+    """Every row of the tables that hold what readers see, read with plain sqlite3."""
+    db = sqlite3.connect(env["LIVELINE_DATABASE_URL"].removeprefix("sqlite:///"))
+    db.row_factory = sqlite3.Row
+    try:
+        return {
+            table: [dict(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
+            for table in ("blogs", "posts", "events")
+        }
+    finally:
+        db.close()
+
+
+def refused(result, code: int = 2) -> str:
+    """A refusal: the exit code, nothing on stdout, one clear message and no traceback."""
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    return result.stderr
+
+
+# liveline parse
+
+
+def test_parse_prints_the_seed_as_json_and_stores_nothing(env, tmp_path: Path) -> None:
+    result = run_cli("parse", str(SEED), env=env)
+
+    assert json.loads(result.stdout) == json.loads(SEED_FIXTURE.read_text(encoding="utf-8"))
+    assert not (tmp_path / "cli.db").exists()
+
+
+BAD_FILES = {
+    "empty": (b"", 1),
+    "blank lines only": (b"\n\n   \n", 1),
+    "binary": (b"Storm watch\n\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", 3),
+    "no time line": (b"Storm watch\n\nBy Ana Ruiz, Liveline Desk\n\nThe mayor spoke.\n", 5),
+    "bad date": (b"Storm watch\n\n9:05 p.m. ET, February 30, 2023\n\nShelters open\n", 3),
+    "bad time": (b"Storm watch\n\n29:05 p.m. ET, July 1, 2023\n\nShelters open\n", 3),
+}
+
+
+@pytest.mark.parametrize(("content", "line"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_parse_names_the_file_and_line_it_cannot_read(
+    env, tmp_path: Path, content: bytes, line: int
+) -> None:
+    path = tmp_path / "story.txt"
+    path.write_bytes(content)
+
+    result = run_cli("parse", str(path), env=env, check=False)
+
+    message = refused(result)
+    assert message.startswith(f"error: {path}:{line}: ")
+    assert "expected" in message  # and what it expected there
+    assert result.stdout == ""
+
+
+def test_parse_of_a_missing_file_says_so(env, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.txt"
+
+    message = refused(run_cli("parse", str(missing), env=env, check=False))
+
+    assert str(missing) in message
+    assert "No such file" in message
+    assert "cannot read" in refused(run_cli("parse", str(tmp_path), env=env, check=False))
+
+
+# liveline import
+
+
+def test_import_refuses_a_taken_slug_and_leaves_it_as_it_was(env) -> None:
+    first = run_cli("import", str(SEED), "--slug", "seed", env=env)
+    assert "imported 9 posts into /blogs/seed" in first.stdout
+    before = stored(env)
+
+    again = run_cli("import", str(SEED), "--slug", "seed", env=env, check=False)
+
+    assert again.returncode != 0
+    assert "--replace" in refused(again, again.returncode)
+    assert stored(env) == before
+
+
+def test_import_with_replace_replaces_the_posts(env, tmp_path: Path) -> None:
+    run_cli("import", str(SEED), "--slug", "seed", env=env)
+    old_ids = {post["id"] for post in stored(env)["posts"]}
+    small = tmp_path / "small.txt"
+    small.write_text(SMALL_BLOG, encoding="utf-8")
+
+    run_cli("import", str(small), "--slug", "seed", "--replace", env=env)
+
+    rows = stored(env)
+    [blog] = rows["blogs"]
+    assert (blog["slug"], blog["title"]) == ("seed", "Storm watch")
+    old = [post for post in rows["posts"] if post["id"] in old_ids]
+    assert {post["status"] for post in old} == {"deleted"}  # soft: the rows remain
+    new = [post for post in rows["posts"] if post["id"] not in old_ids]
+    assert [(post["headline"], post["status"]) for post in new] == [
+        ("Shelters open across the county", "published"),
+        ("Winds pick up", "published"),
+    ]
+    assert [event["seq"] for event in rows["events"]] == list(range(1, 9 + 9 + 2 + 1))
+
+
+def test_a_bad_file_never_changes_what_was_stored(env, tmp_path: Path) -> None:
+    run_cli("import", str(SEED), "--slug", "seed", env=env)
+    before = stored(env)
+    broken = tmp_path / "broken.txt"
+    broken.write_text(SMALL_BLOG.replace("July 1, 2023", "Julember 1, 2023"), encoding="utf-8")
+
+    result = run_cli("import", str(broken), "--slug", "seed", "--replace", env=env, check=False)
+
+    assert refused(result).startswith(f"error: {broken}:5: ")
+    assert stored(env) == before
+
+
+# Accounts
+
+
+def test_a_new_token_is_printed_alone_on_the_last_line_and_works(
+    settings: Settings, client: TestClient
+) -> None:
+    env = {"LIVELINE_DATABASE_URL": settings.database_url}
+    run_cli("user", "add", "ana", "--role", "editor", env=env)
+
+    result = run_cli("token", "create", "ana", "--label", "laptop", env=env)
+
+    token = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"ll_[A-Za-z0-9_-]{40,}", token), result.stdout
+    assert "shown once" in result.stderr
+    created = client.post("/api/blogs", json={"title": "Storm watch"}, headers=auth(token))
+    assert created.status_code == 201, created.text
+    other = run_cli("token", "create", "ana", env=env).stdout.strip().splitlines()[-1]
+    assert other != token
+
+
+def test_accounts_are_refused_with_a_reason(env) -> None:
+    bad_role = run_cli("user", "add", "ana", "--role", "chief", env=env, check=False)
+    assert bad_role.returncode != 0
+    assert "Traceback" not in bad_role.stderr
+    assert "reporter" in bad_role.stderr  # names the roles there are
+
+    run_cli("user", "add", "ana", env=env)
+    assert "already" in refused(run_cli("user", "add", "ana", env=env, check=False), 1)
+    assert "user add" in refused(run_cli("token", "create", "bob", env=env, check=False), 1)
+    assert "letters" in refused(run_cli("user", "add", "a b!", env=env, check=False), 1)
+
+
+# Configuration
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("import", str(SEED)),
+        ("user", "add", "ana"),
+        ("token", "create", "ana"),
+    ],
+    ids=["import", "user add", "token create"],
+)
+@pytest.mark.parametrize(
+    "url", ["mysql://x", "sqlite:////no/such/directory/liveline.db"], ids=["mysql", "unreachable"]
+)
+def test_a_bad_database_url_is_named_not_a_traceback(command: tuple[str, ...], url: str) -> None:
+    result = run_cli(*command, env={"LIVELINE_DATABASE_URL": url}, check=False)
+
+    assert "LIVELINE_DATABASE_URL" in refused(result)

@@ -1,0 +1,471 @@
+"""The store under the service: what goes in comes back out, and the event log never lies.
+
+Every test here runs twice: on SQLite (a file, as `liveline serve` uses it) and on PostgreSQL.
+PostgreSQL gets a database of its own for the session, emptied before each test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import StatementError
+
+from liveline.broker import MemoryBroker
+from liveline.errors import Conflict, NotFound, PreconditionRequired
+from liveline.formats.textparse import ParsedBlog, parse_bytes
+from liveline.model import Blog, EventType, Image, PostStatus, Role, User
+from liveline.service import Service
+from liveline.store.db import make_engine, migrate
+from liveline.store.queries import Store
+from liveline.store.tables import blogs, events, posts
+from tests.conftest import IN_CI, SEED
+
+POSTGRES_ADMIN_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/test",
+    "postgresql://root@127.0.0.1:5432/test",
+)
+
+
+# Fixtures: a service on a fresh store, SQLite or PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[tuple[str | None, str]]:
+    """A database of our own for this test session: (url, "") or, if unreachable, (None, why)."""
+    problems = []
+    for admin_url in POSTGRES_ADMIN_URLS:
+        try:
+            admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+        except psycopg.Error as exc:
+            problems.append(f"{admin_url}: {str(exc).strip()}")
+            continue
+        name = f"liveline_test_{uuid.uuid4().hex[:12]}"
+        with admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin_url.rsplit("/", 1)[0] + "/" + name, ""
+        finally:
+            with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    yield None, "PostgreSQL is unreachable: " + "; ".join(problems)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url, reason = request.getfixturevalue("postgres_database")
+    if url is None:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url
+
+
+@pytest.fixture
+def service(store_url: str) -> Iterator[Service]:
+    engine = make_engine(store_url)
+    migrate(engine)
+    yield Service(Store(engine), MemoryBroker())
+    engine.dispose()
+
+
+@pytest.fixture
+def editor(service: Service) -> User:
+    return service.add_user("ed", Role.EDITOR)
+
+
+@pytest.fixture
+def reporter(service: Service) -> User:
+    return service.add_user("rita", Role.REPORTER)
+
+
+@pytest.fixture
+def blog(service: Service, editor: User) -> Blog:
+    return asyncio.run(
+        service.create_blog(
+            editor,
+            {
+                "title": "Storm watch",
+                "authors": ["Ana Ruiz", "June Okafor"],
+                "organization": "Liveline Desk",
+                "timezone": "America/Chicago",
+            },
+        )
+    )
+
+
+def publish(service: Service, user: User, blog: Blog, headline: str, **fields: Any):
+    return asyncio.run(
+        service.create_post(user, blog, {"headline": headline, "body": "", **fields})
+    )
+
+
+def all_rows(service: Service) -> dict[str, list[dict]]:
+    """Everything a reader could ever see, straight from the tables."""
+    with service.store.reading() as conn:
+        return {
+            table.name: [
+                dict(row)
+                for row in conn.execute(select(table).order_by(*table.primary_key)).mappings()
+            ]
+            for table in (blogs, posts, events)
+        }
+
+
+def seed() -> ParsedBlog:
+    return parse_bytes(SEED.read_bytes())
+
+
+# Round trip
+
+
+def test_a_blog_and_its_posts_read_back_as_they_were_written(
+    service: Service, editor: User, blog: Blog
+) -> None:
+    assert service.blog("storm-watch") == blog
+    assert blog.title == "Storm watch"
+    assert blog.authors == ("Ana Ruiz", "June Okafor")
+    assert blog.organization == "Liveline Desk"
+    assert blog.timezone == "America/Chicago"
+    assert blog.is_open
+
+    published_at = datetime(2022, 2, 7, 14, 20, 5, 123456, tzinfo=UTC)
+    written = publish(
+        service,
+        editor,
+        blog,
+        "Winds “pick up” near the coast",
+        body="Gusts of **60 mph**.\n\nMore background: the storm formed on Monday.",
+        authors=["Niamh Kennedy", "Ana Ruiz"],
+        location="Calder Bay",
+        contributors=["Ivana Kottasová", "Bryony Jones"],
+        images=[
+            {"url": "https://img.example/1.jpg", "caption": "Waves", "credit": "A/B", "alt": "Sea"},
+            {"url": None, "caption": None, "credit": "Sputnik/AFP/Getty Images", "alt": None},
+        ],
+        key_event=True,
+        published_at=published_at,
+    )
+
+    read = service.post(service.blog("storm-watch"), written.id)
+    assert read == written
+    assert read.headline == "Winds “pick up” near the coast"
+    assert read.body == "Gusts of **60 mph**.\n\nMore background: the storm formed on Monday."
+    assert read.authors == ("Niamh Kennedy", "Ana Ruiz")
+    assert read.location == "Calder Bay"
+    assert read.contributors == ("Ivana Kottasová", "Bryony Jones")
+    assert read.images == (
+        Image("https://img.example/1.jpg", "Waves", "A/B", "Sea"),
+        Image(None, None, "Sputnik/AFP/Getty Images", None),
+    )
+    assert read.key_event is True
+    assert read.pinned is False
+    assert read.status == PostStatus.PUBLISHED
+    assert read.published_at == published_at
+    assert read.published_at.tzinfo is not None
+    assert read.version == 1
+    assert read.author_user_id == editor.id
+
+    pinned, page, cursor = service.page(service.blog("storm-watch"))
+    assert (pinned, page, cursor) == ([], [read], None)
+    assert service.blog("storm-watch").post_count == 1
+
+
+def test_an_imported_live_blog_reads_back_like_its_text(service: Service) -> None:
+    parsed = seed()
+    blog = asyncio.run(service.import_blog(parsed, "ukraine"))
+
+    assert (blog.title, blog.authors, blog.organization, blog.timezone) == (
+        parsed.title,
+        parsed.authors,
+        parsed.organization,
+        parsed.timezone,
+    )
+    assert blog.updated_at == parsed.updated
+    assert blog.post_count == len(parsed.posts) == 9
+    _, page, _ = service.page(blog, newest_first=False, limit=100)
+    by_headline = {post.headline: post for post in page}
+    for parsed_post in parsed.posts:
+        post = by_headline[parsed_post.headline]
+        assert post.published_at == parsed_post.published
+        assert post.authors == parsed_post.authors
+        assert post.location == parsed_post.location
+        assert post.contributors == parsed_post.contributors
+        assert [(i.caption, i.credit) for i in post.images] == [
+            (i.caption, i.credit) for i in parsed_post.images
+        ]
+
+
+# The event log
+
+
+def test_seqs_have_no_gaps_when_four_writers_publish_at_once(
+    service: Service, blog: Blog, editor: User
+) -> None:
+    writers = [editor, *(service.add_user(f"reporter{n}", Role.REPORTER) for n in range(3))]
+    per_writer = 10
+    start = threading.Barrier(len(writers))
+    failures: list[BaseException] = []
+
+    def write(user: User) -> None:
+        try:
+            start.wait()
+            for n in range(per_writer):
+                publish(service, user, blog, f"{user.name} #{n}")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(user,)) for user in writers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+
+    total = len(writers) * per_writer
+    log = service.events_since(blog.id, 0, limit=1000)
+    assert [event.seq for event in log] == list(range(1, total + 1))
+    assert {event.type for event in log} == {EventType.POST_PUBLISHED}
+    assert len({event.post_id for event in log}) == total  # each post announced exactly once
+    assert service.blog(blog.slug).last_seq == total
+    assert service.blog(blog.slug).post_count == total
+    assert service.events_since(blog.id, total - 3) == log[-3:]
+
+
+def test_every_change_appends_one_event_in_order(
+    service: Service, blog: Blog, editor: User
+) -> None:
+    post = publish(service, editor, blog, "First")
+    draft = publish(service, editor, blog, "Not yet", status="draft")
+    edited = asyncio.run(service.update_post(editor, blog, post.id, 1, {"headline": "First!"}))
+    pinned = asyncio.run(service.update_post(editor, blog, post.id, 2, {"pinned": True}))
+    asyncio.run(service.update_post(editor, blog, draft.id, 1, {"body": "still a draft"}))
+    asyncio.run(service.delete_post(editor, blog, post.id, pinned.version))
+
+    log = service.events_since(blog.id, 0)
+    assert [(e.seq, e.type, e.post_id) for e in log] == [
+        (1, EventType.POST_PUBLISHED, post.id),
+        (2, EventType.POST_UPDATED, post.id),
+        (3, EventType.POST_PINNED, post.id),
+        (4, EventType.POST_DELETED, post.id),
+    ]  # the draft's changes are the desk's business, not the readers'
+    assert log[1].payload["post"]["headline"] == edited.headline == "First!"
+    assert log[3].payload["blog"]["post_count"] == 0
+
+
+# Versions and deletes
+
+
+def test_a_stale_version_is_refused_and_the_newer_edit_survives(
+    service: Service, blog: Blog, editor: User
+) -> None:
+    post = publish(service, editor, blog, "Draft headline")
+    saved = asyncio.run(service.update_post(editor, blog, post.id, 1, {"headline": "Mine"}))
+    assert saved.version == 2
+
+    with pytest.raises(Conflict) as refused:
+        asyncio.run(service.update_post(editor, blog, post.id, 1, {"headline": "Theirs"}))
+    assert refused.value.current_version == 2
+    assert "reload" in refused.value.message
+    with pytest.raises(PreconditionRequired):
+        asyncio.run(service.update_post(editor, blog, post.id, None, {"headline": "Blind"}))
+
+    assert service.post(blog, post.id).headline == "Mine"
+    assert service.post(blog, post.id).version == 2
+
+
+def test_the_store_compares_and_sets_the_version(service: Service, blog: Blog, editor: User):
+    post = publish(service, editor, blog, "Original")
+    now = datetime.now(UTC)
+    with service.store.transaction() as conn:
+        first = service.store.update_post(conn, post, {"headline": "A", "updated_at": now})
+        second = service.store.update_post(conn, post, {"headline": "B", "updated_at": now})
+    assert first is not None and first.version == 2
+    assert second is None  # `post` still says version 1: someone else saved first
+    assert service.post(blog, post.id).headline == "A"
+
+
+def test_deleting_a_post_keeps_the_row_and_hides_it(
+    service: Service, blog: Blog, editor: User
+) -> None:
+    kept = publish(service, editor, blog, "Kept")
+    gone = publish(service, editor, blog, "Gone")
+    assert service.blog(blog.slug).post_count == 2
+
+    deleted = asyncio.run(service.delete_post(editor, blog, gone.id, gone.version))
+
+    assert deleted.status == PostStatus.DELETED
+    assert deleted.version == gone.version + 1
+    with service.store.reading() as conn:
+        row = conn.execute(select(posts).where(posts.c.id == gone.id)).mappings().one()
+    assert (row["headline"], row["status"]) == ("Gone", "deleted")
+    _, page, _ = service.page(service.blog(blog.slug))
+    assert [post.id for post in page] == [kept.id]
+    assert service.blog(blog.slug).post_count == 1
+    with pytest.raises(NotFound):
+        asyncio.run(service.delete_post(editor, blog, gone.id, deleted.version))
+
+
+def test_a_scheduled_post_publishes_itself_when_due(service: Service, editor: User) -> None:
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    clocked = Service(service.store, service.broker, clock=lambda: now[0])
+    blog = asyncio.run(clocked.create_blog(editor, {"title": "Election night"}))
+    due = now[0] + timedelta(minutes=5)
+    post = publish(clocked, editor, blog, "Polls close", status="scheduled", publish_at=due)
+    assert asyncio.run(clocked.publish_due()) == 0
+    assert clocked.page(clocked.blog(blog.slug))[1] == []
+
+    now[0] = due + timedelta(seconds=1)
+    assert asyncio.run(clocked.publish_due()) == 1
+    assert asyncio.run(clocked.publish_due()) == 0
+
+    published = clocked.post(blog, post.id)
+    assert published.status == PostStatus.PUBLISHED
+    assert published.published_at == due
+    assert [p.id for p in clocked.page(clocked.blog(blog.slug))[1]] == [post.id]
+    assert [e.type for e in clocked.events_since(blog.id, 0)] == [EventType.POST_PUBLISHED]
+
+
+# Pagination
+
+
+def test_pages_never_repeat_or_skip_a_post_even_when_times_tie(
+    service: Service, blog: Blog, editor: User
+) -> None:
+    base = datetime(2022, 2, 7, 16, 0, tzinfo=UTC)
+    # 45 posts, three to a minute: ties on published_at across page boundaries.
+    written = [
+        publish(service, editor, blog, f"Post {n}", published_at=base + timedelta(minutes=n // 3))
+        for n in range(45)
+    ]
+    pin = asyncio.run(service.update_post(editor, blog, written[7].id, 1, {"pinned": True}))
+    unpinned = [post for post in written if post.id != pin.id]
+
+    for newest_first in (True, False):
+        seen, cursor, pages = [], None, []
+        while True:
+            pinned, page, cursor = service.page(
+                service.blog(blog.slug), newest_first=newest_first, cursor=cursor, limit=20
+            )
+            pages.append(len(page))
+            assert [p.id for p in pinned] == ([pin.id] if len(pages) == 1 else [])
+            seen += [post.id for post in page]
+            if cursor is None:
+                break
+        expected = sorted(unpinned, key=lambda p: (p.published_at, p.id), reverse=newest_first)
+        assert seen == [post.id for post in expected]
+        assert pages == [20, 20, 4]
+
+
+# Importing
+
+
+def test_importing_again_with_replace_soft_deletes_the_old_posts(service: Service) -> None:
+    first = asyncio.run(service.import_blog(seed(), "seed"))
+    _, old_posts, _ = service.page(first, limit=100)
+
+    again = asyncio.run(service.import_blog(seed(), "seed", replace=True))
+
+    assert again.id == first.id
+    assert again.post_count == 9
+    for old in old_posts:
+        assert service.post(again, old.id).status == PostStatus.DELETED
+    _, new_posts, _ = service.page(again, limit=100)
+    assert {post.id for post in new_posts}.isdisjoint(post.id for post in old_posts)
+    assert sorted(p.headline for p in new_posts) == sorted(p.headline for p in old_posts)
+    log = service.events_since(again.id, 0)
+    assert [event.seq for event in log] == list(range(1, 28))
+    assert [event.type for event in log[9:18]] == [EventType.POST_DELETED] * 9
+
+
+def test_importing_onto_a_taken_slug_changes_nothing(service: Service) -> None:
+    asyncio.run(service.import_blog(seed(), "seed"))
+    before = all_rows(service)
+
+    with pytest.raises(Conflict) as refused:
+        asyncio.run(service.import_blog(seed(), "seed"))
+
+    assert "--replace" in refused.value.message
+    assert all_rows(service) == before
+
+
+def test_an_import_that_fails_halfway_changes_nothing(service: Service) -> None:
+    asyncio.run(service.import_blog(seed(), "seed"))
+    before = all_rows(service)
+    parsed = seed()
+    # The last post cannot be stored (a time without a zone), after the old posts are
+    # soft-deleted and the first new ones inserted: all of it must roll back.
+    broken = dataclasses.replace(parsed.posts[-1], published=datetime(2022, 2, 7, 11, 47))
+    with pytest.raises(StatementError, match="naive datetime"):
+        asyncio.run(
+            service.import_blog(
+                dataclasses.replace(parsed, posts=(*parsed.posts[:-1], broken)),
+                "seed",
+                replace=True,
+            )
+        )
+
+    assert all_rows(service) == before
+    assert service.blog("seed").post_count == 9
+
+
+def at_once(*calls: Callable[[], Any]) -> list[Any]:
+    """Runs the calls in threads released together; each one's result or exception, in order."""
+    start = threading.Barrier(len(calls))
+    outcomes: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            outcomes[index] = calls[index]()
+        except Exception as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_two_editors_saving_the_same_version_at_once_one_wins(
+    service: Service, blog: Blog, editor: User
+) -> None:
+    editors = [editor, service.add_user("eve", Role.EDITOR)]
+    for round_ in range(10):
+        post = publish(service, editor, blog, f"Round {round_}")
+
+        outcomes = at_once(
+            *(
+                partial(
+                    asyncio.run,
+                    service.update_post(user, blog, post.id, 1, {"headline": user.name}),
+                )
+                for user in editors
+            )
+        )
+
+        conflicts = [outcome for outcome in outcomes if isinstance(outcome, Conflict)]
+        [saved] = [outcome for outcome in outcomes if not isinstance(outcome, Conflict)]
+        assert len(conflicts) == 1, outcomes
+        assert conflicts[0].current_version == 2  # the loser learns which version won
+        assert service.post(blog, post.id) == saved

@@ -141,6 +141,7 @@ def serve(
     from liveline.server import run
 
     settings = load_settings()
+    make_service(settings)  # a database that cannot be opened fails here, with its reason
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     run(settings, host=host, port=port, demo_interval=demo_interval if demo else None)
 

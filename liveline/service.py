@@ -191,6 +191,12 @@ class Service:
                     "someone saved it since you loaded it; reload and edit again",
                     current_version=before.version,
                 )
+            status = values.get("status", before.status)
+            if (
+                status == PostStatus.SCHEDULED
+                and values.get("publish_at", before.publish_at) is None
+            ):
+                raise Invalid("a scheduled post needs publish_at", field="publish_at")
             if values.get("status") == PostStatus.PUBLISHED and before.published_at is None:
                 values.setdefault("published_at", now)
             after = self.store.update_post(conn, before, {**values, "updated_at": now})
@@ -247,21 +253,23 @@ class Service:
             if existing:
                 blog_id = existing.id
                 self.store.update_blog(conn, blog_id, meta)
-                pinned, page, _ = self.store.page_of_posts(
-                    conn, blog_id, newest_first=True, cursor=None, limit=1_000_000
-                )
-                for post in [*pinned, *page]:  # soft delete: nothing published is destroyed
+                # Soft delete, drafts and scheduled posts too: nothing is destroyed, and
+                # nothing of the old text can surface in the new one later.
+                for post in self.store.undeleted_posts(conn, blog_id):
                     gone = self.store.update_post(
                         conn, post, {"status": PostStatus.DELETED, "updated_at": now}
                     )
-                    events.append(self._log(conn, gone, EventType.POST_DELETED, now))
+                    if post.is_visible:
+                        events.append(self._log(conn, gone, EventType.POST_DELETED, now))
             else:
                 blog_id = self.store.insert_blog(conn, {"slug": slug, **meta}, now)
             for parsed_post in parsed.posts:
                 post = self.store.insert_post(conn, blog_id, _imported_post(parsed_post, now))
                 events.append(self._log(conn, post, EventType.POST_PUBLISHED, now))
+            # A fresh import keeps the story's own "Updated" time; a replacement happened now.
             newest = max((p.published for p in parsed.posts), default=now)
-            self.store.update_blog(conn, blog_id, {"updated_at": parsed.updated or newest})
+            updated = parsed.updated or (now if existing else newest)
+            self.store.update_blog(conn, blog_id, {"updated_at": updated})
             return self.store.blog_by_id(conn, blog_id), events
 
     # Helpers
@@ -285,19 +293,18 @@ class Service:
             raise Invalid(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
         values = dict(fields)
         if user.role not in EDITORS:
-            if values.get("pinned"):
-                raise Forbidden("only editors can pin a post", field="pinned")
+            if values.get("pinned") or (not creating and "pinned" in values):
+                raise Forbidden("only editors can pin or unpin a post", field="pinned")
             if "published_at" in values:
                 raise Forbidden("only editors can correct a post's time", field="published_at")
         status = values.get("status")
         if status == PostStatus.DELETED:
             raise Invalid("delete a post with DELETE, not by setting its status", field="status")
-        if status == PostStatus.SCHEDULED:
-            publish_at = values.get("publish_at")
-            if publish_at is None:
-                raise Invalid("a scheduled post needs publish_at", field="publish_at")
-            if publish_at <= self.clock():
-                raise Invalid("publish_at must be in the future", field="publish_at")
+        publish_at = values.get("publish_at")
+        if creating and status == PostStatus.SCHEDULED and publish_at is None:
+            raise Invalid("a scheduled post needs publish_at", field="publish_at")
+        if status == PostStatus.SCHEDULED and publish_at is not None and publish_at <= self.clock():
+            raise Invalid("publish_at must be in the future", field="publish_at")
         if creating and not (values.get("headline") or "").strip():
             raise Invalid("a post needs a headline", field="headline")
         return values

@@ -415,3 +415,36 @@ def test_a_scheduled_post_appears_when_its_time_comes(live_server: LiveServer) -
     assert [post["headline"] for post in listed] == ["Liftoff"]
     assert datetime.fromisoformat(listed[0]["published_at"]) == publish_at
     assert datetime.now(UTC) >= publish_at
+
+
+def test_a_write_to_an_unknown_blog_without_a_token_is_401_not_404(client: TestClient) -> None:
+    response = client.post("/api/blogs/no-such-blog/posts", json=a_post())
+    assert error(response, 401)["message"]
+
+
+def test_polling_with_a_seq_beyond_any_blog_is_422_not_500(client: TestClient, blog) -> None:
+    response = client.get(f"/api/blogs/{blog}/events", params={"since": 10**30})
+    assert error(response, 422)["field"] == "since"
+
+
+def test_a_reporter_cannot_unpin_a_post(client: TestClient, people, blog, posts) -> None:
+    url = f"/api/blogs/{blog}/posts/{posts['reporters_post']}"
+    response = client.patch(
+        url, json={"pinned": False}, headers={**people["rita"], "If-Match": "1"}
+    )
+    assert error(response, 403)["field"] == "pinned"
+
+
+def test_a_scheduled_post_cannot_lose_its_time(client: TestClient, people, blog) -> None:
+    when = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    made = client.post(
+        f"/api/blogs/{blog}/posts",
+        json=a_post(status="scheduled", publish_at=when),
+        headers=people["ed"],
+    )
+    assert made.status_code == 201, made.text
+    url = f"/api/blogs/{blog}/posts/{made.json()['id']}"
+    response = client.patch(
+        url, json={"publish_at": None}, headers={**people["ed"], "If-Match": "1"}
+    )
+    assert error(response, 422)["field"] == "publish_at"

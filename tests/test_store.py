@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -469,3 +470,35 @@ def test_two_editors_saving_the_same_version_at_once_one_wins(
         assert len(conflicts) == 1, outcomes
         assert conflicts[0].current_version == 2  # the loser learns which version won
         assert service.post(blog, post.id) == saved
+
+
+def test_replacing_a_blog_retires_its_drafts_and_scheduled_posts_too(
+    service: Service, editor: User
+) -> None:
+    blog = asyncio.run(service.import_blog(seed(), "seed"))
+    draft = publish(service, editor, blog, "Unfinished", status="draft")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    scheduled = publish(service, editor, blog, "Embargoed", status="scheduled", publish_at=later)
+
+    asyncio.run(service.import_blog(seed(), "seed", replace=True))
+
+    assert service.post(blog, draft.id).status == PostStatus.DELETED
+    assert service.post(blog, scheduled.id).status == PostStatus.DELETED
+
+
+def test_a_reader_does_not_wait_for_a_writer(tmp_path: Path) -> None:
+    # SQLite under WAL lets readers read while a writer holds the lock; only writers queue.
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    migrate(engine)
+    store = Store(engine)
+    with store.transaction() as writing:
+        writing.execute(blogs.insert().values(
+            slug="s", title="T", authors=[], timezone="UTC", status="open", last_seq=0,
+            created_at=datetime.now(UTC), updated_at=datetime.now(UTC),
+        ))  # fmt: skip
+        started = time.monotonic()
+        with store.reading() as reading:
+            reading.exec_driver_sql("PRAGMA busy_timeout=1000")
+            assert store.list_blogs(reading) == []  # the writer has not committed yet
+        assert time.monotonic() - started < 0.5
+    engine.dispose()

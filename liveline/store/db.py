@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WRITE_OPTION = "liveline_write"
 
 
 def make_engine(url: str) -> Engine:
@@ -32,9 +33,13 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        # Take the write lock at BEGIN: a deferred transaction that later tries to write
-        # can fail with "database is locked" instead of waiting its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock at BEGIN: a deferred transaction that later tries to
+        # write can fail with "database is locked" instead of waiting its turn. Readers stay
+        # deferred, so under WAL they never wait for a writer.
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
 from liveline.model import Blog, Event, EventType, Image, Post, PostStatus, Role, User
+from liveline.store.db import WRITE_OPTION
 from liveline.store.tables import blogs, events, posts, tokens, users
 
 
@@ -22,10 +23,11 @@ class InvalidCursor(ValueError):
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
+        with self._writer.begin() as connection:
             yield connection
 
     @contextmanager
@@ -134,6 +136,12 @@ class Store:
         page, more = rows[:limit], len(rows) > limit
         next_cursor = encode_cursor(page[-1]) if more and page else None
         return pinned, page, next_cursor
+
+    def undeleted_posts(self, conn: Connection, blog_id: int) -> list[Post]:
+        query = select(posts).where(
+            posts.c.blog_id == blog_id, posts.c.status != PostStatus.DELETED
+        )
+        return [_post(row) for row in conn.execute(query.order_by(posts.c.id)).mappings()]
 
     def due_scheduled_posts(self, conn: Connection, now: datetime) -> list[Post]:
         query = select(posts).where(

@@ -173,7 +173,7 @@ async def create_blog(
 
 @router.post("/blogs/{slug}/posts", status_code=201, tags=["write"])
 async def create_post(
-    body: PostIn, request: Request, blog: Blog = Depends(_blog), user: User = Depends(current_user)
+    body: PostIn, request: Request, user: User = Depends(current_user), blog: Blog = Depends(_blog)
 ) -> Response:
     post = await _service(request).create_post(user, blog, body.values())
     return _post_response(post, status=201)
@@ -184,8 +184,8 @@ async def update_post(
     post_id: int,
     body: PostPatch,
     request: Request,
-    blog: Blog = Depends(_blog),
     user: User = Depends(current_user),
+    blog: Blog = Depends(_blog),
     if_match: str | None = Header(default=None),
 ) -> Response:
     post = await _service(request).update_post(
@@ -198,8 +198,8 @@ async def update_post(
 async def delete_post(
     post_id: int,
     request: Request,
-    blog: Blog = Depends(_blog),
     user: User = Depends(current_user),
+    blog: Blog = Depends(_blog),
     if_match: str | None = Header(default=None),
 ) -> Response:
     post = await _service(request).delete_post(user, blog, post_id, _version(if_match))

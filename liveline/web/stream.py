@@ -55,7 +55,7 @@ def _since(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("since")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 10:
         raise Invalid("since / Last-Event-ID must be a whole number (an event seq)", field="since")
     return int(raw)
 
@@ -79,7 +79,7 @@ async def stream(slug: str, request: Request) -> Response:
 async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) -> Response:
     """The stream's events as JSON, for clients and caches that cannot hold a stream."""
     state = request.app.state
-    if since < 0 or not 1 <= limit <= REPLAY_BATCH:
+    if not 0 <= since < 2**31 or not 1 <= limit <= REPLAY_BATCH:
         raise Invalid(f"since must be ≥ 0 and limit 1–{REPLAY_BATCH}", field="since")
     blog = await run_in_threadpool(state.service.blog, slug)
     events = await run_in_threadpool(state.service.events_since, blog.id, since, limit)

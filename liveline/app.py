@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from liveline import __version__
 from liveline.broker import make_broker
@@ -23,10 +24,19 @@ from liveline.web import api, errors, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.render import PostRenderer, make_templates
-from liveline.web.transport import Liveline
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
+
+
+class Liveline(FastAPI):
+    """FastAPI, with live streams served ahead of the middleware (see stream.serve_stream)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        is_get = scope["type"] == "http" and scope["method"] == "GET"
+        if is_get and stream.STREAM_PATH.match(scope["path"]):
+            return await stream.serve_stream(self, scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liveline.config import Settings
-from tests.conftest import SEED, SEED_FIXTURE, auth, run_cli
+from tests.conftest import SEED, SEED_FIXTURE, auth, needs_seed, run_cli
 
 SMALL_BLOG = """\
 Storm watch
@@ -63,6 +63,7 @@ def refused(result, code: int = 2) -> str:
 # liveline parse
 
 
+@needs_seed
 def test_parse_prints_the_seed_as_json_and_stores_nothing(env, tmp_path: Path) -> None:
     result = run_cli("parse", str(SEED), env=env)
 
@@ -108,6 +109,7 @@ def test_parse_of_a_missing_file_says_so(env, tmp_path: Path) -> None:
 # liveline import
 
 
+@needs_seed
 def test_import_refuses_a_taken_slug_and_leaves_it_as_it_was(env) -> None:
     first = run_cli("import", str(SEED), "--slug", "seed", env=env)
     assert "imported 9 posts into /blogs/seed" in first.stdout
@@ -120,6 +122,7 @@ def test_import_refuses_a_taken_slug_and_leaves_it_as_it_was(env) -> None:
     assert stored(env) == before
 
 
+@needs_seed
 def test_import_with_replace_replaces_the_posts(env, tmp_path: Path) -> None:
     run_cli("import", str(SEED), "--slug", "seed", env=env)
     old_ids = {post["id"] for post in stored(env)["posts"]}
@@ -141,6 +144,7 @@ def test_import_with_replace_replaces_the_posts(env, tmp_path: Path) -> None:
     assert [event["seq"] for event in rows["events"]] == list(range(1, 9 + 9 + 2 + 1))
 
 
+@needs_seed
 def test_a_bad_file_never_changes_what_was_stored(env, tmp_path: Path) -> None:
     run_cli("import", str(SEED), "--slug", "seed", env=env)
     before = stored(env)
@@ -188,6 +192,7 @@ def test_accounts_are_refused_with_a_reason(env) -> None:
 # Configuration
 
 
+@needs_seed
 @pytest.mark.parametrize(
     "command",
     [

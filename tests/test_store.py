@@ -30,7 +30,7 @@ from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.store.tables import blogs, events, posts
-from tests.conftest import IN_CI, SEED
+from tests.conftest import IN_CI, SEED, needs_seed
 
 POSTGRES_ADMIN_URLS = (
     "postgresql://postgres@127.0.0.1:5432/test",
@@ -190,6 +190,7 @@ def test_a_blog_and_its_posts_read_back_as_they_were_written(
     assert service.blog("storm-watch").post_count == 1
 
 
+@needs_seed
 def test_an_imported_live_blog_reads_back_like_its_text(service: Service) -> None:
     parsed = seed()
     blog = asyncio.run(service.import_blog(parsed, "ukraine"))
@@ -379,6 +380,7 @@ def test_pages_never_repeat_or_skip_a_post_even_when_times_tie(
 # Importing
 
 
+@needs_seed
 def test_importing_again_with_replace_soft_deletes_the_old_posts(service: Service) -> None:
     first = asyncio.run(service.import_blog(seed(), "seed"))
     _, old_posts, _ = service.page(first, limit=100)
@@ -397,6 +399,7 @@ def test_importing_again_with_replace_soft_deletes_the_old_posts(service: Servic
     assert [event.type for event in log[9:18]] == [EventType.POST_DELETED] * 9
 
 
+@needs_seed
 def test_importing_onto_a_taken_slug_changes_nothing(service: Service) -> None:
     asyncio.run(service.import_blog(seed(), "seed"))
     before = all_rows(service)
@@ -408,6 +411,7 @@ def test_importing_onto_a_taken_slug_changes_nothing(service: Service) -> None:
     assert all_rows(service) == before
 
 
+@needs_seed
 def test_an_import_that_fails_halfway_changes_nothing(service: Service) -> None:
     asyncio.run(service.import_blog(seed(), "seed"))
     before = all_rows(service)
@@ -472,6 +476,7 @@ def test_two_editors_saving_the_same_version_at_once_one_wins(
         assert service.post(blog, post.id) == saved
 
 
+@needs_seed
 def test_replacing_a_blog_retires_its_drafts_and_scheduled_posts_too(
     service: Service, editor: User
 ) -> None:

@@ -11,15 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from liveline.errors import Invalid
+from liveline.errors import Invalid, LivelineError
 from liveline.formats import aptime
 from liveline.model import Blog, Event
+from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
 from liveline.web.render import PostRenderer, count_text
 from liveline.web.transport import chunked_transport
@@ -60,19 +63,38 @@ def _since(request: Request) -> int | None:
     return int(raw)
 
 
-@router.get("/blogs/{slug}/events", include_in_schema=False)
-async def stream(slug: str, request: Request) -> Response:
-    state = request.app.state
-    since = _since(request)
-    channel = state.fanout.channel(slug)
-    if channel is not None and (since is None or since <= channel.last_seq):
-        blog = channel.blog  # a big story's readers arrive in thousands: spare the database
-    else:
-        blog = await run_in_threadpool(state.service.blog, slug)
-        if since is not None:
-            # An id from before the database was replaced would otherwise hide every new event.
-            since = min(since, blog.last_seq)
-    return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
+STREAM_PATH = re.compile(r"^/blogs/(?P<slug>[^/]+)/events$")
+
+
+async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
+    """GET /blogs/{slug}/events, served ahead of the middleware stack.
+
+    A stream lives for hours and a big story has tens of thousands: each layer a request
+    passes through stays in memory for as long as it is open (and in every full garbage
+    collection), so streams skip the layers that only matter to short requests.
+    """
+    scope["app"] = app
+    request = Request(scope, receive)
+    state = app.state
+    try:
+        slug = STREAM_PATH.match(scope["path"])["slug"]
+        since = _since(request)
+        channel = state.fanout.channel(slug)
+        if channel is not None and (since is None or since <= channel.last_seq):
+            blog = channel.blog  # a big story's readers arrive in thousands: spare the database
+        else:
+            blog = await run_in_threadpool(state.service.blog, slug)
+            if since is not None:
+                # An id from before the database was replaced would otherwise hide new events.
+                since = min(since, blog.last_seq)
+        response = EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
+    except LivelineError as exc:
+        extra = {"field": exc.field} if exc.field else {}
+        response = error_response(request, exc.status, exc.message, **extra)
+    except Exception:
+        log.exception("could not open a stream on %s", scope["path"])
+        response = error_response(request, 500, "something went wrong on our side; it was logged")
+    await response(scope, receive, send)
 
 
 @router.get("/api/blogs/{slug}/events", tags=["read"])
@@ -148,7 +170,7 @@ class EventStream(Response):
         await self._send(send, f"retry: {self.retry_ms}\n\n".encode())
         await self._replay(send)
         reader = self.reader
-        transport = chunked_transport(scope)
+        transport = chunked_transport(send)
         while not reader.closed:
             if not reader.frames:
                 if transport is not None:

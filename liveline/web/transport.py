@@ -10,25 +10,15 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import Send
 
-SERVER_SEND = "liveline.server_send"
 HTTPTOOLS_CYCLE = "uvicorn.protocols.http.httptools_impl"
 
 
-class Liveline(FastAPI):
-    """FastAPI that remembers the server's own `send`, before middleware wraps it."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope[SERVER_SEND] = send
-        await super().__call__(scope, receive, send)
-
-
-def chunked_transport(scope: Scope) -> asyncio.WriteTransport | None:
-    """The socket under a streaming response already started with chunked encoding, or None."""
-    cycle = getattr(scope.get(SERVER_SEND), "__self__", None)
+def chunked_transport(server_send: Send) -> asyncio.WriteTransport | None:
+    """The socket under a response already started with chunked encoding, given the
+    server's own `send` (not one wrapped by middleware), or None."""
+    cycle = getattr(server_send, "__self__", None)
     if type(cycle).__module__ != HTTPTOOLS_CYCLE:
         return None
     if getattr(cycle, "chunked_encoding", None) is not True or cycle.disconnected:

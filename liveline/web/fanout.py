@@ -38,52 +38,39 @@ HEARTBEAT = Frame(0, b":\n\n")
 
 class Reader:
     """One open stream. Until it has caught up with the log, frames wait in its queue for
-    its own task; after that, when the server lets us, they go straight to its socket.
-    Either way it holds at most `limit` frames' worth: past that it is dropped, and its
+    its own task to send; after that, when the server lets us, its channel writes to its
+    socket itself. Either way it may lag only so far: past that it is dropped, and its
     browser reconnects and replays from the log."""
 
     __slots__ = (
-        "_wake", "closed", "frames", "limit", "limit_bytes", "on_overflow", "overflowed",
-        "sent", "transport",
-    )  # fmt: skip
+        "_wake",
+        "closed",
+        "frames",
+        "limit",
+        "on_overflow",
+        "overflowed",
+        "sent",
+        "transport",
+    )
 
     def __init__(self, limit: int, sent: int) -> None:
         self.frames: deque[Frame] = deque()
         self.limit = limit
-        # Once writing straight to the socket, the bound is in bytes: about `limit` typical
-        # frames, and never so little that one long post could drop a healthy reader.
-        self.limit_bytes = max(limit * 4096, 1 << 18)
         self.sent = sent  # the highest seq this reader has been given
         self.overflowed = False
         self.closed = False
-        self.transport: asyncio.WriteTransport | None = None
+        self.transport: asyncio.WriteTransport | None = None  # once caught up
         self.on_overflow: Callable[[], None] = lambda: None
         self._wake = asyncio.Event()
 
     def push(self, frame: Frame) -> None:
-        transport = self.transport
-        if transport is None:
-            if len(self.frames) < self.limit:
-                self.frames.append(frame)
-                self._wake.set()
-            else:
-                self._overflow()
-            return
-        if frame.seq and frame.seq <= self.sent:
-            return
-        if transport.is_closing():
-            return
-        transport.write(frame.chunk)
-        if frame.seq:
-            self.sent = frame.seq
-        if transport.get_write_buffer_size() > self.limit_bytes:
-            self._overflow()
+        if len(self.frames) < self.limit:
+            self.frames.append(frame)
+            self._wake.set()
+        else:
+            self.overflow()
 
-    def go_direct(self, transport: asyncio.WriteTransport) -> None:
-        """From now on write straight to the socket; call only with the queue drained."""
-        self.transport = transport
-
-    def _overflow(self) -> None:
+    def overflow(self) -> None:
         if not self.overflowed:
             # Its task may be stuck on a full socket, so waking it is not enough.
             self.overflowed = True
@@ -123,11 +110,13 @@ class FrameCache:
 
 
 class Channel:
-    def __init__(self, blog: Blog, cache: FrameCache, load: LoadEvents) -> None:
+    def __init__(self, blog: Blog, cache: FrameCache, load: LoadEvents, limit_bytes: int) -> None:
         self.blog = blog
         self.blog_id = blog.id
         self.last_seq = blog.last_seq  # the highest seq handed to readers, in order
-        self.readers: set[Reader] = set()
+        self.readers: set[Reader] = set()  # catching up: each one's own task sends
+        self.direct: dict[asyncio.WriteTransport, Reader] = {}  # caught up: written here
+        self.limit_bytes = limit_bytes
         self._cache = cache
         self.load = load
         self._early: dict[int, Event] = {}  # arrived ahead of a gap
@@ -148,9 +137,36 @@ class Channel:
 
     def _deliver(self, event: Event) -> None:
         self.last_seq = event.seq
-        frame = self._cache.frame(event, self.blog)
+        self.send(self._cache.frame(event, self.blog))
+
+    def send(self, frame: Frame) -> None:
         for reader in list(self.readers):
             reader.push(frame)
+        # The hot loop of a big story: one prepared chunk, one socket write per reader.
+        chunk, limit, behind = frame.chunk, self.limit_bytes, []
+        for transport in self.direct:
+            transport.write(chunk)
+            if transport.get_write_buffer_size() > limit:
+                behind.append(transport)
+        for transport in behind:
+            self.direct.pop(transport).overflow()
+
+    def go_direct(self, reader: Reader, transport: asyncio.WriteTransport) -> bool:
+        """Write to a caught-up reader's socket from now on; False if it is not caught up."""
+        if reader.frames or reader.sent != self.last_seq:
+            return False
+        self.readers.discard(reader)
+        reader.transport = transport
+        self.direct[transport] = reader
+        return True
+
+    def remove(self, reader: Reader) -> None:
+        self.readers.discard(reader)
+        if reader.transport is not None:
+            self.direct.pop(reader.transport, None)
+
+    def all_readers(self) -> list[Reader]:
+        return [*self.readers, *self.direct.values()]
 
     async def _fill_gap(self) -> None:
         try:
@@ -200,7 +216,8 @@ class FanOut:
         that has seen everything up to `since`, or, with None, wants only what comes next."""
         channel = self._channels.get(blog.id)
         if channel is None:
-            channel = Channel(blog, self._cache, self._load)
+            limit_bytes = max(self._queue_size * 4096, 1 << 18)
+            channel = Channel(blog, self._cache, self._load, limit_bytes)
             channel.unsubscribe = self._broker.subscribe(blog.id, channel.on_event)
             self._channels[blog.id] = channel
         if self._heartbeat is None:
@@ -210,19 +227,19 @@ class FanOut:
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
-        channel.readers.discard(reader)
-        if not channel.readers and self._channels.get(channel.blog_id) is channel:
+        channel.remove(reader)
+        if not channel.all_readers() and self._channels.get(channel.blog_id) is channel:
             channel.unsubscribe()
             del self._channels[channel.blog_id]
 
     def reader_count(self) -> int:
-        return sum(len(channel.readers) for channel in self._channels.values())
+        return sum(len(channel.all_readers()) for channel in self._channels.values())
 
     def close(self) -> None:
         """Server shutdown: end every stream cleanly; browsers reconnect and replay."""
         self.closing = True
         for channel in self._channels.values():
-            for reader in channel.readers:
+            for reader in channel.all_readers():
                 reader.close()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
@@ -231,5 +248,4 @@ class FanOut:
         while True:
             await asyncio.sleep(self._heartbeat_seconds)
             for channel in list(self._channels.values()):
-                for reader in list(channel.readers):
-                    reader.push(HEARTBEAT)
+                channel.send(HEARTBEAT)

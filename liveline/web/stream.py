@@ -173,10 +173,8 @@ class EventStream(Response):
         transport = chunked_transport(send)
         while not reader.closed:
             if not reader.frames:
-                if transport is not None:
-                    # Caught up: the channel writes to the socket itself from here on.
-                    reader.go_direct(transport)
-                    return
+                if transport is not None and self.channel.go_direct(reader, transport):
+                    return  # caught up: the channel writes to the socket itself from here on
                 await reader.wait()
                 continue
             parts = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,6 +30,10 @@ class EventType(StrEnum):
     BLOG_UPDATED = "blog.updated"
     BLOG_CLOSED = "blog.closed"
 
+    @property
+    def is_blog_event(self) -> bool:
+        return self.value.startswith("blog.")
+
 
 @dataclass(frozen=True)
 class Image:
@@ -56,6 +60,17 @@ class Blog:
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    def with_state(self, state: dict[str, Any]) -> Blog:
+        """This blog as a blog event's payload describes it."""
+        return replace(
+            self,
+            title=state["title"],
+            authors=tuple(state["authors"]),
+            organization=state["organization"],
+            timezone=state["timezone"],
+            status=state["status"],
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

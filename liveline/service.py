@@ -130,6 +130,31 @@ class Service:
         except IntegrityError:
             raise Conflict(f"the slug {values['slug']!r} is taken") from None
 
+    async def update_blog(self, user: User, blog: Blog, fields: dict[str, Any]) -> Blog:
+        """Retitle, re-byline or move a blog to another zone; close or reopen it."""
+        if user.role not in EDITORS:
+            raise Forbidden("only editors and admins can change or close a live blog")
+        values = _blog_values({**_editable(blog), **fields})
+        values.pop("slug", None)  # a slug is its readers' address: it never changes
+        after, event = await to_thread.run_sync(self._update_blog, blog, values)
+        await self._announce(event)
+        return after
+
+    def _update_blog(self, blog: Blog, values: dict[str, Any]) -> tuple[Blog, Event]:
+        now = self.clock()
+        with self.store.transaction() as conn:
+            before = self.store.blog_by_id(conn, blog.id)
+            if before is None:
+                raise NotFound("that live blog no longer exists")
+            self.store.update_blog(conn, blog.id, values)
+            closing = values["status"] == "closed" and before.is_open
+            changed = self.store.blog_by_id(conn, blog.id)
+            state = {**changed.to_json(), "updated_at": now.isoformat()}
+            del state["last_seq"]  # the event's own seq says it
+            event_type = EventType.BLOG_CLOSED if closing else EventType.BLOG_UPDATED
+            event = self.store.append_event(conn, blog.id, event_type, None, {"blog": state}, now)
+            return self.store.blog_by_id(conn, blog.id), event
+
     async def create_post(self, user: User, blog: Blog, fields: dict[str, Any]) -> Post:
         values = self._post_values(user, fields, creating=True)
         post, event = await to_thread.run_sync(self._create_post, user, blog, values)
@@ -330,7 +355,20 @@ def _blog_values(fields: dict[str, Any]) -> dict[str, Any]:
             field="timezone",
         ) from None
     values.setdefault("authors", [])
+    if values.setdefault("status", "open") not in ("open", "closed"):
+        raise Invalid("a live blog's status is 'open' or 'closed'", field="status")
     return values
+
+
+def _editable(blog: Blog) -> dict[str, Any]:
+    return {
+        "slug": blog.slug,
+        "title": blog.title,
+        "authors": list(blog.authors),
+        "organization": blog.organization,
+        "timezone": blog.timezone,
+        "status": blog.status,
+    }
 
 
 def _require_open(blog: Blog | None) -> None:

@@ -448,3 +448,32 @@ def test_a_scheduled_post_cannot_lose_its_time(client: TestClient, people, blog)
         url, json={"publish_at": None}, headers={**people["ed"], "If-Match": "1"}
     )
     assert error(response, 422)["field"] == "publish_at"
+
+
+def test_only_editors_change_or_close_a_blog(client: TestClient, people, blog: str) -> None:
+    url = f"/api/blogs/{blog}"
+    assert error(client.patch(url, json={"title": "Mine now"}, headers=people["rita"]), 403)
+    renamed = client.patch(url, json={"title": "Election night, day two"}, headers=people["ed"])
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["title"] == "Election night, day two"
+    assert renamed.json()["slug"] == blog  # readers' links keep working
+    assert client.get(f"/api/blogs/{blog}").json()["title"] == "Election night, day two"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"timezone": "Mars/Olympus"}, "timezone"), ({"status": "paused"}, "status"),
+     ({"title": None}, "title"), ({"slug": "new-slug"}, "slug")],
+)  # fmt: skip
+def test_a_bad_blog_change_is_refused_422(client: TestClient, people, blog, body, field) -> None:
+    response = client.patch(f"/api/blogs/{blog}", json=body, headers=people["ed"])
+    assert error(response, 422)["field"] == field
+
+
+def test_a_closed_blog_takes_no_posts_until_reopened(client: TestClient, people, blog) -> None:
+    url = f"/api/blogs/{blog}"
+    assert client.patch(url, json={"status": "closed"}, headers=people["ed"]).status_code == 200
+    assert "Closed" in client.get(f"/blogs/{blog}").text
+    assert error(client.post(f"{url}/posts", json=a_post(), headers=people["ed"]), 409)
+    assert client.patch(url, json={"status": "open"}, headers=people["ed"]).status_code == 200
+    assert client.post(f"{url}/posts", json=a_post(), headers=people["ed"]).status_code == 201

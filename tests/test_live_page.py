@@ -177,6 +177,25 @@ def test_edits_deletes_and_pins_show_in_place(browser: Browser, newsroom: Newsro
     page.close()
 
 
+def test_a_retitled_then_closed_blog_says_so_without_a_reload(
+    browser: Browser, newsroom: Newsroom
+) -> None:
+    desk, _ = newsroom.new_blog("Polls open")
+    page = open_live_page(browser.new_page(), desk)
+    blog_url = f"{desk.url}/api/blogs/{desk.slug}"
+
+    renamed = httpx.patch(blog_url, json={"title": "Results night"}, headers=desk.headers)
+    assert renamed.status_code == 200, renamed.text
+    expect(page.locator("h1")).to_have_text("Results night", timeout=SOON)
+    expect(page).to_have_title("Results night | Liveline")
+
+    closed = httpx.patch(blog_url, json={"status": "closed"}, headers=desk.headers)
+    assert closed.status_code == 200, closed.text
+    expect(page.locator("#blog-live")).to_have_text("Closed", timeout=SOON)
+    expect(page.locator("#live-status")).to_have_text("This live blog has ended.")
+    page.close()
+
+
 def test_oldest_first_appends_at_the_bottom(browser: Browser, newsroom: Newsroom) -> None:
     desk, posts = newsroom.new_blog("Storm makes landfall", "Power out downtown")
     page = open_live_page(browser.new_page(), desk, "?order=oldest")

@@ -424,3 +424,35 @@ def test_polling_past_the_head_is_empty_and_a_bad_since_is_refused(
         assert refused.status_code == 422, bad
         assert refused.headers["content-type"].startswith("application/json")
         assert refused.json()["error"]["field"].endswith("since")
+
+
+def test_blog_changes_and_closing_reach_readers(live_server: LiveServer) -> None:
+    desk = open_blog(live_server)
+    blog_url = f"{live_server.url}/api/blogs/{desk.slug}"
+    with follow(live_server, desk.slug) as events:
+        wait_for_readers(live_server, 1)
+        retitled = httpx.patch(
+            blog_url,
+            json={"title": "Storm watch: day two", "timezone": "Europe/London"},
+            headers=desk.headers,
+            timeout=TIMEOUT,
+        )
+        assert retitled.status_code == 200, retitled.text
+        desk.publish("Ferries cancelled")
+        closed = httpx.patch(blog_url, json={"status": "closed"}, headers=desk.headers)
+        assert closed.status_code == 200, closed.text
+        updated, published, ended = take(events, 3)
+
+    assert (updated.seq, updated.type) == (1, "blog.updated")
+    assert updated.data["blog"]["title"] == "Storm watch: day two"
+    assert updated.data["blog"]["byline_text"] == ""
+    # A post after the change is shown in the blog's new zone.
+    assert published.type == "post.published"
+    assert " GMT, " in published.data["html"] or " BST, " in published.data["html"]
+    assert (ended.seq, ended.type) == (3, "blog.closed")
+    assert ended.data["blog"]["status"] == "closed"
+    refused = httpx.post(
+        f"{blog_url}/posts", json={"headline": "Too late", "body": ""}, headers=desk.headers
+    )
+    assert refused.status_code == 409
+    assert "closed" in refused.json()["error"]["message"]

@@ -38,7 +38,7 @@ class Store:
     # Blogs
 
     def insert_blog(self, conn: Connection, values: dict[str, Any], now: datetime) -> int:
-        row = {**values, "status": "open", "created_at": now, "updated_at": now, "last_seq": 0}
+        row = {"status": "open", **values, "created_at": now, "updated_at": now, "last_seq": 0}
         return conn.execute(insert(blogs).values(**row)).inserted_primary_key[0]
 
     def update_blog(self, conn: Connection, blog_id: int, values: dict[str, Any]) -> None:

@@ -30,6 +30,18 @@ class BlogIn(BaseModel):
     timezone: str = "America/New_York"
 
 
+class BlogPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+        | None
+    ) = None
+    authors: list[Name] | None = Field(default=None, max_length=50)
+    organization: Name | None = None
+    timezone: str | None = None
+    status: Literal["open", "closed"] | None = None
+
+
 class ImageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: (
@@ -169,6 +181,24 @@ async def create_blog(
     return JSONResponse(
         blog.to_json(), status_code=201, headers={"Location": f"/api/blogs/{blog.slug}"}
     )
+
+
+@router.patch("/blogs/{slug}", tags=["write"])
+async def update_blog(
+    body: BlogPatch,
+    request: Request,
+    user: User = Depends(current_user),
+    blog: Blog = Depends(_blog),
+) -> Response:
+    """Change a blog's title, byline, organization or time zone, or close or reopen it."""
+    fields = body.model_dump(exclude_unset=True)
+    for key in ("title", "timezone", "status"):
+        if key in fields and fields[key] is None:
+            raise Invalid(f"{key} cannot be null; leave it out to keep it as it is", field=key)
+    if fields.get("authors", []) is None:
+        fields["authors"] = []
+    changed = await _service(request).update_blog(user, blog, fields)
+    return JSONResponse(changed.to_json())
 
 
 @router.post("/blogs/{slug}/posts", status_code=201, tags=["write"])

@@ -137,6 +137,8 @@ class Channel:
 
     def _deliver(self, event: Event) -> None:
         self.last_seq = event.seq
+        if event.type.is_blog_event:  # later posts render with the blog's new zone and name
+            self.blog = self.blog.with_state(event.payload["blog"])
         self.send(self._cache.frame(event, self.blog))
 
     def send(self, frame: Frame) -> None:

@@ -53,7 +53,7 @@ def blog_view(blog: Blog) -> dict[str, Any]:
     return {
         **blog.to_json(),
         "updated_text": "Updated " + aptime.updated_time(blog.updated_at, blog.timezone),
-        "byline": _blog_byline(blog),
+        "byline": blog_byline(blog),
         "count_text": count_text(blog.post_count),
     }
 
@@ -62,7 +62,7 @@ def count_text(count: int) -> str:
     return f"{count} Post" if count == 1 else f"{count} Posts"
 
 
-def _blog_byline(blog: Blog) -> str:
+def blog_byline(blog: Blog) -> str:
     if not blog.authors:
         return ""
     text = "By " + aptime.join_names(blog.authors)

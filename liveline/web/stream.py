@@ -24,7 +24,7 @@ from liveline.formats import aptime
 from liveline.model import Blog, Event
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
-from liveline.web.render import PostRenderer, count_text
+from liveline.web.render import PostRenderer, blog_byline, count_text
 from liveline.web.transport import chunked_transport
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,14 @@ def event_message(event: Event, blog: Blog, render: PostRenderer) -> dict[str, A
         message["html"] = render(post, blog)
     state = event.payload.get("blog")
     if state:
-        updated = aptime.updated_time(event.created_at, blog.timezone)
+        updated = aptime.updated_time(event.created_at, state.get("timezone", blog.timezone))
         message["blog"] = {
             **state,
             "updated_text": f"Updated {updated}",
             "count_text": count_text(state["post_count"]),
         }
+        if event.type.is_blog_event:
+            message["blog"]["byline_text"] = blog_byline(blog.with_state(state))
     return message
 
 

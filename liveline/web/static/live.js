@@ -132,6 +132,28 @@
     if (pinned) pinned.hidden = !pinned.querySelector("article");
   }
 
+  function text(id, value) {
+    var node = document.getElementById(id);
+    if (node && value != null) node.textContent = value;
+    return node;
+  }
+
+  function onBlogChanged(message) {
+    var blog = message.blog;
+    text("blog-title", blog.title);
+    var byline = text("blog-byline", blog.byline_text);
+    if (byline) byline.hidden = !blog.byline_text;
+    baseTitle = blog.title + " | Liveline";
+    document.title = waiting.length ? "(" + waiting.length + ") " + baseTitle : baseTitle;
+    var closed = blog.status !== "open";
+    var badge = text("blog-live", closed ? "Closed" : "Live");
+    if (badge) badge.classList.toggle("blog-live--closed", closed);
+    if (closed) {
+      announce("This live blog has ended.");
+      source.close(); // nothing more will come
+    }
+  }
+
   function onBlog(message) {
     var blog = message.blog;
     if (!blog) return;
@@ -150,8 +172,11 @@
     "post.pinned": onUpdated,
     "post.unpinned": onUpdated,
     "post.deleted": onDeleted,
+    "blog.updated": onBlogChanged,
+    "blog.closed": onBlogChanged,
   };
 
+  if (posts.dataset.status !== "open") return; // a closed blog has nothing more to say
   var since = posts.dataset.since;
   var url = posts.dataset.stream + (since ? "?since=" + encodeURIComponent(since) : "");
   var source = new EventSource(url);

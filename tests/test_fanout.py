@@ -1,0 +1,101 @@
+"""The fan-out: each event reaches each reader once and in order, whatever the broker does."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+from liveline.broker import MemoryBroker
+from liveline.model import Event, Role
+from liveline.service import Service
+from liveline.store.db import make_engine, migrate
+from liveline.store.queries import Store
+from liveline.web.fanout import HEARTBEAT, FanOut
+
+
+def a_blog_with_events(tmp_path: Path, posts: int) -> tuple[Service, list[Event]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fanout.db'}")
+    migrate(engine)
+    service = Service(Store(engine), MemoryBroker())
+    editor = service.add_user("ed", Role.EDITOR)
+
+    async def write() -> None:
+        blog = await service.create_blog(editor, {"title": "Storm watch"})
+        for n in range(posts):
+            await service.create_post(editor, blog, {"headline": f"Update {n + 1}", "body": ""})
+
+    asyncio.run(write())
+    blog = service.blog("storm-watch")
+    return service, service.events_since(blog.id, 0)
+
+
+def fanout_for(service: Service, **options) -> FanOut:
+    async def load(blog_id: int, since: int) -> list[Event]:
+        return service.events_since(blog_id, since)
+
+    return FanOut(
+        service.broker,
+        lambda event, blog: f"id: {event.seq}\n\n".encode(),
+        load,
+        queue_size=options.get("queue_size", 16),
+        heartbeat_seconds=60,
+    )
+
+
+def test_a_gap_is_filled_from_the_log_and_a_repeat_is_dropped(tmp_path: Path) -> None:
+    service, events = a_blog_with_events(tmp_path, posts=4)
+    blog = service.blog("storm-watch")
+
+    async def scenario() -> list[int]:
+        fanout = fanout_for(service)
+        before = dataclasses.replace(blog, last_seq=0)  # joined before any post
+        reader, channel = fanout.join(before, since=None)
+        channel.on_event(events[0])
+        channel.on_event(events[2])  # seq 2 went missing on its way here
+        channel.on_event(events[0])  # and seq 1 came twice
+        for _ in range(50):
+            if channel.last_seq == 3:
+                break
+            await asyncio.sleep(0.01)
+        channel.on_event(events[3])
+        channel.on_event(events[1])  # late, already filled in from the log
+        return [frame.seq for frame in reader.frames]
+
+    assert asyncio.run(scenario()) == [1, 2, 3, 4]
+
+
+def test_a_reader_that_falls_too_far_behind_is_dropped_and_others_are_not(tmp_path: Path) -> None:
+    service, events = a_blog_with_events(tmp_path, posts=6)
+    blog = service.blog("storm-watch")
+
+    async def scenario() -> tuple[bool, bool, int]:
+        fanout = fanout_for(service, queue_size=4)
+        start = dataclasses.replace(blog, last_seq=0)
+        slow, channel = fanout.join(start, since=None)
+        keeping_up, _ = fanout.join(start, since=None)
+        dropped = []
+        slow.on_overflow = lambda: dropped.append("slow")
+        for event in events:
+            channel.on_event(event)
+            keeping_up.frames.clear()  # this one's task sends as fast as frames come
+        channel.send(HEARTBEAT)
+        return slow.overflowed, keeping_up.overflowed, len(dropped)
+
+    assert asyncio.run(scenario()) == (True, False, 1)
+
+
+def test_the_last_reader_to_leave_closes_the_channel(tmp_path: Path) -> None:
+    service, _ = a_blog_with_events(tmp_path, posts=1)
+    blog = service.blog("storm-watch")
+
+    async def scenario() -> tuple[bool, bool, int]:
+        fanout = fanout_for(service)
+        first, channel = fanout.join(blog, since=None)
+        second, same = fanout.join(blog, since=None)
+        fanout.leave(channel, first)
+        still_open = fanout.channel("storm-watch") is channel
+        fanout.leave(same, second)
+        return same is channel, still_open, fanout.reader_count()
+
+    assert asyncio.run(scenario()) == (True, True, 0)

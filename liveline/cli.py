@@ -136,6 +136,9 @@ def serve(
     port: int = 8000,
     demo: Annotated[bool, typer.Option(help="A simulated desk posts into the demo blog.")] = False,
     demo_interval: Annotated[float, typer.Option(help="Seconds between demo posts.")] = 8.0,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes sharing the port (needs a Redis broker).")
+    ] = 1,
 ) -> None:
     """Run the server. An empty database gets the demo live blog."""
     from liveline.server import run
@@ -143,7 +146,16 @@ def serve(
     settings = load_settings()
     make_service(settings)  # a database that cannot be opened fails here, with its reason
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    run(settings, host=host, port=port, demo_interval=demo_interval if demo else None)
+    try:
+        run(
+            settings,
+            host=host,
+            port=port,
+            demo_interval=demo_interval if demo else None,
+            workers=workers,
+        )
+    except (ValueError, OSError) as exc:
+        raise fail(str(exc), 2) from None
 
 
 def main() -> None:

@@ -6,13 +6,21 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import resource
+import signal
+import socket
 
 import uvicorn
 
 from liveline.app import create_app
+from liveline.broker import MemoryBroker
 from liveline.config import Settings
 from liveline.demo.setup import ensure_demo_blog, run_demo_desk
+from liveline.model import Blog
+from liveline.service import Service
+from liveline.store.db import make_engine, migrate
+from liveline.store.queries import Store
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +36,57 @@ class _Server(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-def run(settings: Settings, *, host: str, port: int, demo_interval: float | None) -> None:
+def run(
+    settings: Settings, *, host: str, port: int, demo_interval: float | None, workers: int = 1
+) -> None:
+    """Serve until Ctrl-C; with several workers, each a process of its own on one socket."""
+    if workers > 1 and settings.broker_url.startswith("memory://"):
+        raise ValueError(
+            f"{workers} workers must hear each other's posts: set LIVELINE_BROKER_URL=redis://…"
+        )
     _raise_open_file_limit()
+    demo = asyncio.run(_prepare(settings))
+    if demo is not None:
+        log.info("demo live blog: http://%s:%d/blogs/%s", host, port, demo.slug)
+    if workers == 1:
+        log.info("Liveline on http://%s:%d/", host, port)
+        _serve(settings, host, port, demo_interval, sockets=None)
+        return
+    listening = socket.create_server((host, port), backlog=4096, reuse_port=False)
+    children = []
+    for index in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own group, so a terminal's Ctrl-C reaches it only once
+            os.setpgid(0, 0)
+            code = 0
+            try:
+                _serve(settings, host, port, demo_interval if index == 0 else None, [listening])
+            except BaseException:
+                log.exception("worker %d failed", index)
+                code = 1
+            os._exit(code)
+        children.append(pid)
+    listening.close()
+    log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
+
+    def forward(signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    demo_interval: float | None,
+    sockets: list[socket.socket] | None,
+) -> None:
     app = create_app(settings)
     service = app.state.service
     loop_holder: dict[str, asyncio.AbstractEventLoop] = {}
@@ -49,21 +106,16 @@ def run(settings: Settings, *, host: str, port: int, demo_interval: float | None
 
     async def main() -> None:
         loop_holder["loop"] = asyncio.get_running_loop()
-        from liveline.store.db import migrate
-
-        await asyncio.to_thread(migrate, service.store.engine)
-        blog = await ensure_demo_blog(service)
         desk = None
-        if demo_interval is not None and blog is not None:
-            desk = asyncio.create_task(run_demo_desk(service, blog, demo_interval, stop_desk))
-        log.info("Liveline on http://%s:%d/", host, port)
-        if blog is not None:
-            log.info("demo live blog: http://%s:%d/blogs/%s", host, port, blog.slug)
+        if demo_interval is not None:
+            blog = await ensure_demo_blog(service)
+            if blog is not None:
+                desk = asyncio.create_task(run_demo_desk(service, blog, demo_interval, stop_desk))
         # What exists now lives as long as the process: keep it out of every full garbage
         # collection, whose pauses grow with the objects they walk.
         gc.collect()
         gc.freeze()
-        await server.serve()
+        await server.serve(sockets=sockets)
         if desk is not None:
             stop_desk.set()
             with contextlib.suppress(asyncio.CancelledError):
@@ -76,6 +128,16 @@ def run(settings: Settings, *, host: str, port: int, demo_interval: float | None
         # uvicorn re-raises the Ctrl-C it handled once it has shut down; that shutdown was clean.
         if not server.should_exit:
             raise
+
+
+async def _prepare(settings: Settings) -> Blog | None:
+    """Migrate, and give an empty database the demo blog, once, before any worker starts."""
+    engine = make_engine(settings.database_url)
+    try:
+        await asyncio.to_thread(migrate, engine)
+        return await ensure_demo_blog(Service(Store(engine), MemoryBroker()))
+    finally:
+        engine.dispose()
 
 
 def _raise_open_file_limit() -> None:

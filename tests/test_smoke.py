@@ -31,3 +31,17 @@ def test_live_server_serves_the_demo_blog(live_server: LiveServer) -> None:
     page = httpx.get(f"{live_server.url}/blogs/demo")
     assert page.status_code == 200
     assert "<h1" in page.text
+
+
+def test_pages_run_only_our_own_script_and_only_the_embed_may_be_framed(
+    client: TestClient, settings
+) -> None:
+    token = make_token(settings, "ed", "editor")
+    client.post("/api/blogs", json={"title": "Storm watch"}, headers=auth(token))
+    page = client.get("/blogs/storm-watch")
+    embed = client.get("/blogs/storm-watch/embed")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors *" in embed.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in page.text  # nothing inline for the policy to have to allow

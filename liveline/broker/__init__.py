@@ -9,7 +9,11 @@ from liveline.broker.memory import MemoryBroker
 def make_broker(url: str) -> Broker:
     if url.startswith("memory://"):
         return MemoryBroker()
-    raise ValueError(f"no broker for {url!r} in this build; use memory://")
+    if url.startswith(("redis://", "rediss://")):
+        from liveline.broker.redis import RedisBroker  # redis is only imported when used
+
+        return RedisBroker(url)
+    raise ValueError(f"no broker for {url!r}; use memory:// or redis://host:port/db")
 
 
 __all__ = ["Broker", "Listener", "MemoryBroker", "make_broker"]

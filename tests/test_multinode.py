@@ -1,0 +1,158 @@
+"""Scale-out, end to end: two `liveline serve` processes on one PostgreSQL database and one Redis.
+
+An editor publishes through either node; readers of either node get every post, in order,
+exactly once, and a reader that moves between nodes, or whose node restarts, replays
+exactly what it missed from the log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.conftest import IN_CI, LiveServer
+from tests.test_store import POSTGRES_ADMIN_URLS
+from tests.test_stream import Desk, follow, open_blog, take, wait_for_readers
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: scale-out tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """A database of our own for this module, dropped afterwards."""
+    problems = []
+    for admin_url in POSTGRES_ADMIN_URLS:
+        try:
+            admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+        except psycopg.Error as exc:
+            problems.append(f"{admin_url}: {str(exc).strip()}")
+            continue
+        name = f"liveline_test_{uuid.uuid4().hex[:12]}"
+        with admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin_url.rsplit("/", 1)[0] + "/" + name
+        finally:
+            with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    unavailable("PostgreSQL is unreachable: " + "; ".join(problems))
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
+    except (redis.RedisError, OSError) as exc:
+        unavailable(f"Redis is unreachable at {REDIS_URL}: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def nodes(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, ...]]:
+    """Two servers on an emptied database. Redis pub/sub ignores the database number, so the
+    channels get a prefix of this test's own: parallel runs never hear each other."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
+    servers = tuple(
+        LiveServer(postgres_url, tmp_path / f"{name}.log", {"LIVELINE_BROKER_URL": broker_url})
+        for name in ("a", "b")
+    )
+    try:
+        for server in servers:  # one after the other: the first one migrates the database
+            server.start()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_readers_of_both_nodes_get_posts_from_both_in_order_exactly_once(
+    nodes: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = nodes
+    desk_a = open_blog(a)
+    desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
+
+    with follow(a, desk_a.slug) as on_a, follow(b, desk_a.slug) as on_b:
+        posts = [desk.publish(f"Update {i}") for i, desk in enumerate([desk_a, desk_b] * 3)]
+        got_a, got_b = take(on_a, 6), take(on_b, 6)
+        # Had anything come twice, it would come before this one.
+        marker = desk_a.publish("Marker")
+        [next_a], [next_b] = take(on_a, 1), take(on_b, 1)
+
+    for got in (got_a, got_b):
+        assert [e.seq for e in got] == [1, 2, 3, 4, 5, 6]
+        assert [e.data["post"]["id"] for e in got] == [p["id"] for p in posts]
+    assert [e.data["post"]["headline"] for e in got_b] == [f"Update {i}" for i in range(6)]
+    # B renders what Redis brought exactly as A renders from its own log: same HTML, same count.
+    assert [e.data for e in got_b] == [e.data for e in got_a]
+    assert got_b[-1].data["blog"]["count_text"] == "6 Posts"
+    assert (next_a.seq, next_b.seq) == (7, 7)
+    assert next_a.data["post"]["id"] == next_b.data["post"]["id"] == marker["id"]
+
+
+def test_a_reader_that_moves_to_the_other_node_gets_exactly_what_it_missed(
+    nodes: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = nodes
+    desk_a = open_blog(a)
+    desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
+
+    with follow(b, desk_a.slug) as events:
+        for i in range(3):
+            desk_a.publish(f"Before the move {i}")
+        seen = take(events, 3)
+    assert [e.seq for e in seen] == [1, 2, 3]
+
+    wait_for_readers(b, 0)
+    missed = [desk.publish(f"While away {i}") for i, desk in enumerate([desk_a, desk_b] * 2)]
+
+    with follow(a, desk_a.slug, last_event_id=seen[-1].seq) as events:
+        replayed = take(events, 4)
+        marker = desk_b.publish("Back live")  # published on B, read on A: through Redis
+        [live] = take(events, 1)
+
+    assert [e.seq for e in replayed] == [4, 5, 6, 7]
+    assert [e.data["post"]["id"] for e in replayed] == [p["id"] for p in missed]
+    assert live.seq == 8 and live.data["post"]["id"] == marker["id"]
+
+
+def test_a_node_that_restarts_replays_exactly_what_its_reader_missed(
+    nodes: tuple[LiveServer, LiveServer],
+) -> None:
+    a, b = nodes
+    desk_a = open_blog(a)
+
+    with follow(b, desk_a.slug) as events:
+        desk_a.publish("Before the restart")
+        [first] = take(events, 1)
+    assert first.seq == 1
+
+    b.stop()
+    missed = [desk_a.publish(f"While B is down {i}") for i in range(3)]
+    b.start()
+
+    with follow(b, desk_a.slug, last_event_id=first.seq) as events:
+        replayed = take(events, 3)
+        marker = desk_a.publish("B is back")  # the restarted node has subscribed again
+        [live] = take(events, 1)
+
+    assert [e.seq for e in replayed] == [2, 3, 4]
+    assert [e.data["post"]["id"] for e in replayed] == [p["id"] for p in missed]
+    assert live.seq == 5 and live.data["post"]["id"] == marker["id"]

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         load_events,
         queue_size=settings.stream_queue_size,
         heartbeat_seconds=settings.stream_heartbeat_seconds,
+        catch_up_seconds=settings.stream_catch_up_seconds,
     )
 
     @contextlib.asynccontextmanager

@@ -13,7 +13,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./liveline.db"
     broker_url: str = Field(
-        default="memory://", description="memory:// (one process) or redis://host:port/db"
+        default="memory://",
+        description="memory:// (one process) or redis://host:port/db[?prefix=name:]",
     )
     secret_key: str = Field(default="", description="Signs editor sessions; set it in production.")
     max_body_bytes: int = Field(default=1_000_000, ge=1_024)
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     stream_queue_size: int = Field(default=256, ge=8)
     stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     stream_retry_ms: int = Field(default=2_000, ge=100)
+    # How often each process checks the log of its open blogs for events the broker missed.
+    stream_catch_up_seconds: float = Field(default=2.0, gt=0)
     cache_max_age: int = Field(default=5, ge=0)
 
     @field_validator("default_timezone")

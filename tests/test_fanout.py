@@ -40,6 +40,7 @@ def fanout_for(service: Service, **options) -> FanOut:
         load,
         queue_size=options.get("queue_size", 16),
         heartbeat_seconds=60,
+        catch_up_seconds=options.get("catch_up_seconds", 60),
     )
 
 
@@ -99,3 +100,41 @@ def test_the_last_reader_to_leave_closes_the_channel(tmp_path: Path) -> None:
         return same is channel, still_open, fanout.reader_count()
 
     assert asyncio.run(scenario()) == (True, True, 0)
+
+
+def test_an_event_the_broker_never_rang_for_arrives_from_the_log(tmp_path: Path) -> None:
+    service, _ = a_blog_with_events(tmp_path, posts=1)
+    blog = service.blog("storm-watch")
+    silent = Service(service.store, MemoryBroker())  # a writer whose doorbell nobody hears
+
+    async def scenario() -> list[int]:
+        fanout = fanout_for(service, catch_up_seconds=0.05)
+        reader, _ = fanout.join(blog, since=None)
+        author = service.add_user("cli", Role.EDITOR)
+        await silent.create_post(author, blog, {"headline": "Imported", "body": ""})
+        for _ in range(100):
+            if reader.frames:
+                break
+            await asyncio.sleep(0.01)
+        fanout.close()
+        return [frame.seq for frame in reader.frames]
+
+    assert asyncio.run(scenario()) == [2]
+
+
+def test_events_ahead_of_the_log_are_dropped_not_waited_for_forever(tmp_path: Path) -> None:
+    service, events = a_blog_with_events(tmp_path, posts=1)
+    blog = service.blog("storm-watch")
+    stray = dataclasses.replace(events[0], seq=9)  # no such seq in this blog's log
+
+    async def scenario() -> tuple[int, bool]:
+        fanout = fanout_for(service)
+        reader, channel = fanout.join(blog, since=None)
+        channel.on_event(stray)
+        for _ in range(400):
+            if channel._filling is None:
+                break
+            await asyncio.sleep(0.01)
+        return len(reader.frames), channel._filling is None
+
+    assert asyncio.run(scenario()) == (0, True)

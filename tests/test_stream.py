@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 from httpx_sse import aconnect_sse, connect_sse
 
+from liveline.formats.textparse import parse_text
 from tests.conftest import LiveServer, auth
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -456,3 +457,16 @@ def test_blog_changes_and_closing_reach_readers(live_server: LiveServer) -> None
     )
     assert refused.status_code == 409
     assert "closed" in refused.json()["error"]["message"]
+
+
+def test_an_import_from_the_command_line_reaches_open_streams(live_server: LiveServer) -> None:
+    # The CLI rings no doorbell in the server process: the server finds it in the log.
+    story = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"
+    n = len(parse_text(story.read_text(encoding="utf-8")).posts)
+    live_server.cli("import", str(story), "--slug", "imported")
+    with follow(live_server, "imported") as events:
+        wait_for_readers(live_server, 1)
+        live_server.cli("import", str(story), "--slug", "imported", "--replace")
+        arrived = take(events, 2 * n)
+    assert [e.type for e in arrived] == ["post.deleted"] * n + ["post.published"] * n
+    assert [e.seq for e in arrived] == list(range(n + 1, 3 * n + 1))

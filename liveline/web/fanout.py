@@ -128,8 +128,7 @@ class Channel:
             return
         if event.seq > self.last_seq + 1:
             self._early[event.seq] = event
-            if self._filling is None:
-                self._filling = asyncio.create_task(self._fill_gap())
+            self.catch_up()
             return
         self._deliver(event)
         while self.last_seq + 1 in self._early:
@@ -170,23 +169,39 @@ class Channel:
     def all_readers(self) -> list[Reader]:
         return [*self.readers, *self.direct.values()]
 
-    async def _fill_gap(self) -> None:
+    def catch_up(self) -> None:
+        """Deliver whatever the log holds past our last seq: a gap the broker left, or an
+        event it never rang for (a dropped connection, a write from the command line)."""
+        if self._filling is None:
+            self._filling = asyncio.create_task(self._read_log())
+
+    async def _read_log(self, patience: int = 40) -> None:
         try:
-            while self._early:
+            tries = 0
+            while True:
                 events = await self.load(self.blog_id, self.last_seq)
-                if not events:  # not committed yet where we read; try again shortly
-                    await asyncio.sleep(0.05)
                 for event in events:
                     self.on_event(event)
                 self._early = {s: e for s, e in self._early.items() if s > self.last_seq}
+                if not self._early:
+                    return
+                tries = 0 if events else tries + 1
+                if tries >= patience:
+                    # The log never reached them: not events of this blog's log at all.
+                    log.warning("blog %s: dropped events %s ahead of the log", self.blog_id,
+                                sorted(self._early))  # fmt: skip
+                    self._early.clear()
+                    return
+                await asyncio.sleep(0.05)  # committed, but not yet visible where we read
         except Exception:
-            log.exception("could not fill a gap in blog %s's events", self.blog_id)
+            log.exception("could not read blog %s's log", self.blog_id)
         finally:
             self._filling = None
 
 
 class FanOut:
-    """All channels of this process, and the heartbeat that keeps idle streams open."""
+    """All channels of this process, the heartbeat that keeps idle streams open, and the
+    look at the log that makes up for a doorbell that did not ring."""
 
     def __init__(
         self,
@@ -196,6 +211,7 @@ class FanOut:
         *,
         queue_size: int,
         heartbeat_seconds: float,
+        catch_up_seconds: float = 2.0,
     ) -> None:
         self._broker = broker
         self._load = load
@@ -203,7 +219,9 @@ class FanOut:
         self._channels: dict[int, Channel] = {}
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds
+        self._catch_up_seconds = catch_up_seconds
         self._heartbeat: asyncio.Task | None = None
+        self._catching_up: asyncio.Task | None = None
         self.closing = False
 
     def frame(self, event: Event, blog: Blog) -> Frame:
@@ -224,6 +242,7 @@ class FanOut:
             self._channels[blog.id] = channel
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat())
+            self._catching_up = asyncio.create_task(self._check_logs())
         reader = Reader(self._queue_size, channel.last_seq if since is None else since)
         channel.readers.add(reader)
         return reader, channel
@@ -243,11 +262,20 @@ class FanOut:
         for channel in self._channels.values():
             for reader in channel.all_readers():
                 reader.close()
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        for task in (self._heartbeat, self._catching_up):
+            if task is not None:
+                task.cancel()
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self._heartbeat_seconds)
             for channel in list(self._channels.values()):
                 channel.send(HEARTBEAT)
+
+    async def _check_logs(self) -> None:
+        # The broker is a doorbell, and a doorbell can fail to ring: look at the log now and
+        # then, so that a missed event is late by seconds at worst, never lost.
+        while True:
+            await asyncio.sleep(self._catch_up_seconds)
+            for channel in list(self._channels.values()):
+                channel.catch_up()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:
-        return {"status": "ok", "readers": fanout.reader_count()}
+        return {"status": "ok", "readers": fanout.reader_count(), "pid": os.getpid()}
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

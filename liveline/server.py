@@ -52,7 +52,12 @@ def run(
         log.info("Liveline on http://%s:%d/", host, port)
         _serve(settings, host, port, demo_interval, sockets=None)
         return
-    listening = socket.create_server((host, port), backlog=4096, reuse_port=False)
+    # Each worker listens on a socket of its own, and the kernel spreads new connections
+    # evenly over them (SO_REUSEPORT); this one, never listening, claims the port first,
+    # so that a port in use fails here, once, with its reason.
+    claim = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    claim.bind((host, port))
     children = []
     for index in range(workers):
         pid = os.fork()
@@ -60,13 +65,13 @@ def run(
             os.setpgid(0, 0)
             code = 0
             try:
+                listening = socket.create_server((host, port), backlog=4096, reuse_port=True)
                 _serve(settings, host, port, demo_interval if index == 0 else None, [listening])
             except BaseException:
                 log.exception("worker %d failed", index)
                 code = 1
             os._exit(code)
         children.append(pid)
-    listening.close()
     log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
 
     def forward(signum: int, _frame: object) -> None:
@@ -78,6 +83,7 @@ def run(
     signal.signal(signal.SIGTERM, forward)
     for pid in children:
         os.waitpid(pid, 0)
+    claim.close()
 
 
 def _serve(

@@ -76,6 +76,7 @@ class LiveServer:
     database_url: str
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    extra_args: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -90,7 +91,7 @@ class LiveServer:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "liveline", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "liveline", "serve", "--port", str(self.port), *self.extra_args],
             env={**os.environ, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,

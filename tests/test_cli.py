@@ -209,3 +209,11 @@ def test_a_bad_database_url_is_named_not_a_traceback(command: tuple[str, ...], u
     result = run_cli(*command, env={"LIVELINE_DATABASE_URL": url}, check=False)
 
     assert "LIVELINE_DATABASE_URL" in refused(result)
+
+
+def test_several_workers_without_a_shared_broker_are_refused(tmp_path: Path) -> None:
+    env = {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    result = run_cli("serve", "--port", "0", "--workers", "2", env=env, check=False)
+    assert result.returncode == 2
+    assert "LIVELINE_BROKER_URL=redis://" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,10 +7,12 @@ exactly what it missed from the log.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import redis
@@ -156,3 +158,45 @@ def test_a_node_that_restarts_replays_exactly_what_its_reader_missed(
     assert [e.seq for e in replayed] == [2, 3, 4]
     assert [e.data["post"]["id"] for e in replayed] == [p["id"] for p in missed]
     assert live.seq == 5 and live.data["post"]["id"] == marker["id"]
+
+
+def test_workers_of_one_server_share_its_port_and_every_post(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
+    server = LiveServer(
+        postgres_url,
+        tmp_path / "workers.log",
+        {"LIVELINE_BROKER_URL": broker_url},
+        extra_args=("--workers", "2"),
+    )
+    server.start()
+    try:
+        desk = open_blog(server, slug="workers")
+        streams = [follow(server, "workers") for _ in range(30)]
+        readers = [stream.__enter__() for stream in streams]
+        per_worker = wait_for_readers_anywhere(server, 30)
+        assert len(per_worker) == 2 and min(per_worker.values()) > 0, per_worker
+        posts = [desk.publish(f"Update {n}") for n in range(5)]
+        for events in readers:
+            assert [e.data["post"]["id"] for e in take(events, 5)] == [p["id"] for p in posts]
+        for stream in streams:
+            stream.__exit__(None, None, None)
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    assert "Traceback" not in server.log_path.read_text()
+
+
+def wait_for_readers_anywhere(server: LiveServer, n: int) -> dict[int, int]:
+    """Each worker's /healthz counts its own readers; poll until they add up to n."""
+    deadline = time.monotonic() + 10
+    seen: dict[int, int] = {}
+    while time.monotonic() < deadline:
+        # A new connection each time, so the kernel may hand it to either worker.
+        health = httpx.get(f"{server.url}/healthz", timeout=5, headers={"Connection": "close"})
+        seen[health.json()["pid"]] = health.json()["readers"]
+        if sum(seen.values()) >= n and len(seen) > 1:
+            return seen
+        time.sleep(0.02)
+    raise AssertionError(f"readers seen per worker: {seen}, expected {n} in all")

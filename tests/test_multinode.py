@@ -67,9 +67,7 @@ def redis_url() -> str:
 def nodes(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, ...]]:
     """Two servers on an emptied database. Redis pub/sub ignores the database number, so the
     channels get a prefix of this test's own: parallel runs never hear each other."""
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    empty(postgres_url)
     broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
     servers = tuple(
         LiveServer(postgres_url, tmp_path / f"{name}.log", {"LIVELINE_BROKER_URL": broker_url})
@@ -160,9 +158,16 @@ def test_a_node_that_restarts_replays_exactly_what_its_reader_missed(
     assert live.seq == 5 and live.data["post"]["id"] == marker["id"]
 
 
+def empty(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def test_workers_of_one_server_share_its_port_and_every_post(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
+    empty(postgres_url)
     broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
     server = LiveServer(
         postgres_url,

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     fanout = FanOut(
         service.broker,
-        lambda event, blog: stream.sse_frame(event, blog, render_post),
+        lambda event, blog: stream.message_json(event, blog, render_post),
         load_events,
         queue_size=settings.stream_queue_size,
         heartbeat_seconds=settings.stream_heartbeat_seconds,

@@ -36,7 +36,7 @@ def fanout_for(service: Service, **options) -> FanOut:
 
     return FanOut(
         service.broker,
-        lambda event, blog: f"id: {event.seq}\n\n".encode(),
+        lambda event, blog: f'{{"seq": {event.seq}}}',
         load,
         queue_size=options.get("queue_size", 16),
         heartbeat_seconds=60,

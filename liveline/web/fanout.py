@@ -19,18 +19,25 @@ from liveline.model import Blog, Event
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
-Encode = Callable[[Event, Blog], bytes]
+Encode = Callable[[Event, Blog], str]  # an event's message to readers, as JSON
 
 
 class Frame:
-    """One event as SSE bytes, and the same bytes as an HTTP/1.1 chunk, made once for all."""
+    """One event as its JSON message, as SSE bytes, and as an HTTP/1.1 chunk: made once for
+    all readers, of the stream and of the polling endpoint alike."""
 
-    __slots__ = ("chunk", "data", "seq")
+    __slots__ = ("chunk", "data", "message", "seq")
 
-    def __init__(self, seq: int, data: bytes) -> None:
+    def __init__(self, seq: int, data: bytes, message: str = "") -> None:
         self.seq = seq  # 0 for a heartbeat, which every reader gets
         self.data = data
+        self.message = message
         self.chunk = b"%x\r\n%b\r\n" % (len(data), data)
+
+    @classmethod
+    def of(cls, event: Event, message: str) -> Frame:
+        data = f"id: {event.seq}\nevent: {event.type}\ndata: {message}\n\n".encode()
+        return cls(event.seq, data, message)
 
 
 HEARTBEAT = Frame(0, b":\n\n")
@@ -103,7 +110,7 @@ class FrameCache:
         key = (event.blog_id, event.seq)
         frame = self._frames.get(key)
         if frame is None:
-            frame = self._frames[key] = Frame(event.seq, self._encode(event, blog))
+            frame = self._frames[key] = Frame.of(event, self._encode(event, blog))
             if len(self._frames) > self._size:
                 self._frames.popitem(last=False)
         return frame

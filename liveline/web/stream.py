@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 from liveline.errors import Invalid, LivelineError
 from liveline.formats import aptime
 from liveline.model import Blog, Event
+from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
 from liveline.web.render import PostRenderer, blog_byline, count_text
@@ -51,9 +52,8 @@ def event_message(event: Event, blog: Blog, render: PostRenderer) -> dict[str, A
     return message
 
 
-def sse_frame(event: Event, blog: Blog, render: PostRenderer) -> bytes:
-    data = json.dumps(event_message(event, blog, render), ensure_ascii=False, separators=(",", ":"))
-    return f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n".encode()
+def message_json(event: Event, blog: Blog, render: PostRenderer) -> str:
+    return json.dumps(event_message(event, blog, render), ensure_ascii=False, separators=(",", ":"))
 
 
 def _since(request: Request) -> int | None:
@@ -103,24 +103,22 @@ async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Sen
 async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) -> Response:
     """The stream's events as JSON, for clients and caches that cannot hold a stream."""
     state = request.app.state
-    if not 0 <= since < 2**31 or not 1 <= limit <= REPLAY_BATCH:
-        raise Invalid(f"since must be ≥ 0 and limit 1–{REPLAY_BATCH}", field="since")
+    if not 0 <= since < 2**31:
+        raise Invalid("since must be an event seq, 0 or more", field="since")
+    if not 1 <= limit <= REPLAY_BATCH:
+        raise Invalid(f"limit must be between 1 and {REPLAY_BATCH}", field="limit")
     blog = await run_in_threadpool(state.service.blog, slug)
     events = await run_in_threadpool(state.service.events_since, blog.id, since, limit)
-    body = {
+    head = {
         "blog": blog.slug,
         "since": since,
-        "last_seq": events[-1].seq if events else max(since, 0),
+        "last_seq": events[-1].seq if events else since,
         "head_seq": blog.last_seq,
-        "events": [event_message(e, blog, state.render_post) for e in events],
     }
-    headers = {
-        "Cache-Control": f"public, max-age={state.settings.cache_max_age}",
-        "ETag": f'"{blog.slug}-{blog.last_seq}-{since}-{limit}"',
-    }
-    return Response(
-        json.dumps(body, ensure_ascii=False), media_type="application/json", headers=headers
-    )
+    # Each event's message is made once per process and shared with the stream's readers.
+    messages = ",".join(state.fanout.frame(event, blog).message for event in events)
+    body = json.dumps(head, ensure_ascii=False)[:-1] + f',"events":[{messages}]}}'
+    return conditional(request, blog, Response(body, media_type="application/json"))
 
 
 class EventStream(Response):
@@ -149,7 +147,10 @@ class EventStream(Response):
             self.fanout.leave(self.channel, self.reader)
         if self.reader.overflowed:
             log.info("dropped a reader of blog %s that fell behind", self.channel.blog_id)
-        elif not pump.cancelled() and pump.exception() is None:
+        elif not pump.cancelled() and pump.exception() is not None:
+            # The reader's browser reconnects and replays; the cause must not vanish.
+            log.error("a stream of blog %s failed", self.channel.blog_id, exc_info=pump.exception())
+        elif not pump.cancelled():
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _watch(self, receive: Receive, pump: asyncio.Task) -> None:

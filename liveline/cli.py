@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from liveline.config import Settings
-from liveline.errors import LivelineError
+from liveline.errors import Invalid, LivelineError
 from liveline.formats.textparse import ParsedBlog, ParseError, parse_bytes
 from liveline.model import Role
 
@@ -97,6 +97,8 @@ def import_(
         blog = asyncio.run(
             service.import_blog(parsed, slug or slugify(parsed.title), replace=replace)
         )
+    except Invalid as exc:  # the text itself is at fault: say where, as parse does
+        raise fail(f"{file}: {exc.message}", 2) from None
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"imported {len(parsed.posts)} posts into /blogs/{blog.slug}")

@@ -256,6 +256,7 @@ class Service:
     async def import_blog(self, parsed: ParsedBlog, slug: str, *, replace: bool = False) -> Blog:
         if not SLUG.match(slug):
             raise Invalid(_SLUG_RULE, field="slug")
+        _check_fits(parsed)
         blog, events = await to_thread.run_sync(self._import_blog, parsed, slug, replace)
         for event in events:
             await self._announce(event)
@@ -358,6 +359,27 @@ def _blog_values(fields: dict[str, Any]) -> dict[str, Any]:
     if values.setdefault("status", "open") not in ("open", "closed"):
         raise Invalid("a live blog's status is 'open' or 'closed'", field="status")
     return values
+
+
+# The longest text each column holds; PostgreSQL refuses more, SQLite would keep it silently.
+LIMITS = {"title": 300, "headline": 500, "name": 200, "location": 200}
+
+
+def _check_fits(parsed: ParsedBlog) -> None:
+    """An imported text is refused whole, with the line, rather than cut or half-stored."""
+    texts = [("the title", "title", parsed.title)]
+    texts += [("the byline", "name", name) for name in (*parsed.authors, parsed.organization or "")]
+    for post in parsed.posts:
+        where = f"the post at line {post.line}"
+        texts += [(where, "headline", post.headline), (where, "location", post.location or "")]
+        texts += [(where, "name", name) for name in (*post.authors, *post.contributors)]
+    for where, what, text in texts:
+        if len(text) > LIMITS[what]:
+            raise Invalid(
+                f"{where}: a {what} of {len(text)} characters is longer than the "
+                f"{LIMITS[what]} Liveline keeps ({text[:40]}…)",
+                field=what,
+            )
 
 
 def _editable(blog: Blog) -> dict[str, Any]:

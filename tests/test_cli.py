@@ -217,3 +217,19 @@ def test_several_workers_without_a_shared_broker_are_refused(tmp_path: Path) -> 
     assert result.returncode == 2
     assert "LIVELINE_BROKER_URL=redis://" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_import_with_a_headline_too_long_to_keep_is_refused_whole(tmp_path: Path) -> None:
+    env = {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'long.db'}"}
+    text = tmp_path / "long.txt"
+    text.write_text(
+        "Storm watch\n\n2:20 p.m. ET, October 3, 2026\n\nShort headline\n\nFirst post.\n\n"
+        "2:30 p.m. ET, October 3, 2026\n\n" + "Very long headline " * 40 + "\n\nSecond post.\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", str(text), "--slug", "long", env=env, check=False)
+    assert result.returncode == 2
+    assert f"{text}: the post at line 9: a headline of" in result.stderr
+    assert "Traceback" not in result.stderr
+    with sqlite3.connect(tmp_path / "long.db") as db:
+        assert db.execute("SELECT count(*) FROM posts").fetchone() == (0,)

@@ -8,12 +8,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from liveline.app import create_app
@@ -145,3 +148,59 @@ def make_token(settings: Settings, name: str, role: str) -> str:
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# The real services this machine runs. Where one is unreachable its tests skip and say why,
+# except under CI=true, where they must run.
+
+POSTGRES_ADMIN_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/test",
+    "postgresql://root@127.0.0.1:5432/test",
+)
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: these tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of our own for this test session, dropped at its end."""
+    problems = []
+    for admin_url in POSTGRES_ADMIN_URLS:
+        try:
+            admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
+        except psycopg.Error as exc:
+            problems.append(f"{admin_url}: {str(exc).strip()}")
+            continue
+        name = f"liveline_test_{uuid.uuid4().hex[:12]}"
+        with admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield admin_url.rsplit("/", 1)[0] + "/" + name
+        finally:
+            with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    unavailable("PostgreSQL is unreachable: " + "; ".join(problems))
+
+
+def emptied(postgres_url: str) -> str:
+    """The database with no tables at all, for a test that starts from nothing."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return postgres_url
+
+
+def reachable_redis(db: int) -> str:
+    url = f"{REDIS_URL}/{db}"
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+            client.ping()
+    except (redis.RedisError, OSError) as exc:
+        unavailable(f"Redis is unreachable at {url}: {exc}")
+    return url

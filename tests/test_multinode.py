@@ -13,61 +13,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-import redis
 
-from tests.conftest import IN_CI, LiveServer
-from tests.test_store import POSTGRES_ADMIN_URLS
+from tests.conftest import LiveServer, emptied, reachable_redis
 from tests.test_stream import Desk, follow, open_blog, take, wait_for_readers
 
-REDIS_URL = "redis://127.0.0.1:6379/5"
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
-def unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: scale-out tests must run)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    """A database of our own for this module, dropped afterwards."""
-    problems = []
-    for admin_url in POSTGRES_ADMIN_URLS:
-        try:
-            admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-        except psycopg.Error as exc:
-            problems.append(f"{admin_url}: {str(exc).strip()}")
-            continue
-        name = f"liveline_test_{uuid.uuid4().hex[:12]}"
-        with admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield admin_url.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    unavailable("PostgreSQL is unreachable: " + "; ".join(problems))
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    return emptied(postgres_database)
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
-    try:
-        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
-            client.ping()
-    except (redis.RedisError, OSError) as exc:
-        unavailable(f"Redis is unreachable at {REDIS_URL}: {exc}")
-    return REDIS_URL
+    return reachable_redis(5)
 
 
 @pytest.fixture
 def nodes(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, ...]]:
     """Two servers on an emptied database. Redis pub/sub ignores the database number, so the
     channels get a prefix of this test's own: parallel runs never hear each other."""
-    empty(postgres_url)
     broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
     servers = tuple(
         LiveServer(postgres_url, tmp_path / f"{name}.log", {"LIVELINE_BROKER_URL": broker_url})
@@ -158,16 +125,9 @@ def test_a_node_that_restarts_replays_exactly_what_its_reader_missed(
     assert live.seq == 5 and live.data["post"]["id"] == marker["id"]
 
 
-def empty(postgres_url: str) -> None:
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-
-
 def test_workers_of_one_server_share_its_port_and_every_post(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    empty(postgres_url)
     broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
     server = LiveServer(
         postgres_url,

@@ -20,24 +20,15 @@ import redis.asyncio
 from liveline.broker import make_broker
 from liveline.broker.redis import RedisBroker
 from liveline.model import Event, EventType
-from tests.conftest import IN_CI, free_port
+from tests.conftest import free_port, reachable_redis
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
-    try:
-        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
-            client.ping()
-    except (redis.RedisError, OSError) as exc:
-        reason = f"Redis is unreachable at {REDIS_URL}: {exc}"
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: Redis tests must run)")
-        pytest.skip(reason)
-    return REDIS_URL
+    return reachable_redis(0)
 
 
 @pytest.fixture

@@ -10,14 +10,12 @@ import asyncio
 import dataclasses
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import StatementError
@@ -30,37 +28,9 @@ from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.store.tables import blogs, events, posts
-from tests.conftest import IN_CI, SEED, needs_seed
-
-POSTGRES_ADMIN_URLS = (
-    "postgresql://postgres@127.0.0.1:5432/test",
-    "postgresql://root@127.0.0.1:5432/test",
-)
-
+from tests.conftest import SEED, emptied, needs_seed
 
 # Fixtures: a service on a fresh store, SQLite or PostgreSQL
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[tuple[str | None, str]]:
-    """A database of our own for this test session: (url, "") or, if unreachable, (None, why)."""
-    problems = []
-    for admin_url in POSTGRES_ADMIN_URLS:
-        try:
-            admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=3)
-        except psycopg.Error as exc:
-            problems.append(f"{admin_url}: {str(exc).strip()}")
-            continue
-        name = f"liveline_test_{uuid.uuid4().hex[:12]}"
-        with admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield admin_url.rsplit("/", 1)[0] + "/" + name, ""
-        finally:
-            with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        return
-    yield None, "PostgreSQL is unreachable: " + "; ".join(problems)
 
 
 @pytest.fixture(
@@ -69,15 +39,7 @@ def postgres_database() -> Iterator[tuple[str | None, str]]:
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    url, reason = request.getfixturevalue("postgres_database")
-    if url is None:
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(reason)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP SCHEMA public CASCADE")
-        conn.execute("CREATE SCHEMA public")
-    return url
+    return emptied(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture

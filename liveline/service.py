@@ -19,9 +19,9 @@ from anyio import to_thread
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from liveline import importing
 from liveline.broker import Broker
 from liveline.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired
-from liveline.formats.richtext import paragraphs_to_markdown
 from liveline.formats.textparse import ParsedBlog
 from liveline.model import Blog, Event, EventType, Post, PostStatus, Role, User
 from liveline.store.queries import Store
@@ -256,7 +256,7 @@ class Service:
     async def import_blog(self, parsed: ParsedBlog, slug: str, *, replace: bool = False) -> Blog:
         if not SLUG.match(slug):
             raise Invalid(_SLUG_RULE, field="slug")
-        _check_fits(parsed)
+        importing.check_fits(parsed)
         blog, events = await to_thread.run_sync(self._import_blog, parsed, slug, replace)
         for event in events:
             await self._announce(event)
@@ -264,12 +264,7 @@ class Service:
 
     def _import_blog(self, parsed: ParsedBlog, slug: str, replace: bool) -> tuple[Blog, list]:
         now = self.clock()
-        meta = {
-            "title": parsed.title,
-            "authors": list(parsed.authors),
-            "organization": parsed.organization,
-            "timezone": parsed.timezone,
-        }
+        meta = importing.blog_values(parsed)
         events = []
         # One transaction: a failed import leaves the store exactly as it was.
         with self.store.transaction() as conn:
@@ -290,7 +285,8 @@ class Service:
             else:
                 blog_id = self.store.insert_blog(conn, {"slug": slug, **meta}, now)
             for parsed_post in parsed.posts:
-                post = self.store.insert_post(conn, blog_id, _imported_post(parsed_post, now))
+                values = importing.post_values(parsed_post, now)
+                post = self.store.insert_post(conn, blog_id, values)
                 events.append(self._log(conn, post, EventType.POST_PUBLISHED, now))
             # A fresh import keeps the story's own "Updated" time; a replacement happened now.
             newest = max((p.published for p in parsed.posts), default=now)
@@ -361,27 +357,6 @@ def _blog_values(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-# The longest text each column holds; PostgreSQL refuses more, SQLite would keep it silently.
-LIMITS = {"title": 300, "headline": 500, "name": 200, "location": 200}
-
-
-def _check_fits(parsed: ParsedBlog) -> None:
-    """An imported text is refused whole, with the line, rather than cut or half-stored."""
-    texts = [("the title", "title", parsed.title)]
-    texts += [("the byline", "name", name) for name in (*parsed.authors, parsed.organization or "")]
-    for post in parsed.posts:
-        where = f"the post at line {post.line}"
-        texts += [(where, "headline", post.headline), (where, "location", post.location or "")]
-        texts += [(where, "name", name) for name in (*post.authors, *post.contributors)]
-    for where, what, text in texts:
-        if len(text) > LIMITS[what]:
-            raise Invalid(
-                f"{where}: a {what} of {len(text)} characters is longer than the "
-                f"{LIMITS[what]} Liveline keeps ({text[:40]}…)",
-                field=what,
-            )
-
-
 def _editable(blog: Blog) -> dict[str, Any]:
     return {
         "slug": blog.slug,
@@ -411,23 +386,3 @@ def _event_type(before: Post, after: Post) -> EventType | None:
     if before.pinned != after.pinned:
         return EventType.POST_PINNED if after.pinned else EventType.POST_UNPINNED
     return EventType.POST_UPDATED
-
-
-def _imported_post(parsed_post: Any, now: datetime) -> dict[str, Any]:
-    return {
-        "headline": parsed_post.headline,
-        "body": paragraphs_to_markdown(parsed_post.paragraphs),
-        "authors": list(parsed_post.authors),
-        "location": parsed_post.location,
-        "contributors": list(parsed_post.contributors),
-        "images": [
-            {"url": None, "caption": image.caption, "credit": image.credit, "alt": image.caption}
-            for image in parsed_post.images
-        ],
-        "status": PostStatus.PUBLISHED,
-        "pinned": False,
-        "key_event": False,
-        "published_at": parsed_post.published,
-        "created_at": now,
-        "updated_at": now,
-    }

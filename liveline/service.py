@@ -13,6 +13,7 @@ import secrets
 import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -156,26 +157,50 @@ class Service:
             return self.store.blog_by_id(conn, blog.id), event
 
     async def create_post(self, user: User, blog: Blog, fields: dict[str, Any]) -> Post:
-        values = self._post_values(user, fields, creating=True)
-        post, event = await to_thread.run_sync(self._create_post, user, blog, values)
-        await self._announce(event)
+        post, _ = await self.create_post_once(user, blog, fields, client_key=None)
         return post
 
+    async def create_post_once(
+        self, user: User, blog: Blog, fields: dict[str, Any], client_key: str | None
+    ) -> tuple[Post, bool]:
+        """Publish, or with a key this writer used before, find that post: a reporter whose
+        connection dropped can send again without publishing twice. True if it is new."""
+        values = self._post_values(user, fields, creating=True)
+        create = partial(self._create_post, user, blog, values, client_key)
+        try:
+            post, event, created = await to_thread.run_sync(create)
+        except IntegrityError:  # the same key, sent twice at once: the other one won
+            post, event, created = await to_thread.run_sync(create)
+        await self._announce(event)
+        return post, created
+
     def _create_post(
-        self, user: User, blog: Blog, values: dict[str, Any]
-    ) -> tuple[Post, Event | None]:
+        self, user: User, blog: Blog, values: dict[str, Any], client_key: str | None
+    ) -> tuple[Post, Event | None, bool]:
         now = self.clock()
+        values = dict(values)
         values.setdefault("status", PostStatus.PUBLISHED)
         if values["status"] == PostStatus.PUBLISHED:
             values.setdefault("published_at", now)
-        values.update(created_at=now, updated_at=now, author_user_id=user.id)
+        values.update(created_at=now, updated_at=now, author_user_id=user.id, client_key=client_key)
         with self.store.transaction() as conn:
             _require_open(self.store.blog_by_id(conn, blog.id))
+            if client_key is not None:
+                earlier = self.store.post_by_client_key(conn, user.id, client_key)
+                if earlier is not None:
+                    if (earlier.blog_id, earlier.headline, earlier.body) != (
+                        blog.id, values["headline"], values.get("body", "")
+                    ):  # fmt: skip
+                        raise Conflict(
+                            f"the Idempotency-Key {client_key!r} was used for another post; "
+                            "send a new key for a new post"
+                        )
+                    return earlier, None, False
             post = self.store.insert_post(conn, blog.id, values)
             event = None
             if post.is_visible:
                 event = self._log(conn, post, EventType.POST_PUBLISHED, now)
-            return post, event
+            return post, event, True
 
     async def update_post(
         self, user: User, blog: Blog, post_id: int, version: int | None, fields: dict[str, Any]

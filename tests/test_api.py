@@ -477,3 +477,48 @@ def test_a_closed_blog_takes_no_posts_until_reopened(client: TestClient, people,
     assert error(client.post(f"{url}/posts", json=a_post(), headers=people["ed"]), 409)
     assert client.patch(url, json={"status": "open"}, headers=people["ed"]).status_code == 200
     assert client.post(f"{url}/posts", json=a_post(), headers=people["ed"]).status_code == 201
+
+
+def test_a_publish_retried_with_its_idempotency_key_makes_one_post(
+    client: TestClient, people, blog: str
+) -> None:
+    url, key = f"/api/blogs/{blog}/posts", {"Idempotency-Key": "3f0c-retry-after-timeout"}
+    first = client.post(url, json=a_post(), headers={**people["rita"], **key})
+    again = client.post(url, json=a_post(), headers={**people["rita"], **key})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert len(client.get(url).json()["posts"]) == 1
+    assert len(client.get(f"/api/blogs/{blog}/events").json()["events"]) == 1
+    # Keys belong to their writer: another reporter's same key is a post of their own.
+    other = client.post(url, json=a_post(), headers={**people["ed"], **key})
+    assert other.json()["id"] != first.json()["id"]
+
+
+def test_an_idempotency_key_reused_for_another_post_is_refused(
+    client: TestClient, people, blog: str
+) -> None:
+    url, key = f"/api/blogs/{blog}/posts", {"Idempotency-Key": "one-key"}
+    assert client.post(url, json=a_post(), headers={**people["ed"], **key}).status_code == 201
+    different = client.post(
+        url, json=a_post(headline="Something else"), headers={**people["ed"], **key}
+    )
+    assert "another post" in error(different, 409)["message"]
+    bad = client.post(url, json=a_post(), headers={**people["ed"], "Idempotency-Key": "a b"})
+    assert error(bad, 422)["field"] == "Idempotency-Key"
+
+
+def test_the_same_publish_sent_twice_at_once_makes_one_post(live_server: LiveServer) -> None:
+    token = live_server.token("twice", "editor")
+    headers = {**auth(token), "Idempotency-Key": "flaky-train-wifi"}
+    created = httpx.post(
+        f"{live_server.url}/api/blogs", json={"title": "Race"}, headers=auth(token)
+    )
+    assert created.status_code == 201
+    url = f"{live_server.url}/api/blogs/race/posts"
+    for _ in range(5):
+        answers = at_once(*[lambda: httpx.post(url, json=a_post(), headers=headers)] * 4)
+        assert {a.status_code for a in answers} == {201}
+        assert len({a.json()["id"] for a in answers}) == 1
+    assert len(httpx.get(url).json()["posts"]) == 1

@@ -96,6 +96,11 @@ class Store:
         row = conn.execute(query).mappings().first()
         return None if row is None else _post(row)
 
+    def post_by_client_key(self, conn: Connection, user_id: int, key: str) -> Post | None:
+        query = select(posts).where(posts.c.author_user_id == user_id, posts.c.client_key == key)
+        row = conn.execute(query).mappings().first()
+        return None if row is None else _post(row)
+
     def page_of_posts(
         self,
         conn: Connection,

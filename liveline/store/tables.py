@@ -76,7 +76,10 @@ posts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, default=1),
     Column("author_user_id", Integer, ForeignKey("users.id")),
+    # The writer's Idempotency-Key: a publish retried after a lost response finds its post.
+    Column("client_key", String(100)),
     Index("ix_posts_blog_status_published", "blog_id", "status", "published_at", "id"),
+    UniqueConstraint("author_user_id", "client_key", name="uq_posts_author_client_key"),
 )
 
 events = Table(

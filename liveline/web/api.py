@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -18,6 +19,7 @@ from liveline.web.caching import conditional
 
 router = APIRouter(prefix="/api")
 
+CLIENT_KEY = re.compile(r"[!-~]{1,100}")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -203,10 +205,26 @@ async def update_blog(
 
 @router.post("/blogs/{slug}/posts", status_code=201, tags=["write"])
 async def create_post(
-    body: PostIn, request: Request, user: User = Depends(current_user), blog: Blog = Depends(_blog)
+    body: PostIn,
+    request: Request,
+    user: User = Depends(current_user),
+    blog: Blog = Depends(_blog),
+    idempotency_key: str | None = Header(default=None),
 ) -> Response:
-    post = await _service(request).create_post(user, blog, body.values())
-    return _post_response(post, status=201)
+    """Publish a post. Send an `Idempotency-Key` (any unique string) to make a retry safe:
+    the same key again answers with the post it made the first time, not a second post."""
+    if idempotency_key is not None and not CLIENT_KEY.fullmatch(idempotency_key):
+        raise Invalid(
+            "Idempotency-Key must be 1–100 visible characters, such as a UUID",
+            field="Idempotency-Key",
+        )
+    post, created = await _service(request).create_post_once(
+        user, blog, body.values(), idempotency_key
+    )
+    response = _post_response(post, status=201)
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @router.patch("/blogs/{slug}/posts/{post_id}", tags=["write"])

@@ -21,7 +21,7 @@ from liveline.model import Event
 from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
-from liveline.web import api, errors, reader, stream
+from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.render import PostRenderer, make_templates
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(stream.router)
     app.include_router(reader.router)
+    app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

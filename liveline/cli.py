@@ -104,6 +104,58 @@ def import_(
     typer.echo(f"imported {len(parsed.posts)} posts into /blogs/{blog.slug}")
 
 
+@cli.command()
+def export(
+    slug: str,
+    output: Annotated[Path | None, typer.Option(help="Write here; default: stdout.")] = None,
+) -> None:
+    """Print a live blog as a lossless JSON archive: every post, drafts and deleted ones too."""
+    from liveline.archiving import export_blog
+
+    service = make_service(load_settings())
+    try:
+        archive = export_blog(service, slug)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    # Bytes, not text: the archive is UTF-8 whatever the terminal's locale says.
+    data = (json.dumps(archive, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if output is None:
+        typer.echo(data, nl=False)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{output}: cannot write: {exc.strerror}", 2) from None
+
+
+@cli.command("import-json")
+def import_json(
+    file: Annotated[Path, typer.Argument(help="An archive made by `liveline export`.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: the archived one.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+) -> None:
+    """Store a live blog from a JSON archive, all of it or (on any problem) nothing."""
+    from liveline.archiving import import_archive
+    from liveline.formats.archive import ArchiveError, loads
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"{file}: cannot read: {exc.strerror}", 2) from None
+    try:
+        archived = loads(data)
+    except ArchiveError as exc:
+        raise fail(f"{file}: {exc}", 2) from None
+    service = make_service(load_settings())
+    try:
+        blog = asyncio.run(import_archive(service, archived, slug, replace=replace))
+    except Invalid as exc:
+        raise fail(f"{file}: {exc.message}", 2) from None
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"imported {len(archived.posts)} posts into /blogs/{blog.slug}")
+
+
 @user_cli.command("add")
 def user_add(
     name: str,

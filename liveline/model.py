@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+# A blog's address: readers' links and embeds carry it, so it is plain and never changes.
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+SLUG_RULE = "a slug is 1–100 lower-case letters, digits and inner hyphens, such as 'ukraine-live'"
 
 
 class Role(StrEnum):

@@ -24,10 +24,19 @@ from liveline import importing
 from liveline.broker import Broker
 from liveline.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired
 from liveline.formats.textparse import ParsedBlog
-from liveline.model import Blog, Event, EventType, Post, PostStatus, Role, User
+from liveline.model import (
+    SLUG,
+    SLUG_RULE,
+    Blog,
+    Event,
+    EventType,
+    Post,
+    PostStatus,
+    Role,
+    User,
+)
 from liveline.store.queries import Store
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 POST_FIELDS = {
     "headline", "body", "authors", "location", "contributors", "images", "key_event",
     "pinned", "status", "publish_at", "published_at",
@@ -138,7 +147,7 @@ class Service:
         values = _blog_values({**_editable(blog), **fields})
         values.pop("slug", None)  # a slug is its readers' address: it never changes
         after, event = await to_thread.run_sync(self._update_blog, blog, values)
-        await self._announce(event)
+        await self.announce(event)
         return after
 
     def _update_blog(self, blog: Blog, values: dict[str, Any]) -> tuple[Blog, Event]:
@@ -171,7 +180,7 @@ class Service:
             post, event, created = await to_thread.run_sync(create)
         except IntegrityError:  # the same key, sent twice at once: the other one won
             post, event, created = await to_thread.run_sync(create)
-        await self._announce(event)
+        await self.announce(event)
         return post, created
 
     def _create_post(
@@ -199,7 +208,7 @@ class Service:
             post = self.store.insert_post(conn, blog.id, values)
             event = None
             if post.is_visible:
-                event = self._log(conn, post, EventType.POST_PUBLISHED, now)
+                event = self.record(conn, post, EventType.POST_PUBLISHED, now)
             return post, event, True
 
     async def update_post(
@@ -209,7 +218,7 @@ class Service:
         post, event = await to_thread.run_sync(
             self._change_post, user, blog, post_id, version, values
         )
-        await self._announce(event)
+        await self.announce(event)
         return post
 
     async def delete_post(self, user: User, blog: Blog, post_id: int, version: int | None) -> Post:
@@ -217,7 +226,7 @@ class Service:
         post, event = await to_thread.run_sync(
             self._change_post, user, blog, post_id, version, values
         )
-        await self._announce(event)
+        await self.announce(event)
         return post
 
     def _change_post(
@@ -257,14 +266,14 @@ class Service:
                     current_version=current.version if current else None,
                 )
             event_type = _event_type(before, after)
-            event = self._log(conn, after, event_type, now) if event_type else None
+            event = self.record(conn, after, event_type, now) if event_type else None
             return after, event
 
     async def publish_due(self) -> int:
         """Publish scheduled posts whose time has come; returns how many."""
         events = await to_thread.run_sync(self._publish_due)
         for event in events:
-            await self._announce(event)
+            await self.announce(event)
         return len(events)
 
     def _publish_due(self) -> list[Event]:
@@ -275,16 +284,16 @@ class Service:
                 values = {"status": PostStatus.PUBLISHED, "published_at": post.publish_at}
                 after = self.store.update_post(conn, post, {**values, "updated_at": now})
                 if after is not None:
-                    events.append(self._log(conn, after, EventType.POST_PUBLISHED, now))
+                    events.append(self.record(conn, after, EventType.POST_PUBLISHED, now))
         return events
 
     async def import_blog(self, parsed: ParsedBlog, slug: str, *, replace: bool = False) -> Blog:
         if not SLUG.match(slug):
-            raise Invalid(_SLUG_RULE, field="slug")
+            raise Invalid(SLUG_RULE, field="slug")
         importing.check_fits(parsed)
         blog, events = await to_thread.run_sync(self._import_blog, parsed, slug, replace)
         for event in events:
-            await self._announce(event)
+            await self.announce(event)
         return blog
 
     def _import_blog(self, parsed: ParsedBlog, slug: str, replace: bool) -> tuple[Blog, list]:
@@ -306,13 +315,13 @@ class Service:
                         conn, post, {"status": PostStatus.DELETED, "updated_at": now}
                     )
                     if post.is_visible:
-                        events.append(self._log(conn, gone, EventType.POST_DELETED, now))
+                        events.append(self.record(conn, gone, EventType.POST_DELETED, now))
             else:
                 blog_id = self.store.insert_blog(conn, {"slug": slug, **meta}, now)
             for parsed_post in parsed.posts:
                 values = importing.post_values(parsed_post, now)
                 post = self.store.insert_post(conn, blog_id, values)
-                events.append(self._log(conn, post, EventType.POST_PUBLISHED, now))
+                events.append(self.record(conn, post, EventType.POST_PUBLISHED, now))
             # A fresh import keeps the story's own "Updated" time; a replacement happened now.
             newest = max((p.published for p in parsed.posts), default=now)
             updated = parsed.updated or (now if existing else newest)
@@ -321,7 +330,8 @@ class Service:
 
     # Helpers
 
-    def _log(self, conn: Connection, post: Post, event_type: EventType, now: datetime) -> Event:
+    def record(self, conn: Connection, post: Post, event_type: EventType, now: datetime) -> Event:
+        """Append a post's event to its blog's log, inside the caller's transaction."""
         # The blog's state after this change rides along, for the reader's "Updated" line and count.
         blog_state = {
             "post_count": self.store.post_count(conn, post.blog_id),
@@ -330,7 +340,8 @@ class Service:
         payload = {"post": post.to_json(), "blog": blog_state}
         return self.store.append_event(conn, post.blog_id, event_type, post.id, payload, now)
 
-    async def _announce(self, event: Event | None) -> None:
+    async def announce(self, event: Event | None) -> None:
+        """Ring the doorbell for a committed event; call only after the commit."""
         if event is not None:
             await self.broker.publish(event)
 
@@ -357,16 +368,13 @@ class Service:
         return values
 
 
-_SLUG_RULE = "a slug is 1–100 lower-case letters, digits and inner hyphens, such as 'ukraine-live'"
-
-
 def _blog_values(fields: dict[str, Any]) -> dict[str, Any]:
     values = dict(fields)
     if not values.get("title", "").strip():
         raise Invalid("a live blog needs a title", field="title")
     values.setdefault("slug", slugify(values["title"]))
     if not SLUG.match(values["slug"]):
-        raise Invalid(_SLUG_RULE, field="slug")
+        raise Invalid(SLUG_RULE, field="slug")
     values.setdefault("timezone", "America/New_York")
     try:
         zoneinfo.ZoneInfo(values["timezone"])

@@ -76,7 +76,7 @@ class Store:
 
     def insert_post(self, conn: Connection, blog_id: int, values: dict[str, Any]) -> Post:
         post_id = conn.execute(
-            insert(posts).values(blog_id=blog_id, version=1, **values)
+            insert(posts).values(blog_id=blog_id, **{"version": 1, **values})
         ).inserted_primary_key[0]
         return self.post(conn, blog_id, post_id)
 
@@ -147,6 +147,11 @@ class Store:
             posts.c.blog_id == blog_id, posts.c.status != PostStatus.DELETED
         )
         return [_post(row) for row in conn.execute(query.order_by(posts.c.id)).mappings()]
+
+    def all_posts(self, conn: Connection, blog_id: int) -> list[Post]:
+        """Every post of a blog, drafts and deleted ones too, oldest row first (for archives)."""
+        query = select(posts).where(posts.c.blog_id == blog_id).order_by(posts.c.id)
+        return [_post(row) for row in conn.execute(query).mappings()]
 
     def due_scheduled_posts(self, conn: Connection, now: datetime) -> list[Post]:
         query = select(posts).where(

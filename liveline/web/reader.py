@@ -6,9 +6,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import Invalid
+from liveline.formats.jsonld import live_blog_posting
 from liveline.store.queries import InvalidCursor
 from liveline.web.caching import conditional
 from liveline.web.render import blog_view, post_view
@@ -69,6 +71,10 @@ async def _page(
         cursor=cursor,
         next_cursor=next_cursor,
         embed=embed,
+        # Already escaped for a <script> element (see formats.jsonld); Jinja must not re-escape.
+        jsonld=Markup(
+            live_blog_posting(blog, [*pinned, *posts], str(request.base_url).rstrip("/"))
+        ),
     )
     return conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
 

@@ -42,7 +42,7 @@ def load_settings() -> Settings:
 
 
 def make_service(settings: Settings):
-    from sqlalchemy.exc import ArgumentError, OperationalError
+    from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
     from liveline.broker import make_broker
     from liveline.service import Service
@@ -55,6 +55,11 @@ def make_service(settings: Settings):
     except (ArgumentError, OperationalError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise fail(f"cannot open the database in LIVELINE_DATABASE_URL: {reason}", 2) from None
+    except (SQLAlchemyError, RuntimeError) as exc:  # a migration failed; it changed nothing
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise fail(
+            f"cannot bring the database up to date (nothing was changed): {reason}", 2
+        ) from None
     return Service(Store(engine), make_broker(settings.broker_url))
 
 

@@ -1,0 +1,50 @@
+"""Upgrading a database that newsrooms already use: every migration keeps every row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+
+from liveline.store.db import MIGRATIONS, make_engine, migrate
+
+OLD_ROWS = """
+INSERT INTO users (id, name, role, created_at) VALUES (1, 'ana', 'editor', '2026-01-01');
+INSERT INTO blogs (id, slug, title, authors, timezone, status, created_at, updated_at, last_seq)
+  VALUES (1, 'storm', 'Storm watch', '[]', 'UTC', 'open', '2026-01-01', '2026-01-01', 2);
+INSERT INTO posts (id, blog_id, headline, body, authors, contributors, images, status, pinned,
+  key_event, published_at, created_at, updated_at, version, author_user_id)
+  VALUES (1, 1, 'Winds pick up', 'Gusts.', '[]', '[]', '[]', 'published', 0, 0,
+  '2026-01-01', '2026-01-01', '2026-01-01', 2, 1);
+INSERT INTO events (blog_id, seq, type, post_id, payload, created_at)
+  VALUES (1, 1, 'post.published', 1, '{}', '2026-01-01'),
+         (1, 2, 'post.updated', 1, '{}', '2026-01-01');
+"""
+
+
+def test_a_database_from_the_first_release_upgrades_with_its_posts_and_log(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        for statement in filter(str.strip, OLD_ROWS.split(";")):
+            connection.execute(text(statement))
+
+    migrate(engine)  # events point at posts: rebuilding posts must not trip over them
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT id, headline, version FROM posts")).all() == [
+            (1, "Winds pick up", 2)
+        ]
+        assert connection.execute(text("SELECT seq, post_id FROM events")).all() == [
+            (1, 1),
+            (2, 1),
+        ]
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()

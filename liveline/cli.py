@@ -42,6 +42,7 @@ def load_settings() -> Settings:
 
 
 def make_service(settings: Settings):
+    from alembic.util.exc import CommandError
     from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
     from liveline.broker import make_broker
@@ -55,6 +56,10 @@ def make_service(settings: Settings):
     except (ArgumentError, OperationalError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise fail(f"cannot open the database in LIVELINE_DATABASE_URL: {reason}", 2) from None
+    except CommandError as exc:  # the database knows a migration this code does not
+        raise fail(
+            f"the database is from a newer Liveline than this one ({exc}); upgrade Liveline", 2
+        ) from None
     except (SQLAlchemyError, RuntimeError) as exc:  # a migration failed; it changed nothing
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise fail(

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from liveline.store.db import MIGRATIONS, make_engine, migrate
+from tests.conftest import run_cli
 
 OLD_ROWS = """
 INSERT INTO users (id, name, role, created_at) VALUES (1, 'ana', 'editor', '2026-01-01');
@@ -48,3 +49,16 @@ def test_a_database_from_the_first_release_upgrades_with_its_posts_and_log(
         ]
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+def test_a_database_from_a_newer_release_is_refused_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = run_cli("user", "add", "ana", env={"LIVELINE_DATABASE_URL": url}, check=False)
+    assert result.returncode == 2
+    assert "newer Liveline" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -40,3 +40,7 @@ class PreconditionRequired(LivelineError):
 
 class Invalid(LivelineError):
     status = 422
+
+
+class Unavailable(LivelineError):
+    status = 503

@@ -45,3 +45,12 @@ def test_pages_run_only_our_own_script_and_only_the_embed_may_be_framed(
     assert "frame-ancestors *" in embed.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "<script>" not in page.text  # nothing inline for the policy to have to allow
+
+
+def test_a_stream_opened_while_the_server_shuts_down_is_told_to_come_back(
+    client: TestClient,
+) -> None:
+    client.app.state.fanout.close()
+    response = client.get("/blogs/demo/events", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert "shutting down" in response.json()["error"]["message"]

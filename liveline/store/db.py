@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "liveline_write"
@@ -65,7 +65,3 @@ def migrate(engine: Engine) -> None:
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys=ON")
-
-
-def is_migrated(engine: Engine) -> bool:
-    return inspect(engine).has_table("blogs")

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from liveline.errors import Invalid, LivelineError
+from liveline.errors import Invalid, LivelineError, Unavailable
 from liveline.formats import aptime
 from liveline.model import Blog, Event
 from liveline.web.caching import conditional
@@ -79,6 +79,8 @@ async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Sen
     request = Request(scope, receive)
     state = app.state
     try:
+        if state.fanout.closing:  # a stream opened now would be cut at once; say so instead
+            raise Unavailable("this server is shutting down; reconnect in a moment")
         slug = STREAM_PATH.match(scope["path"])["slug"]
         since = _since(request)
         channel = state.fanout.channel(slug)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,18 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from liveline import __version__
-from liveline.broker import make_broker
 from liveline.config import Settings
 from liveline.model import Event
-from liveline.service import Service
-from liveline.store.db import make_engine, migrate
-from liveline.store.queries import Store
+from liveline.service import open_service
 from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.render import PostRenderer, make_templates
 
-log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
 
 
@@ -42,8 +37,7 @@ class Liveline(FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
-    service = Service(Store(engine), make_broker(settings.broker_url))
+    service = open_service(settings)
     templates = make_templates()
     render_post = PostRenderer(templates)
 
@@ -61,16 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(migrate, engine)
+        await run_in_threadpool(service.migrate)
         await service.broker.start()
-        scheduler = asyncio.create_task(_publish_scheduled(service))
+        scheduler = asyncio.create_task(service.scheduling.run())
         try:
             yield
         finally:
             fanout.close()
             scheduler.cancel()
             await service.broker.close()
-            engine.dispose()
+            service.close()
 
     app = Liveline(
         title="Liveline",
@@ -98,12 +92,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
-
-
-async def _publish_scheduled(service: Service, every: float = 1.0) -> None:
-    while True:
-        try:
-            await service.publish_due()
-        except Exception:  # the database may be briefly away; try again next tick
-            log.exception("publishing scheduled posts failed")
-        await asyncio.sleep(every)

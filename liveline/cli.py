@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +16,9 @@ from liveline.config import Settings
 from liveline.errors import Invalid, LivelineError
 from liveline.formats.textparse import ParsedBlog, ParseError, parse_bytes
 from liveline.model import Role
+
+if TYPE_CHECKING:
+    from liveline.service import Service
 
 cli = typer.Typer(
     help="Liveline: live blogs for newsrooms.", no_args_is_help=True, add_completion=False
@@ -41,18 +44,17 @@ def load_settings() -> Settings:
         raise fail(f"bad configuration: {problems}", 2) from None
 
 
-def make_service(settings: Settings):
+def make_service(settings: Settings) -> Service:
+    """The service on the configured database, brought up to date; a database that cannot
+    be opened or migrated stops the command with its reason (exit 2)."""
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-    from liveline.broker import make_broker
-    from liveline.service import Service
-    from liveline.store.db import make_engine, migrate
-    from liveline.store.queries import Store
+    from liveline.service import open_service
 
     try:
-        engine = make_engine(settings.database_url)
-        migrate(engine)
+        service = open_service(settings)
+        service.migrate()
     except (ArgumentError, OperationalError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise fail(f"cannot open the database in LIVELINE_DATABASE_URL: {reason}", 2) from None
@@ -65,7 +67,7 @@ def make_service(settings: Settings):
         raise fail(
             f"cannot bring the database up to date (nothing was changed): {reason}", 2
         ) from None
-    return Service(Store(engine), make_broker(settings.broker_url))
+    return service
 
 
 def read_live_blog(file: Path, timezone: str) -> ParsedBlog:
@@ -83,11 +85,12 @@ def read_live_blog(file: Path, timezone: str) -> ParsedBlog:
 def parse(
     file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
     timezone: Annotated[
-        str, typer.Option(help="Zone for times with no zone.")
-    ] = "America/New_York",
+        str | None,
+        typer.Option(help="Zone for times with no zone; default: LIVELINE_DEFAULT_TIMEZONE."),
+    ] = None,
 ) -> None:
     """Print the parsed live blog as JSON; stores nothing."""
-    parsed = read_live_blog(file, timezone)
+    parsed = read_live_blog(file, timezone or load_settings().default_timezone)
     typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
 
 
@@ -105,7 +108,7 @@ def import_(
     service = make_service(settings)
     try:
         blog = asyncio.run(
-            service.import_blog(parsed, slug or slugify(parsed.title), replace=replace)
+            service.importing.import_blog(parsed, slug or slugify(parsed.title), replace=replace)
         )
     except Invalid as exc:  # the text itself is at fault: say where, as parse does
         raise fail(f"{file}: {exc.message}", 2) from None
@@ -120,11 +123,9 @@ def export(
     output: Annotated[Path | None, typer.Option(help="Write here; default: stdout.")] = None,
 ) -> None:
     """Print a live blog as a lossless JSON archive: every post, drafts and deleted ones too."""
-    from liveline.archiving import export_blog
-
     service = make_service(load_settings())
     try:
-        archive = export_blog(service, slug)
+        archive = service.archives.export(slug)
     except LivelineError as exc:
         raise fail(exc.message) from None
     # Bytes, not text: the archive is UTF-8 whatever the terminal's locale says.
@@ -145,7 +146,6 @@ def import_json(
     replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
 ) -> None:
     """Store a live blog from a JSON archive, all of it or (on any problem) nothing."""
-    from liveline.archiving import import_archive
     from liveline.formats.archive import ArchiveError, loads
 
     try:
@@ -158,7 +158,7 @@ def import_json(
         raise fail(f"{file}: {exc}", 2) from None
     service = make_service(load_settings())
     try:
-        blog = asyncio.run(import_archive(service, archived, slug, replace=replace))
+        blog = asyncio.run(service.archives.import_archive(archived, slug, replace=replace))
     except Invalid as exc:
         raise fail(f"{file}: {exc.message}", 2) from None
     except LivelineError as exc:
@@ -170,14 +170,48 @@ def import_json(
 def user_add(
     name: str,
     role: Annotated[Role, typer.Option(help="admin, editor or reporter.")] = Role.REPORTER,
+    display_name: Annotated[
+        str | None, typer.Option(help="The name bylines show; default: NAME.")
+    ] = None,
 ) -> None:
     """Add a person who can write (reporter) or also edit and open blogs (editor, admin)."""
     service = make_service(load_settings())
     try:
-        user = service.add_user(name, role)
+        user = service.accounts.add_user(name, role, display_name)
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"added {user.name} ({user.role})")
+
+
+@user_cli.command("list")
+def user_list() -> None:
+    """Everyone with an account: name, role, display name, and whether disabled."""
+    service = make_service(load_settings())
+    for user in service.accounts.users():
+        state = "disabled" if user.disabled else "active"
+        typer.echo(f"{user.name}\t{user.role}\t{state}\t{user.byline}")
+
+
+@user_cli.command("role")
+def user_role(name: str, role: Role) -> None:
+    """Give a person another role; it applies to their tokens at once."""
+    service = make_service(load_settings())
+    try:
+        user = service.accounts.set_role(name, role)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"{user.name} is now {user.role}")
+
+
+@user_cli.command("disable")
+def user_disable(name: str) -> None:
+    """Stop a person's tokens at once. Their posts stay, and the log keeps who did what."""
+    service = make_service(load_settings())
+    try:
+        user = service.accounts.disable(name)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"disabled {user.name}")
 
 
 @token_cli.command("create")
@@ -187,11 +221,38 @@ def token_create(
     """Make an API token for a person. It is shown once, on the last line, and stored hashed."""
     service = make_service(load_settings())
     try:
-        token = service.create_token(name, label)
+        token = service.accounts.create_token(name, label)
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"token for {name} (shown once; keep it secret):", err=True)
     typer.echo(token)
+
+
+@token_cli.command("list")
+def token_list(
+    name: Annotated[str | None, typer.Argument(help="Only this person's tokens.")] = None,
+) -> None:
+    """Tokens by id, with whose they are, their label and whether revoked (never the token)."""
+    service = make_service(load_settings())
+    try:
+        tokens = service.accounts.tokens(name)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    for token in tokens:
+        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "live"
+        created = f"{token.created_at:%Y-%m-%d %H:%M}"
+        typer.echo(f"{token.id}\t{token.user_name}\t{created}\t{state}\t{token.label or ''}")
+
+
+@token_cli.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(metavar="ID", min=1)]) -> None:
+    """Revoke a token by its id (see `liveline token list`); it stops working at once."""
+    service = make_service(load_settings())
+    try:
+        service.accounts.revoke_token(token_id)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"revoked token {token_id}")
 
 
 @cli.command()

@@ -1,22 +1,63 @@
-"""The domain: blogs, posts, the events that change them, and the people who write them."""
+"""The domain: blogs, posts, the events that change them, and the people who write them.
+
+Each type is defined once, here. The tables (`store/tables.py`) take their column sizes from
+`Limit`, the validated inputs (`values.py`) take their bounds from it too, and the row
+mapping and JSON forms are derived from the dataclass fields; `tests/test_definitions.py`
+fails when one of them names a field the others do not.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 # A blog's address: readers' links and embeds carry it, so it is plain and never changes.
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 SLUG_RULE = "a slug is 1–100 lower-case letters, digits and inner hyphens, such as 'ukraine-live'"
+USER_NAME = re.compile(r"^[\w.@-]{1,100}$", re.ASCII)
+USER_NAME_RULE = "a user name is 1–100 letters, digits, '.', '@', '-' or '_'"
+
+
+class Limit(IntEnum):
+    """The longest text each field holds, in characters: the columns are made this size, and
+    every edge refuses longer input with the field's name (PostgreSQL would refuse it with a
+    server error, SQLite would keep it silently)."""
+
+    SLUG = 100
+    TITLE = 300
+    HEADLINE = 500
+    NAME = 200  # a person's or an organisation's name, in a byline
+    LOCATION = 200
+    LABEL = 40  # "Breaking", "Analysis"
+    TIMEZONE = 64
+    BODY = 200_000
+    URL = 2_000
+    CAPTION = 2_000
+    CREDIT = 300
+    USER_NAME = 100
+    CLIENT_KEY = 100
+    TOKEN_LABEL = 100
+    NAMES = 50  # authors or contributors of one post or blog
+    IMAGES = 20  # images of one post
 
 
 class Role(StrEnum):
     ADMIN = "admin"
     EDITOR = "editor"
     REPORTER = "reporter"
+
+    @property
+    def edits_anything(self) -> bool:
+        """Editors and admins open blogs, pin, correct times and change anyone's post."""
+        return self in (Role.ADMIN, Role.EDITOR)
+
+
+class BlogStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class PostStatus(StrEnum):
@@ -56,15 +97,15 @@ class Blog:
     authors: tuple[str, ...]
     organization: str | None
     timezone: str
-    status: str
+    status: BlogStatus
     created_at: datetime
     updated_at: datetime
     last_seq: int
-    post_count: int = 0
+    post_count: int = 0  # not a column: counted where the blog is read
 
     @property
     def is_open(self) -> bool:
-        return self.status == "open"
+        return self.status == BlogStatus.OPEN
 
     def with_state(self, state: dict[str, Any]) -> Blog:
         """This blog as a blog event's payload describes it."""
@@ -74,22 +115,17 @@ class Blog:
             authors=tuple(state["authors"]),
             organization=state["organization"],
             timezone=state["timezone"],
-            status=state["status"],
+            status=BlogStatus(state["status"]),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "slug": self.slug,
-            "title": self.title,
-            "authors": list(self.authors),
-            "organization": self.organization,
-            "timezone": self.timezone,
-            "status": self.status,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "last_seq": self.last_seq,
-            "post_count": self.post_count,
-        }
+        data = _json_fields(self, skip={"id"})
+        data["status"] = str(self.status)
+        return data
+
+
+# Fields a writer may set on a blog; the rest are the server's.
+BLOG_WRITABLE = ("slug", "title", "authors", "organization", "timezone", "status")
 
 
 @dataclass(frozen=True)
@@ -102,6 +138,7 @@ class Post:
     location: str | None
     contributors: tuple[str, ...]
     images: tuple[Image, ...]
+    label: str | None
     status: PostStatus
     pinned: bool
     key_event: bool
@@ -117,23 +154,18 @@ class Post:
         return self.status == PostStatus.PUBLISHED
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "headline": self.headline,
-            "body": self.body,
-            "authors": list(self.authors),
-            "location": self.location,
-            "contributors": list(self.contributors),
-            "images": [asdict(image) for image in self.images],
-            "status": str(self.status),
-            "pinned": self.pinned,
-            "key_event": self.key_event,
-            "published_at": _iso(self.published_at),
-            "publish_at": _iso(self.publish_at),
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-            "version": self.version,
-        }
+        data = _json_fields(self, skip={"blog_id", "author_user_id"})
+        data["status"] = str(self.status)
+        return data
+
+
+# What a writer sends for a post (DESIGN.md's write body); the rest is the server's.
+POST_WRITABLE = (
+    "headline", "body", "authors", "location", "contributors", "images", "label", "key_event",
+    "pinned", "status", "publish_at", "published_at",
+)  # fmt: skip
+# Kept by the server, never written by hand: the archive carries them, the API does not take them.
+POST_SERVER_FIELDS = ("id", "blog_id", "created_at", "updated_at", "version", "author_user_id")
 
 
 @dataclass(frozen=True)
@@ -162,6 +194,39 @@ class User:
     id: int
     name: str
     role: Role
+    display_name: str | None = None
+    disabled: bool = False
+
+    @property
+    def byline(self) -> str:
+        return self.display_name or self.name
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int
+    user_name: str
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _json_fields(value: Any, skip: set[str]) -> dict[str, Any]:
+    """A dataclass as JSON-ready data, field by field, so a new field is never left out."""
+    data: dict[str, Any] = {}
+    for item in fields(value):
+        if item.name in skip:
+            continue
+        data[item.name] = _json_value(getattr(value, item.name))
+    return data
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [asdict(item) if isinstance(item, Image) else item for item in value]
+    return value
 
 
 def _iso(value: datetime | None) -> str | None:

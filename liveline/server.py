@@ -18,9 +18,7 @@ from liveline.broker import MemoryBroker
 from liveline.config import Settings
 from liveline.demo.setup import ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
-from liveline.service import Service
-from liveline.store.db import make_engine, migrate
-from liveline.store.queries import Store
+from liveline.service import open_service
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +136,12 @@ def _serve(
 
 async def _prepare(settings: Settings) -> Blog | None:
     """Migrate, and give an empty database the demo blog, once, before any worker starts."""
-    engine = make_engine(settings.database_url)
+    service = open_service(settings, broker=MemoryBroker())
     try:
-        await asyncio.to_thread(migrate, engine)
-        return await ensure_demo_blog(Service(Store(engine), MemoryBroker()))
+        await asyncio.to_thread(service.migrate)
+        return await ensure_demo_blog(service)
     finally:
-        engine.dispose()
+        service.close()
 
 
 def _raise_open_file_limit() -> None:

@@ -33,8 +33,8 @@ def people(client: TestClient) -> dict[str, dict[str, str]]:
     service = client.app.state.service
     headers = {}
     for name, role in PEOPLE.items():
-        service.add_user(name, role)
-        headers[name] = auth(service.create_token(name))
+        service.accounts.add_user(name, role)
+        headers[name] = auth(service.accounts.create_token(name))
     return headers
 
 

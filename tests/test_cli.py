@@ -229,7 +229,8 @@ def test_an_import_with_a_headline_too_long_to_keep_is_refused_whole(tmp_path: P
     )
     result = run_cli("import", str(text), "--slug", "long", env=env, check=False)
     assert result.returncode == 2
-    assert f"{text}: the post at line 9: a headline of" in result.stderr
+    assert f"{text}: the post at line 9: headline: " in result.stderr
+    assert "at most 500 characters" in result.stderr
     assert "Traceback" not in result.stderr
     with sqlite3.connect(tmp_path / "long.db") as db:
         assert db.execute("SELECT count(*) FROM posts").fetchone() == (0,)

@@ -11,22 +11,25 @@ from liveline.model import Event, Role
 from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
+from liveline.values import BlogIn, PostIn
 from liveline.web.fanout import HEARTBEAT, FanOut
 
 
 def a_blog_with_events(tmp_path: Path, posts: int) -> tuple[Service, list[Event]]:
     engine = make_engine(f"sqlite:///{tmp_path / 'fanout.db'}")
     migrate(engine)
-    service = Service(Store(engine), MemoryBroker())
-    editor = service.add_user("ed", Role.EDITOR)
+    store = Store(engine)
+    service = Service(store, MemoryBroker())
+    service.store_for_tests = store  # type: ignore[attr-defined]
+    editor = service.accounts.add_user("ed", Role.EDITOR)
 
     async def write() -> None:
-        blog = await service.create_blog(editor, {"title": "Storm watch"})
+        blog = await service.blogs.create(editor, BlogIn(title="Storm watch"))
         for n in range(posts):
-            await service.create_post(editor, blog, {"headline": f"Update {n + 1}", "body": ""})
+            await service.posts.create(editor, blog, PostIn(headline=f"Update {n + 1}", body=""))
 
     asyncio.run(write())
-    blog = service.blog("storm-watch")
+    blog = service.blogs.get("storm-watch")
     return service, service.events_since(blog.id, 0)
 
 
@@ -46,7 +49,7 @@ def fanout_for(service: Service, **options) -> FanOut:
 
 def test_a_gap_is_filled_from_the_log_and_a_repeat_is_dropped(tmp_path: Path) -> None:
     service, events = a_blog_with_events(tmp_path, posts=4)
-    blog = service.blog("storm-watch")
+    blog = service.blogs.get("storm-watch")
 
     async def scenario() -> list[int]:
         fanout = fanout_for(service)
@@ -68,7 +71,7 @@ def test_a_gap_is_filled_from_the_log_and_a_repeat_is_dropped(tmp_path: Path) ->
 
 def test_a_reader_that_falls_too_far_behind_is_dropped_and_others_are_not(tmp_path: Path) -> None:
     service, events = a_blog_with_events(tmp_path, posts=6)
-    blog = service.blog("storm-watch")
+    blog = service.blogs.get("storm-watch")
 
     async def scenario() -> tuple[bool, bool, int]:
         fanout = fanout_for(service, queue_size=4)
@@ -88,7 +91,7 @@ def test_a_reader_that_falls_too_far_behind_is_dropped_and_others_are_not(tmp_pa
 
 def test_the_last_reader_to_leave_closes_the_channel(tmp_path: Path) -> None:
     service, _ = a_blog_with_events(tmp_path, posts=1)
-    blog = service.blog("storm-watch")
+    blog = service.blogs.get("storm-watch")
 
     async def scenario() -> tuple[bool, bool, int]:
         fanout = fanout_for(service)
@@ -104,14 +107,14 @@ def test_the_last_reader_to_leave_closes_the_channel(tmp_path: Path) -> None:
 
 def test_an_event_the_broker_never_rang_for_arrives_from_the_log(tmp_path: Path) -> None:
     service, _ = a_blog_with_events(tmp_path, posts=1)
-    blog = service.blog("storm-watch")
-    silent = Service(service.store, MemoryBroker())  # a writer whose doorbell nobody hears
+    blog = service.blogs.get("storm-watch")
+    silent = Service(service.store_for_tests, MemoryBroker())  # type: ignore[attr-defined]  # a writer whose doorbell nobody hears
 
     async def scenario() -> list[int]:
         fanout = fanout_for(service, catch_up_seconds=0.05)
         reader, _ = fanout.join(blog, since=None)
-        author = service.add_user("cli", Role.EDITOR)
-        await silent.create_post(author, blog, {"headline": "Imported", "body": ""})
+        author = service.accounts.add_user("cli", Role.EDITOR)
+        await silent.posts.create(author, blog, PostIn(headline="Imported", body=""))
         for _ in range(100):
             if reader.frames:
                 break
@@ -124,7 +127,7 @@ def test_an_event_the_broker_never_rang_for_arrives_from_the_log(tmp_path: Path)
 
 def test_events_ahead_of_the_log_are_dropped_not_waited_for_forever(tmp_path: Path) -> None:
     service, events = a_blog_with_events(tmp_path, posts=1)
-    blog = service.blog("storm-watch")
+    blog = service.blogs.get("storm-watch")
     stray = dataclasses.replace(events[0], seq=9)  # no such seq in this blog's log
 
     async def scenario() -> tuple[int, bool]:

@@ -7,10 +7,10 @@ import logging
 from importlib import resources
 
 from liveline.demo.desk import run_desk
-from liveline.errors import Conflict
 from liveline.formats.textparse import parse_text
-from liveline.model import Blog, Role, User
+from liveline.model import Blog, Post, Role, User
 from liveline.service import Service
+from liveline.values import PostIn
 
 DEMO_SLUG = "demo"
 DESK_USER = "demo-desk"
@@ -23,25 +23,23 @@ def story_text() -> str:
 
 async def ensure_demo_blog(service: Service) -> Blog | None:
     """Imports the demo story when the store holds no blog at all; returns it if it exists."""
-    blogs = service.blogs()
+    blogs = await asyncio.to_thread(service.blogs.all)
     if not blogs:
-        return await service.import_blog(parse_text(story_text()), DEMO_SLUG)
+        return await service.importing.import_blog(parse_text(story_text()), DEMO_SLUG)
     return next((blog for blog in blogs if blog.slug == DEMO_SLUG), None)
 
 
 def desk_user(service: Service) -> User:
-    try:
-        return service.add_user(DESK_USER, Role.REPORTER)
-    except Conflict:
-        with service.store.reading() as conn:
-            return service.store.user_by_name(conn, DESK_USER)
+    return service.accounts.ensure_user(DESK_USER, Role.REPORTER, "Liveline Desk")
 
 
 async def run_demo_desk(service: Service, blog: Blog, interval: float, stop: asyncio.Event) -> None:
-    user = desk_user(service)
+    user = await asyncio.to_thread(desk_user, service)
 
-    async def publish(fields: dict) -> object:
-        return await service.create_post(user, service.blog(blog.slug), fields)
+    async def publish(fields: dict[str, object]) -> Post:
+        current = await asyncio.to_thread(service.blogs.get, blog.slug)
+        post, _ = await service.posts.create(user, current, PostIn.model_validate(fields))
+        return post
 
     log.info("demo desk: a new post in /blogs/%s every ~%.0f s", blog.slug, interval)
     await run_desk(publish, interval, stop=stop)

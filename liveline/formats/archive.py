@@ -8,14 +8,11 @@ stored, and names the JSON path of the first problem, such as `posts[3].publishe
 from __future__ import annotations
 
 import json
-import zoneinfo
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,10 +22,11 @@ from pydantic import (
     ValidationError,
 )
 
-from liveline.importing import LIMITS
-from liveline.model import SLUG, Blog, Image, Post, PostStatus
+from liveline.model import SLUG, Blog, Limit, Post
+from liveline.values import Moment, known_zone
 
-VERSION = 1
+VERSION = 2
+READS = (1, 2)  # version 1 had no post labels
 
 
 class ArchiveError(ValueError):
@@ -40,111 +38,30 @@ class ArchiveError(ValueError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class ArchivedPost:
-    source_id: int  # the id it had where it was exported; a new store gives it a new one
-    headline: str
-    body: str
-    authors: tuple[str, ...]
-    location: str | None
-    contributors: tuple[str, ...]
-    images: tuple[Image, ...]
-    status: PostStatus
-    pinned: bool
-    key_event: bool
-    published_at: datetime | None
-    publish_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-    @property
-    def is_visible(self) -> bool:
-        return self.status == PostStatus.PUBLISHED
-
-
-@dataclass(frozen=True)
-class ArchivedBlog:
-    slug: str
-    title: str
-    authors: tuple[str, ...]
-    organization: str | None
-    timezone: str
-    status: str
-    created_at: datetime
-    updated_at: datetime
-    posts: tuple[ArchivedPost, ...]
-    exported_at: datetime
-
-
 # Writing
 
 
-def to_archive(blog: Blog, posts: list[Post], exported_at: datetime | None = None) -> dict:
-    """The archive as JSON-ready data. Fields are listed here, not taken from `to_json`,
-    so the format changes only when this module (and VERSION) does."""
+def to_archive(
+    blog: Blog, posts: list[Post], exported_at: datetime | None = None
+) -> dict[str, Any]:
+    """The archive as JSON-ready data: the blog's and each post's own JSON, less what only
+    makes sense inside one database (the blog's log position, whose account wrote a post)."""
+    blog_json = blog.to_json()
+    for name in ("last_seq", "post_count"):
+        del blog_json[name]
     return {
         "liveline_archive": VERSION,
         "exported_at": (exported_at or datetime.now(UTC)).isoformat(),
-        "blog": {
-            "slug": blog.slug,
-            "title": blog.title,
-            "authors": list(blog.authors),
-            "organization": blog.organization,
-            "timezone": blog.timezone,
-            "status": blog.status,
-            "created_at": blog.created_at.isoformat(),
-            "updated_at": blog.updated_at.isoformat(),
-        },
-        "posts": [_post_json(post) for post in posts],
+        "blog": blog_json,
+        "posts": [post.to_json() for post in posts],
     }
-
-
-def _post_json(post: Post) -> dict[str, Any]:
-    return {
-        "id": post.id,
-        "headline": post.headline,
-        "body": post.body,
-        "authors": list(post.authors),
-        "location": post.location,
-        "contributors": list(post.contributors),
-        "images": [asdict(image) for image in post.images],
-        "status": str(post.status),
-        "pinned": post.pinned,
-        "key_event": post.key_event,
-        "published_at": _iso(post.published_at),
-        "publish_at": _iso(post.publish_at),
-        "created_at": post.created_at.isoformat(),
-        "updated_at": post.updated_at.isoformat(),
-        "version": post.version,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 # Reading: the schema an archive must meet
 
 
-def _in_utc(value: datetime) -> datetime:
-    # The store keeps UTC; a time that has no UTC equivalent (year 1 at +01:00) stops here.
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is out of range once converted to UTC") from None
-
-
-def _known_zone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown IANA time zone {value!r}") from None
-    return value
-
-
-Time = Annotated[AwareDatetime, AfterValidator(_in_utc)]
-Name = Annotated[StrictStr, Field(max_length=LIMITS["name"])]
+Time = Moment  # aware, within the window every zone can show, as UTC
+Name = Annotated[StrictStr, Field(max_length=Limit.NAME)]
 
 
 class _Model(BaseModel):
@@ -152,21 +69,24 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Image(_Model):
+class ArchivedImage(_Model):
     url: StrictStr | None = None
     caption: StrictStr | None = None
     credit: StrictStr | None = None
     alt: StrictStr | None = None
 
 
-class _Post(_Model):
-    id: Annotated[StrictInt, Field(ge=1)]
-    headline: Annotated[StrictStr, Field(max_length=LIMITS["headline"])]
+class ArchivedPost(_Model):
+    """A post as archived; its fields are the model's, checked by tests/test_definitions.py."""
+
+    id: Annotated[StrictInt, Field(ge=1)]  # where it was exported; a new store gives a new one
+    headline: Annotated[StrictStr, Field(max_length=Limit.HEADLINE)]
     body: StrictStr
     authors: list[Name]
-    location: Annotated[StrictStr, Field(max_length=LIMITS["location"])] | None
+    location: Annotated[StrictStr, Field(max_length=Limit.LOCATION)] | None
     contributors: list[Name]
-    images: list[_Image]
+    images: list[ArchivedImage]
+    label: Annotated[StrictStr, Field(max_length=Limit.LABEL)] | None = None
     status: Literal["draft", "scheduled", "published", "deleted"]
     pinned: StrictBool
     key_event: StrictBool
@@ -176,26 +96,30 @@ class _Post(_Model):
     updated_at: Time
     version: Annotated[StrictInt, Field(ge=1, lt=2**31)]
 
+    @property
+    def is_visible(self) -> bool:
+        return self.status == "published"
 
-class _Blog(_Model):
+
+class ArchivedBlog(_Model):
     slug: Annotated[StrictStr, Field(pattern=SLUG.pattern)]
-    title: Annotated[StrictStr, Field(min_length=1, max_length=LIMITS["title"])]
+    title: Annotated[StrictStr, Field(min_length=1, max_length=Limit.TITLE)]
     authors: list[Name]
     organization: Name | None
-    timezone: Annotated[StrictStr, Field(max_length=64), AfterValidator(_known_zone)]
+    timezone: Annotated[StrictStr, Field(max_length=Limit.TIMEZONE), AfterValidator(known_zone)]
     status: Literal["open", "closed"]
     created_at: Time
     updated_at: Time
 
 
-class _Archive(_Model):
-    liveline_archive: Literal[1]
+class Archive(_Model):
+    liveline_archive: Literal[1, 2]
     exported_at: Time
-    blog: _Blog
-    posts: list[_Post]
+    blog: ArchivedBlog
+    posts: list[ArchivedPost]
 
 
-def loads(raw: bytes) -> ArchivedBlog:
+def loads(raw: bytes) -> Archive:
     """An archive file's bytes, decoded and validated."""
     try:
         data = json.loads(raw)
@@ -210,19 +134,20 @@ def loads(raw: bytes) -> ArchivedBlog:
     return from_archive(data)
 
 
-def from_archive(data: Any) -> ArchivedBlog:
+def from_archive(data: Any) -> Archive:
     if not isinstance(data, dict):
         raise ArchiveError("(top level)", "expected a JSON object, the Liveline archive")
     # The version first: an archive from a newer Liveline deserves that answer, not a list
     # of fields this one does not know.
     version = data.get("liveline_archive")
-    if version != VERSION or isinstance(version, bool):
+    if version not in READS or isinstance(version, bool):
         found = "missing" if "liveline_archive" not in data else f"version {version!r}"
         raise ArchiveError(
-            "liveline_archive", f"{found}; this Liveline reads Liveline archive version {VERSION}"
+            "liveline_archive",
+            f"{found}; this Liveline reads Liveline archive versions {READS[0]}–{READS[-1]}",
         )
     try:
-        archive = _Archive.model_validate(data)
+        archive = Archive.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         problem = {
@@ -232,46 +157,15 @@ def from_archive(data: Any) -> ArchivedBlog:
         raise ArchiveError(_path(error["loc"]), problem) from None
     for index, post in enumerate(archive.posts):
         _check_consistent(post, f"posts[{index}]")
-    return ArchivedBlog(
-        slug=archive.blog.slug,
-        title=archive.blog.title,
-        authors=tuple(archive.blog.authors),
-        organization=archive.blog.organization,
-        timezone=archive.blog.timezone,
-        status=archive.blog.status,
-        created_at=archive.blog.created_at,
-        updated_at=archive.blog.updated_at,
-        posts=tuple(_archived_post(post) for post in archive.posts),
-        exported_at=archive.exported_at,
-    )
+    return archive
 
 
-def _check_consistent(post: _Post, where: str) -> None:
+def _check_consistent(post: ArchivedPost, where: str) -> None:
     """Rules across fields, the ones the service keeps for posts written through it."""
     if post.status == "published" and post.published_at is None:
         raise ArchiveError(f"{where}.published_at", "a published post needs published_at")
     if post.status == "scheduled" and post.publish_at is None:
         raise ArchiveError(f"{where}.publish_at", "a scheduled post needs publish_at")
-
-
-def _archived_post(post: _Post) -> ArchivedPost:
-    return ArchivedPost(
-        source_id=post.id,
-        headline=post.headline,
-        body=post.body,
-        authors=tuple(post.authors),
-        location=post.location,
-        contributors=tuple(post.contributors),
-        images=tuple(Image(**image.model_dump()) for image in post.images),
-        status=PostStatus(post.status),
-        pinned=post.pinned,
-        key_event=post.key_event,
-        published_at=post.published_at,
-        publish_at=post.publish_at,
-        created_at=post.created_at,
-        updated_at=post.updated_at,
-        version=post.version,
-    )
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

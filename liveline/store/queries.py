@@ -1,19 +1,29 @@
-"""Reads and writes against the tables. Every write runs inside a caller's transaction."""
+"""Reads and writes of blogs, posts and the event log. Every write runs inside a caller's
+transaction, and every write transaction locks its blog's row before anything else (see
+`lock_blog`): one order for every writer, so two writers can wait for each other but never
+deadlock."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
 
-from liveline.model import Blog, Event, EventType, Image, Post, PostStatus, Role, User
+from liveline.model import Blog, BlogStatus, Event, EventType, Image, Post, PostStatus
 from liveline.store.db import WRITE_OPTION
-from liveline.store.tables import blogs, events, posts, tokens, users
+from liveline.store.people import People
+from liveline.store.tables import blogs, events, posts
+
+POST_COLUMNS = tuple(item.name for item in fields(Post))
+BLOG_COLUMNS = tuple(item.name for item in fields(Blog))
+MAX_ROW_ID = 2**31  # no row has an id this high; SQLite would overflow on one
 
 
 class InvalidCursor(ValueError):
@@ -23,7 +33,12 @@ class InvalidCursor(ValueError):
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.people = People()
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -37,60 +52,86 @@ class Store:
 
     # Blogs
 
-    def insert_blog(self, conn: Connection, values: dict[str, Any], now: datetime) -> int:
-        row = {"status": "open", **values, "created_at": now, "updated_at": now, "last_seq": 0}
-        return conn.execute(insert(blogs).values(**row)).inserted_primary_key[0]
+    def lock_blog(self, conn: Connection, blog_id: int) -> Blog | None:
+        """The blog, its row locked until commit: a write transaction's first statement.
+        (SQLite's writers hold the whole database from BEGIN IMMEDIATE, so there it reads.)"""
+        return self._one_blog(conn, _blogs().where(blogs.c.id == blog_id), lock=True)
 
-    def update_blog(self, conn: Connection, blog_id: int, values: dict[str, Any]) -> None:
+    def lock_blog_by_slug(self, conn: Connection, slug: str) -> Blog | None:
+        return self._one_blog(conn, _blogs().where(blogs.c.slug == slug), lock=True)
+
+    def insert_blog(self, conn: Connection, values: Mapping[str, Any], now: datetime) -> Blog:
+        row = {
+            "status": BlogStatus.OPEN,
+            **values,
+            "created_at": now,
+            "updated_at": now,
+            "last_seq": 0,
+            "post_count": 0,
+        }
+        blog_id = conn.execute(insert(blogs).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+        return self.blog(conn, blog_id)
+
+    def update_blog(self, conn: Connection, blog_id: int, values: Mapping[str, Any]) -> Blog:
         conn.execute(update(blogs).where(blogs.c.id == blog_id).values(**values))
+        return self.blog(conn, blog_id)
+
+    def blog(self, conn: Connection, blog_id: int) -> Blog:
+        """A blog the caller knows exists (it holds its lock, or just made it)."""
+        found = self._one_blog(conn, _blogs().where(blogs.c.id == blog_id))
+        if found is None:
+            raise LookupError(f"blog {blog_id} vanished inside its own transaction")
+        return found
 
     def blog_by_slug(self, conn: Connection, slug: str) -> Blog | None:
-        row = conn.execute(select(blogs).where(blogs.c.slug == slug)).mappings().first()
-        return None if row is None else _blog(row, self.post_count(conn, row["id"]))
-
-    def blog_by_id(self, conn: Connection, blog_id: int) -> Blog | None:
-        row = conn.execute(select(blogs).where(blogs.c.id == blog_id)).mappings().first()
-        return None if row is None else _blog(row, self.post_count(conn, blog_id))
+        return self._one_blog(conn, _blogs().where(blogs.c.slug == slug))
 
     def list_blogs(self, conn: Connection) -> list[Blog]:
-        counts = (
-            select(posts.c.blog_id, func.count().label("n"))
-            .where(posts.c.status == PostStatus.PUBLISHED)
-            .group_by(posts.c.blog_id)
-            .subquery()
-        )
-        query = (
-            select(blogs, func.coalesce(counts.c.n, 0).label("post_count"))
-            .outerjoin(counts, counts.c.blog_id == blogs.c.id)
-            .order_by(blogs.c.updated_at.desc())
-        )
-        return [_blog(row, row["post_count"]) for row in conn.execute(query).mappings()]
+        query = _blogs().order_by(blogs.c.updated_at.desc())
+        return [_blog(row) for row in conn.execute(query).mappings()]
 
-    def post_count(self, conn: Connection, blog_id: int) -> int:
-        query = select(func.count()).where(
-            posts.c.blog_id == blog_id, posts.c.status == PostStatus.PUBLISHED
-        )
-        return conn.execute(query).scalar_one()
+    def _one_blog(self, conn: Connection, query: Select[Any], lock: bool = False) -> Blog | None:
+        if lock:
+            # FOR NO KEY UPDATE: what the seq bump would take anyway, taken first.
+            query = query.with_for_update(key_share=True)
+        row = conn.execute(query).mappings().first()
+        return None if row is None else _blog(row)
+
+    def recount(self, conn: Connection, blog_id: int) -> int:
+        """Store the blog's published-post count after a change; returns it."""
+        count = conn.execute(
+            select(func.count()).where(
+                posts.c.blog_id == blog_id, posts.c.status == PostStatus.PUBLISHED
+            )
+        ).scalar_one()
+        conn.execute(update(blogs).where(blogs.c.id == blog_id).values(post_count=count))
+        return int(count)
 
     # Posts
 
-    def insert_post(self, conn: Connection, blog_id: int, values: dict[str, Any]) -> Post:
-        post_id = conn.execute(
-            insert(posts).values(blog_id=blog_id, **{"version": 1, **values})
-        ).inserted_primary_key[0]
+    def insert_post(self, conn: Connection, blog_id: int, values: Mapping[str, Any]) -> Post:
+        row = {"version": 1, **_post_row(values), "blog_id": blog_id}
+        post_id = conn.execute(insert(posts).values(**row)).inserted_primary_key[0]  # type: ignore[index]
         return self.post(conn, blog_id, post_id)
 
-    def update_post(self, conn: Connection, post: Post, values: dict[str, Any]) -> Post | None:
+    def update_post(self, conn: Connection, post: Post, values: Mapping[str, Any]) -> Post | None:
         """Compare-and-set on the version: None when someone else saved first."""
         result = conn.execute(
             update(posts)
             .where(posts.c.id == post.id, posts.c.version == post.version)
-            .values(version=post.version + 1, **values)
+            .values(version=post.version + 1, **_post_row(values))
         )
         return self.post(conn, post.blog_id, post.id) if result.rowcount == 1 else None
 
-    def post(self, conn: Connection, blog_id: int, post_id: int) -> Post | None:
-        if not 0 < post_id < 2**31:  # no row has such an id; SQLite would overflow on it
+    def post(self, conn: Connection, blog_id: int, post_id: int) -> Post:
+        """A post the caller knows exists."""
+        found = self.find_post(conn, blog_id, post_id)
+        if found is None:
+            raise LookupError(f"post {post_id} vanished inside its own transaction")
+        return found
+
+    def find_post(self, conn: Connection, blog_id: int, post_id: int) -> Post | None:
+        if not 0 < post_id < MAX_ROW_ID:
             return None
         query = select(posts).where(posts.c.blog_id == blog_id, posts.c.id == post_id)
         row = conn.execute(query).mappings().first()
@@ -153,9 +194,24 @@ class Store:
         query = select(posts).where(posts.c.blog_id == blog_id).order_by(posts.c.id)
         return [_post(row) for row in conn.execute(query).mappings()]
 
-    def due_scheduled_posts(self, conn: Connection, now: datetime) -> list[Post]:
-        query = select(posts).where(
-            posts.c.status == PostStatus.SCHEDULED, posts.c.publish_at <= now
+    def blogs_with_due_posts(self, conn: Connection, now: datetime) -> list[int]:
+        query = (
+            select(posts.c.blog_id)
+            .where(posts.c.status == PostStatus.SCHEDULED, posts.c.publish_at <= now)
+            .distinct()
+            .order_by(posts.c.blog_id)
+        )
+        return [int(blog_id) for blog_id in conn.execute(query).scalars()]
+
+    def due_posts(self, conn: Connection, blog_id: int, now: datetime) -> list[Post]:
+        query = (
+            select(posts)
+            .where(
+                posts.c.blog_id == blog_id,
+                posts.c.status == PostStatus.SCHEDULED,
+                posts.c.publish_at <= now,
+            )
+            .order_by(posts.c.publish_at, posts.c.id)
         )
         return [_post(row) for row in conn.execute(query).mappings()]
 
@@ -170,7 +226,7 @@ class Store:
         payload: dict[str, Any],
         now: datetime,
     ) -> Event:
-        # The row update takes the blog's write lock, so two writers can never get the same seq.
+        # Under the blog's lock, so two writers can never get the same seq, and none is skipped.
         seq = conn.execute(
             update(blogs)
             .where(blogs.c.id == blog_id)
@@ -209,89 +265,92 @@ class Store:
             for row in conn.execute(query).mappings()
         ]
 
-    # People and their tokens
+    def events_of_post(self, conn: Connection, blog_id: int, post_id: int) -> list[Event]:
+        query = (
+            select(events)
+            .where(events.c.blog_id == blog_id, events.c.post_id == post_id)
+            .order_by(events.c.seq)
+        )
+        return [
+            Event(
+                row["blog_id"],
+                row["seq"],
+                EventType(row["type"]),
+                row["post_id"],
+                row["payload"],
+                row["created_at"],
+            )
+            for row in conn.execute(query).mappings()
+        ]
 
-    def insert_user(self, conn: Connection, name: str, role: Role, now: datetime) -> User:
-        user_id = conn.execute(
-            insert(users).values(name=name, role=str(role), created_at=now)
-        ).inserted_primary_key[0]
-        return User(user_id, name, role)
-
-    def user_by_name(self, conn: Connection, name: str) -> User | None:
-        row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
-        return None if row is None else User(row["id"], row["name"], Role(row["role"]))
-
-    def insert_token(
-        self, conn: Connection, user_id: int, token_hash: str, label: str | None, now: datetime
+    def rewrite_payload(
+        self, conn: Connection, blog_id: int, seq: int, payload: dict[str, Any]
     ) -> None:
         conn.execute(
-            insert(tokens).values(
-                user_id=user_id, token_hash=token_hash, label=label, created_at=now
-            )
+            update(events)
+            .where(events.c.blog_id == blog_id, events.c.seq == seq)
+            .values(payload=payload)
         )
-
-    def user_by_token_hash(self, conn: Connection, token_hash: str) -> User | None:
-        query = (
-            select(users)
-            .join(tokens, tokens.c.user_id == users.c.id)
-            .where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None))
-        )
-        row = conn.execute(query).mappings().first()
-        return None if row is None else User(row["id"], row["name"], Role(row["role"]))
 
 
 def encode_cursor(post: Post) -> str:
+    assert post.published_at is not None  # pages hold published posts only
     raw = json.dumps([post.published_at.isoformat(), post.id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
+        if len(cursor) > 200 or not cursor.isascii():
+            raise ValueError("not a cursor")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, post_id = json.loads(raw)
-        at, post_id = datetime.fromisoformat(at), int(post_id)
+        if not raw.startswith(b'["'):  # a cursor is a flat pair; nothing nested gets parsed
+            raise ValueError("not a cursor")
+        at_text, post_id = json.loads(raw)
+        if not isinstance(at_text, str) or type(post_id) is not int:
+            raise ValueError("not a cursor")
+        at = datetime.fromisoformat(at_text)
         # A forged cursor must not reach the database: a time with no zone, one out of
         # range in UTC, or an id no row can have would fail there as a server error.
-        if at.tzinfo is None or not 0 < post_id < 2**31:
+        if at.tzinfo is None or not 0 < post_id < MAX_ROW_ID:
             raise ValueError("not a cursor")
         return at.astimezone(UTC), post_id
-    except (ValueError, TypeError, OverflowError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as exc:
         raise InvalidCursor("the cursor is not one this server handed out") from exc
 
 
-def _blog(row: Any, post_count: int) -> Blog:
-    return Blog(
-        id=row["id"],
-        slug=row["slug"],
-        title=row["title"],
-        authors=tuple(row["authors"]),
-        organization=row["organization"],
-        timezone=row["timezone"],
-        status=row["status"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        last_seq=row["last_seq"],
-        post_count=post_count,
-    )
+def _blogs() -> Select[Any]:
+    return select(blogs)
 
 
-def _post(row: Any) -> Post:
-    return Post(
-        id=row["id"],
-        blog_id=row["blog_id"],
-        headline=row["headline"],
-        body=row["body"],
-        authors=tuple(row["authors"]),
-        location=row["location"],
-        contributors=tuple(row["contributors"]),
-        images=tuple(Image(**image) for image in row["images"]),
-        status=PostStatus(row["status"]),
-        pinned=row["pinned"],
-        key_event=row["key_event"],
-        published_at=row["published_at"],
-        publish_at=row["publish_at"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        version=row["version"],
-        author_user_id=row["author_user_id"],
-    )
+def _blog(row: Mapping[str, Any]) -> Blog:
+    values = {name: row[name] for name in BLOG_COLUMNS}
+    values["authors"] = tuple(values["authors"])
+    values["status"] = BlogStatus(values["status"])
+    return Blog(**values)
+
+
+def _post(row: Mapping[str, Any]) -> Post:
+    values = {name: row[name] for name in POST_COLUMNS}
+    values["authors"] = tuple(values["authors"])
+    values["contributors"] = tuple(values["contributors"])
+    values["images"] = tuple(Image(**image) for image in values["images"])
+    values["status"] = PostStatus(values["status"])
+    return Post(**values)
+
+
+def _post_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for the posts table: images as plain JSON objects."""
+    row = dict(values)
+    if "images" in row:
+        row["images"] = [
+            image if isinstance(image, dict) else _image_json(image) for image in row["images"]
+        ]
+    for name in ("authors", "contributors"):
+        if name in row:
+            row[name] = list(row[name])
+    return row
+
+
+def _image_json(image: Any) -> dict[str, Any]:
+    return {name: getattr(image, name, None) for name in ("url", "caption", "credit", "alt")}

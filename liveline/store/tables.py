@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from liveline.model import Limit
+
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC, hands back aware datetimes; SQLite has no time zones of its own."""
@@ -44,16 +46,19 @@ blogs = Table(
     "blogs",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("slug", String(100), nullable=False, unique=True),
-    Column("title", String(300), nullable=False),
+    Column("slug", String(Limit.SLUG), nullable=False, unique=True),
+    Column("title", String(Limit.TITLE), nullable=False),
     Column("authors", JSON, nullable=False, default=list),
-    Column("organization", String(200)),
-    Column("timezone", String(64), nullable=False),
+    Column("organization", String(Limit.NAME)),
+    Column("timezone", String(Limit.TIMEZONE), nullable=False),
     Column("status", String(16), nullable=False, default="open"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     # The last event seq; bumped in the same transaction as every change, so seqs have no gaps.
     Column("last_seq", Integer, nullable=False, default=0),
+    # Published posts, kept in the same transaction as every change, so that reading a blog
+    # costs the same for 9 posts as for 5,000.
+    Column("post_count", Integer, nullable=False, default=0),
 )
 
 posts = Table(
@@ -61,10 +66,11 @@ posts = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("blog_id", Integer, ForeignKey("blogs.id"), nullable=False),
-    Column("headline", String(500), nullable=False),
+    Column("headline", String(Limit.HEADLINE), nullable=False),
     Column("body", Text, nullable=False, default=""),
     Column("authors", JSON, nullable=False, default=list),
-    Column("location", String(200)),
+    Column("location", String(Limit.LOCATION)),
+    Column("label", String(Limit.LABEL)),
     Column("contributors", JSON, nullable=False, default=list),
     Column("images", JSON, nullable=False, default=list),
     Column("status", String(16), nullable=False),
@@ -77,7 +83,7 @@ posts = Table(
     Column("version", Integer, nullable=False, default=1),
     Column("author_user_id", Integer, ForeignKey("users.id")),
     # The writer's Idempotency-Key: a publish retried after a lost response finds its post.
-    Column("client_key", String(100)),
+    Column("client_key", String(Limit.CLIENT_KEY)),
     Index("ix_posts_blog_status_published", "blog_id", "status", "published_at", "id"),
     UniqueConstraint("author_user_id", "client_key", name="uq_posts_author_client_key"),
 )
@@ -98,10 +104,13 @@ users = Table(
     "users",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(100), nullable=False, unique=True),
+    Column("name", String(Limit.USER_NAME), nullable=False, unique=True),
+    Column("display_name", String(Limit.NAME)),
     Column("role", String(16), nullable=False),
     Column("password_hash", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
+    # A disabled person's tokens and sessions stop working; their posts and log entries stay.
+    Column("disabled_at", UTCDateTime),
 )
 
 tokens = Table(
@@ -110,7 +119,7 @@ tokens = Table(
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("token_hash", String(64), nullable=False),
-    Column("label", String(100)),
+    Column("label", String(Limit.TOKEN_LABEL)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("token_hash", name="uq_tokens_token_hash"),

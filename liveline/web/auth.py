@@ -16,7 +16,7 @@ async def current_user(request: Request) -> User:
         raise Unauthorized(
             "send 'Authorization: Bearer <token>'; make one with `liveline token create NAME`"
         )
-    user = await run_in_threadpool(request.app.state.service.user_for_token, token.strip())
+    user = await run_in_threadpool(request.app.state.service.accounts.user_for_token, token.strip())
     if user is None:
         raise Unauthorized("that token is not valid (unknown or revoked)")
     return user

@@ -40,16 +40,18 @@ async def json_feed(slug: str, request: Request) -> Response:
 
 async def _feed(request: Request, slug: str, build: Build) -> Response:
     service = request.app.state.service
-    blog = await run_in_threadpool(service.blog, slug)  # NotFound → 404 by the error handlers
+    blog = await run_in_threadpool(service.blogs.get, slug)  # NotFound → 404 by the error handlers
     # Feed readers and CDNs revalidate often; answer a matching If-None-Match before reading
     # any posts, since the blog's seq alone decides whether the feed changed.
     probe = conditional(request, blog, Response())
     if probe.status_code == 304:
         return probe
-    pinned, posts, _ = await run_in_threadpool(
-        lambda: service.page(blog, newest_first=True, limit=feeds.MAX_ITEMS)
+    page = await run_in_threadpool(
+        lambda: service.posts.page(blog, newest_first=True, limit=feeds.MAX_ITEMS)
     )
     base_url = str(request.base_url).rstrip("/")
     # Building the XML is CPU work on up to 50 rendered bodies: keep it off the event loop.
-    response = await run_in_threadpool(build, blog, feeds.feed_posts([*pinned, *posts]), base_url)
+    response = await run_in_threadpool(
+        build, blog, feeds.feed_posts([*page.pinned, *page.posts]), base_url
+    )
     return conditional(request, blog, response)

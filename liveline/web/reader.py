@@ -9,9 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Invalid
 from liveline.formats.jsonld import live_blog_posting
-from liveline.store.queries import InvalidCursor
 from liveline.web.caching import conditional
 from liveline.web.render import blog_view, post_view
 
@@ -20,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 async def index(request: Request) -> HTMLResponse:
-    blogs = await run_in_threadpool(request.app.state.service.blogs)
+    blogs = await run_in_threadpool(request.app.state.service.blogs.all)
     html = request.app.state.templates.get_template("index.html").render(
         blogs=[blog_view(blog) for blog in blogs]
     )
@@ -51,15 +49,13 @@ async def _page(
     request: Request, slug: str, order: str, cursor: str | None, *, embed: bool
 ) -> Response:
     state = request.app.state
-    blog = await run_in_threadpool(state.service.blog, slug)
-    try:
-        pinned, posts, next_cursor = await run_in_threadpool(
-            lambda: state.service.page(
-                blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
-            )
+    blog = await run_in_threadpool(state.service.blogs.get, slug)
+    page = await run_in_threadpool(
+        lambda: state.service.posts.page(
+            blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
         )
-    except InvalidCursor as exc:
-        raise Invalid(str(exc), field="cursor") from None
+    )
+    pinned, posts, next_cursor = page.pinned, page.posts, page.next_cursor
     views = [
         post_view(post.to_json(), blog.timezone, blog.organization) for post in (*pinned, *posts)
     ]

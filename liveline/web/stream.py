@@ -87,7 +87,7 @@ async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Sen
         if channel is not None and (since is None or since <= channel.last_seq):
             blog = channel.blog  # a big story's readers arrive in thousands: spare the database
         else:
-            blog = await run_in_threadpool(state.service.blog, slug)
+            blog = await run_in_threadpool(state.service.blogs.get, slug)
             if since is not None:
                 # An id from before the database was replaced would otherwise hide new events.
                 since = min(since, blog.last_seq)
@@ -109,7 +109,7 @@ async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) ->
         raise Invalid("since must be an event seq, 0 or more", field="since")
     if not 1 <= limit <= REPLAY_BATCH:
         raise Invalid(f"limit must be between 1 and {REPLAY_BATCH}", field="limit")
-    blog = await run_in_threadpool(state.service.blog, slug)
+    blog = await run_in_threadpool(state.service.blogs.get, slug)
     events = await run_in_threadpool(state.service.events_since, blog.id, since, limit)
     head = {
         "blog": blog.slug,

@@ -1,0 +1,70 @@
+"""The rules: who may change what, and how every change lands in the event log.
+
+One concept a module: `accounts` (people, tokens), `blogs`, `posts` (with `rules`),
+`scheduling`, `importing` and `archives` (both storing a whole blog through `replacing`),
+and `unit`, the one way any of them writes. `Service` puts them together for an app or a
+command; the edges (web, cli, demo) use it and never the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from liveline.broker import Broker, make_broker
+from liveline.config import Settings
+from liveline.model import Event
+from liveline.service.accounts import Accounts, hash_token
+from liveline.service.archives import Archives
+from liveline.service.blogs import Blogs, slugify
+from liveline.service.importing import Importing
+from liveline.service.posts import Page, Posts
+from liveline.service.scheduling import Scheduling
+from liveline.service.unit import UnitOfWork, utcnow
+from liveline.store.db import make_engine, migrate
+from liveline.store.queries import Store
+
+__all__ = ["Page", "Service", "hash_token", "open_service", "slugify", "utcnow"]
+
+
+class Service:
+    def __init__(
+        self,
+        store: Store,
+        broker: Broker,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        default_timezone: str = "America/New_York",
+    ) -> None:
+        unit = UnitOfWork(store, broker, clock)
+        self.broker = broker
+        self.clock = clock
+        self.accounts = Accounts(unit)
+        self.blogs = Blogs(unit, default_timezone)
+        self.posts = Posts(unit)
+        self.scheduling = Scheduling(unit)
+        self.importing = Importing(unit)
+        self.archives = Archives(unit)
+        self._unit = unit
+
+    def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:
+        """The public log of a blog after `since`, oldest first."""
+        return self._unit.read(
+            lambda conn: self._unit.store.events_since(conn, blog_id, since, limit)
+        )
+
+    def migrate(self) -> None:
+        """Bring the database's schema up to this release's (a no-op when it is)."""
+        migrate(self._unit.store.engine)
+
+    def close(self) -> None:
+        self._unit.store.engine.dispose()
+
+
+def open_service(settings: Settings, broker: Broker | None = None) -> Service:
+    """A service on the database and broker the settings name (neither is touched yet)."""
+    return Service(
+        Store(make_engine(settings.database_url)),
+        broker if broker is not None else make_broker(settings.broker_url),
+        default_timezone=settings.default_timezone,
+    )

@@ -1,0 +1,51 @@
+"""Export a live blog as a lossless archive, and store one: the service side of the format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from liveline.errors import NotFound
+from liveline.formats.archive import Archive, to_archive
+from liveline.model import Blog, Post
+from liveline.service.replacing import WholeBlog, store_whole_blog
+from liveline.service.unit import UnitOfWork
+from liveline.values import Slug, validate_one
+
+
+class Archives:
+    def __init__(self, unit: UnitOfWork) -> None:
+        self._unit = unit
+
+    def export(self, slug: str) -> dict[str, Any]:
+        """The blog and every post of it, read in one snapshot so the two agree."""
+
+        def read(conn: Any) -> tuple[Blog | None, list[Post]]:
+            blog = self._unit.store.blog_by_slug(conn, slug)
+            posts = [] if blog is None else self._unit.store.all_posts(conn, blog.id)
+            return blog, posts
+
+        blog, posts = self._unit.read(read)
+        if blog is None:
+            raise NotFound(f"no live blog with the slug {slug!r}")
+        return to_archive(blog, posts, exported_at=self._unit.clock())
+
+    async def import_archive(
+        self, archive: Archive, slug: str | None = None, *, replace: bool = False
+    ) -> Blog:
+        slug = validate_one(Slug, slug or archive.blog.slug, "slug")
+        meta = archive.blog.model_dump(exclude={"slug", "created_at", "updated_at"})
+        # In archive order (the source's id order), so ties in published_at keep their order;
+        # how often a post was saved is part of it, so the archived version survives the move.
+        rows = [post.model_dump(exclude={"id"}) for post in archive.posts]
+        now = self._unit.clock()
+
+        def times(existed: bool) -> Mapping[str, Any]:
+            if existed:  # a replaced blog really did change now
+                return {"updated_at": now}
+            # logging moved updated_at to now; a fresh blog keeps the story's own times
+            return {"created_at": archive.blog.created_at, "updated_at": archive.blog.updated_at}
+
+        return await store_whole_blog(
+            self._unit, WholeBlog(slug, meta, rows, times), replace=replace
+        )

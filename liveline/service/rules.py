@@ -1,0 +1,87 @@
+"""Who may change what in a post, and which states a post may be in.
+
+Shapes and sizes are settled at the edge (`values.py`); what is left here needs the
+writer's role, the post as it was, or the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from liveline.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired
+from liveline.model import EventType, Post, PostStatus, User
+
+# Clocks disagree by a little; a post dated further ahead than this is a mistake or a
+# schedule, and a schedule says so.
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+def check_role(user: User, values: dict[str, Any], *, creating: bool) -> None:
+    if user.role.edits_anything:
+        return
+    if values.get("pinned") or (not creating and "pinned" in values):
+        raise Forbidden("only editors can pin or unpin a post", field="pinned")
+    if "published_at" in values and values["published_at"] is not None:
+        raise Forbidden("only editors can correct a post's time", field="published_at")
+
+
+def check_owner(user: User, before: Post) -> None:
+    if not user.role.edits_anything and before.author_user_id != user.id:
+        raise Forbidden("reporters can change only their own posts")
+
+
+def check_changeable(before: Post | None, post_id: int, slug: str) -> Post:
+    if before is None or before.status == PostStatus.DELETED:
+        raise NotFound(f"no post {post_id} in {slug!r}")
+    return before
+
+
+def require_version(version: int | None) -> int:
+    if version is None:
+        raise PreconditionRequired(
+            "send If-Match with the post's version, so an edit cannot overwrite a newer one"
+        )
+    return version
+
+
+def check_version(before: Post, version: int) -> None:
+    if before.version != version:
+        raise Conflict(
+            f"post {before.id} is at version {before.version}, not {version}: "
+            "someone saved it since you loaded it; reload and edit again",
+            current_version=before.version,
+        )
+
+
+def check_times(values: dict[str, Any], before: Post | None, now: datetime) -> None:
+    """The post as it will be: a schedule lies ahead, a publication time not (by much).
+
+    Checked on the outcome, not on the fields sent, so that no path — a draft moved to a
+    schedule, a scheduled post edited later — can set a time in the past and backdate."""
+    status = values.get("status", before.status if before else PostStatus.PUBLISHED)
+    publish_at = values.get("publish_at", before.publish_at if before else None)
+    if status == PostStatus.SCHEDULED:
+        if publish_at is None:
+            raise Invalid("a scheduled post needs publish_at", field="publish_at")
+        rescheduled = before is None or before.status != PostStatus.SCHEDULED
+        if (rescheduled or "publish_at" in values) and publish_at <= now:
+            raise Invalid("publish_at must be in the future", field="publish_at")
+    published_at = values.get("published_at")
+    if published_at is not None and published_at > now + FUTURE_SLACK:
+        raise Invalid(
+            "published_at is in the future; to publish later, schedule the post "
+            '("status": "scheduled" with publish_at)',
+            field="published_at",
+        )
+
+
+def event_type(before: Post, after: Post) -> EventType | None:
+    """What a reader sees change; edits to drafts are nobody's business but the desk's."""
+    if not after.is_visible:
+        return EventType.POST_DELETED if before.is_visible else None
+    if not before.is_visible:
+        return EventType.POST_PUBLISHED
+    if before.pinned != after.pinned:
+        return EventType.POST_PINNED if after.pinned else EventType.POST_UNPINNED
+    return EventType.POST_UPDATED

@@ -1,0 +1,177 @@
+"""Validated inputs: what every edge (API, console, importers, archive) turns outside data into.
+
+Validation happens once, at the edge, into these types; the service takes them and does
+not check by hand again what a type already says. Bounds come from `model.Limit`, so the
+columns, the API schema and the archive agree on every size.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+from liveline.errors import Invalid
+from liveline.model import SLUG, SLUG_RULE, Limit
+
+# Text that a database column can hold: PostgreSQL refuses NUL in text, and other C0
+# controls (bar tab and newlines) are never meant; refusing them here keeps them out of
+# every page, feed and log.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Times every zone can show, with room for a story's history and its schedule. Beyond
+# this, a time converted to some reader's zone could leave the calendar.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _no_controls(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError("contains a control character (such as NUL), which text cannot hold")
+    return value
+
+
+def known_zone(value: str) -> str:
+    """An IANA zone name such as 'America/New_York' (not a folder of the database, such
+    as 'America', which zoneinfo may open but is no zone)."""
+    if not re.fullmatch(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*", value) or value.startswith("/"):
+        raise ValueError(f"{value!r} is not an IANA time zone name such as 'America/New_York'")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
+        ) from None
+    return value
+
+
+def _in_window(value: datetime) -> datetime:
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range once converted to UTC") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(
+            f"must be between {EARLIEST.year} and {LATEST.year - 1}, with a UTC offset"
+        )
+    return moment
+
+
+def _bounded_text(max_length: int, *, strip: bool, min_length: int = 0) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length),
+        AfterValidator(_no_controls),
+    ]
+
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG.pattern, max_length=Limit.SLUG)]
+Title = _bounded_text(Limit.TITLE, strip=True, min_length=1)
+Headline = _bounded_text(Limit.HEADLINE, strip=True, min_length=1)
+Name = _bounded_text(Limit.NAME, strip=True, min_length=1)
+Location = _bounded_text(Limit.LOCATION, strip=True, min_length=1)
+Label = _bounded_text(Limit.LABEL, strip=True, min_length=1)
+Body = _bounded_text(Limit.BODY, strip=False)
+Caption = _bounded_text(Limit.CAPTION, strip=False)
+Credit = _bounded_text(Limit.CREDIT, strip=False)
+TimeZone = Annotated[str, StringConstraints(max_length=Limit.TIMEZONE), AfterValidator(known_zone)]
+# An aware time within the window, as UTC.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]
+Names = Annotated[list[Name], Field(max_length=Limit.NAMES)]
+ImageUrl = Annotated[str, StringConstraints(pattern=r"^(https?://|/)[!-~]+$", max_length=Limit.URL)]
+
+
+def _none_is_empty_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _none_is_empty_text(value: Any) -> Any:
+    return "" if value is None else value
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def given(self) -> dict[str, Any]:
+        """The fields the writer sent (a PATCH changes only those)."""
+        return self.model_dump(include=self.model_fields_set)
+
+
+class ImageIn(_Input):
+    url: ImageUrl | None = None
+    caption: Caption | None = None
+    credit: Credit | None = None
+    alt: Caption | None = None
+
+
+class BlogIn(_Input):
+    slug: Slug | None = None
+    title: Title
+    authors: Names = Field(default_factory=list)
+    organization: Name | None = None
+    timezone: TimeZone | None = None  # None: the instance's LIVELINE_DEFAULT_TIMEZONE
+    status: Literal["open", "closed"] = "open"
+
+
+class BlogPatch(_Input):
+    """A change to a blog: only the fields sent change; a slug never does."""
+
+    title: Title = None  # type: ignore[assignment]  # absent means unchanged, null is refused
+    authors: Annotated[Names, BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
+    organization: Name | None = None
+    timezone: TimeZone = None  # type: ignore[assignment]
+    status: Literal["open", "closed"] = None  # type: ignore[assignment]
+
+
+class PostPatch(_Input):
+    """A change to a post: only the fields sent change. Nulls clear the optional fields and
+    are refused for the ones a post always has."""
+
+    headline: Headline = None  # type: ignore[assignment]
+    body: Annotated[Body, BeforeValidator(_none_is_empty_text)] = ""
+    authors: Annotated[Names, BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
+    location: Location | None = None
+    contributors: Annotated[Names, BeforeValidator(_none_is_empty_list)] = Field(
+        default_factory=list
+    )
+    images: Annotated[
+        list[ImageIn], BeforeValidator(_none_is_empty_list), Field(max_length=Limit.IMAGES)
+    ] = Field(default_factory=list)
+    label: Label | None = None
+    key_event: bool = False
+    pinned: bool = False
+    status: Literal["published", "draft", "scheduled"] = None  # type: ignore[assignment]
+    publish_at: Moment | None = None
+    published_at: Moment = None  # type: ignore[assignment]
+
+
+class PostIn(PostPatch):
+    """A new post: a headline is required; the rest has defaults."""
+
+    headline: Headline
+    body: Body
+    status: Literal["published", "draft", "scheduled"] = "published"
+
+
+def validate_one(kind: Any, value: Any, name: str) -> Any:
+    """One value checked against one of the types above, refused as Invalid with its name."""
+    try:
+        return TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        if name == "slug":
+            reason = SLUG_RULE
+        raise Invalid(f"{name}: {reason}", field=name) from None

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -25,6 +26,7 @@ from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.render import PostRenderer, make_templates
+from liveline.web.transport import ActivePath
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "web" / "static"
@@ -33,10 +35,16 @@ STATIC = Path(__file__).parent / "web" / "static"
 class Liveline(FastAPI):
     """FastAPI, with live streams served ahead of the middleware (see stream.serve_stream)."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.stream_path = ActivePath()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        is_get = scope["type"] == "http" and scope["method"] == "GET"
-        if is_get and stream.STREAM_PATH.match(scope["path"]):
-            return await stream.serve_stream(self, scope, receive, send)
+        if scope["type"] == "http":
+            self.stream_path.note(send)
+            slug = stream.stream_slug(scope)
+            if slug is not None:
+                return await stream.serve_stream(self, slug, scope, receive, send)
         await super().__call__(scope, receive, send)
 
 
@@ -94,7 +102,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:
-        return {"status": "ok", "readers": fanout.reader_count(), "pid": os.getpid()}
+        return {
+            "status": "ok",
+            "readers": fanout.reader_count(),
+            "pid": os.getpid(),
+            "stream_path": app.stream_path.path,
+        }
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

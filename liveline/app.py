@@ -25,6 +25,7 @@ from liveline.store.queries import Store
 from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
+from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.transport import ActivePath
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "stream_path": app.stream_path.path,
         }
 
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -25,6 +25,8 @@ from liveline.model import Blog, Event
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
+from liveline.web.methods import headers_only
+from liveline.web.mounting import route_path
 from liveline.web.render import PostRenderer, blog_byline, count_text
 from liveline.web.transport import AsgiSink, open_sink
 
@@ -81,16 +83,6 @@ def stream_slug(scope: Scope) -> str | None:
     return None if match is None else match["slug"]
 
 
-def route_path(scope: Scope) -> str:
-    """The path below the app's mount point. Since Starlette 0.35 `path` includes
-    `root_path` (the prefix a parent app or proxy mounted us under), as routers expect."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
-        return path[len(root) :]
-    return path
-
-
 async def serve_stream(
     app: Starlette, slug: str, scope: Scope, receive: Receive, send: Send
 ) -> None:
@@ -104,7 +96,7 @@ async def serve_stream(
     scope["app"] = app
     request = Request(scope, receive)
     response = await open_stream(request, slug)
-    await response(scope, receive, send)
+    await response(scope, receive, headers_only(send) if request.method == "HEAD" else send)
 
 
 @router.get(

@@ -27,6 +27,7 @@ from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
+from liveline.web.shutdown import end_streams_on_exit
 from liveline.web.transport import ActivePath
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(migrate, engine)
         await service.broker.start()
         scheduler = asyncio.create_task(_publish_scheduled(service))
+        # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
+        exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
         try:
             yield
         finally:
             fanout.close()
+            exiting.cancel()
             scheduler.cancel()
             await service.broker.close()
             engine.dispose()

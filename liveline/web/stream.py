@@ -99,9 +99,12 @@ async def serve_stream(
     await response(scope, receive, headers_only(send) if request.method == "HEAD" else send)
 
 
+# The app serves streams ahead of this route (see serve_stream): the route puts the stream
+# in the API docs, and would serve it just the same if a request ever reached it.
 @router.get(
     "/blogs/{slug}/events",
     tags=["read"],
+    summary="Live stream",
     response_class=Response,
     responses={
         200: {
@@ -122,8 +125,8 @@ async def stream(
         default=None, description="As `since`; browsers send it when they reconnect"
     ),
 ) -> Response:
-    """A blog's live stream. The app serves it ahead of this route (see `serve_stream`);
-    the route puts it in the API docs, and serves it just the same if ever reached."""
+    """A blog's events as they happen (server-sent events): first every event after
+    `Last-Event-ID` or `since` from the log, then each new one, each once and in order."""
     return await open_stream(request, slug)
 
 

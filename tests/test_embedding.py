@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ def database_url(tmp_path: Path) -> str:
     return url
 
 
-def first_event(url: str) -> dict:
+def first_event(url: str) -> dict[str, Any]:
     with (
         httpx.Client(timeout=TIMEOUT) as client,
         connect_sse(client, "GET", url, params={"since": 0}) as source,
@@ -83,10 +84,13 @@ def test_the_stream_is_in_the_api_docs(database_url: str) -> None:
 
 
 @contextlib.contextmanager
-def plain_uvicorn(database_url: str, http: str, log_path: Path) -> Iterator[subprocess.Popen]:
+def plain_uvicorn(
+    database_url: str, http: str, log_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`uvicorn --factory liveline.app:create_app`, as a newsroom would run it: no `liveline
-    serve`, none of its signal handling."""
+    serve`, none of its signal handling. Yields the process and its base URL."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "liveline.app:create_app",
@@ -101,12 +105,11 @@ def plain_uvicorn(database_url: str, http: str, log_path: Path) -> Iterator[subp
             assert process.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        process.port = port  # type: ignore[attr-defined]
-        yield process
+        yield process, url
     finally:
         if process.poll() is None:
             process.kill()
@@ -117,8 +120,7 @@ def plain_uvicorn(database_url: str, http: str, log_path: Path) -> Iterator[subp
 def test_plain_uvicorn_ends_open_streams_on_ctrl_c(
     database_url: str, http: str, tmp_path: Path
 ) -> None:
-    with plain_uvicorn(database_url, http, tmp_path / "uvicorn.log") as server:
-        url = f"http://127.0.0.1:{server.port}"  # type: ignore[attr-defined]
+    with plain_uvicorn(database_url, http, tmp_path / "uvicorn.log") as (server, url):
         outcome: dict[str, object] = {}
 
         def read_until_the_end() -> None:

@@ -28,12 +28,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 def get_routes() -> list[str]:
     """Every GET route of the app but the stream, with its parameters filled in."""
-    paths = [
-        route.path
-        for router in (api.router, reader.router, feeds.router, stream.router)
-        for route in router.routes
-        if "GET" in getattr(route, "methods", ()) and route.path != "/blogs/{slug}/events"
-    ]
+    routers = (api.router, reader.router, feeds.router, stream.router)
+    routes = [r for router in routers for r in router.routes if "GET" in getattr(r, "methods", ())]
+    paths = [str(getattr(route, "path", "")) for route in routes]
+    paths.remove("/blogs/{slug}/events")  # a GET that never ends: see the stream's own test
     return [*paths, "/healthz", "/api/openapi.json", "/api/docs", "/static/liveline.css"]
 
 

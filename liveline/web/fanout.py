@@ -68,7 +68,7 @@ class Reader:
         self.overflowed = False
         self.closed = False
         self.sink: SocketSink | None = None  # once caught up, if the channel writes to it
-        self.on_overflow: Callable[[], None] = lambda: None
+        self.on_overflow: Callable[[], object] = lambda: None
         self._wake = asyncio.Event()
 
     def push(self, frame: Frame) -> None:
@@ -126,7 +126,7 @@ class Channel:
         self._cache = cache
         self.load = load
         self._early: dict[int, Event] = {}  # arrived ahead of a gap
-        self._filling: asyncio.Task | None = None
+        self._filling: asyncio.Task[None] | None = None
         self.unsubscribe: Callable[[], None] = lambda: None
 
     def on_event(self, event: Event) -> None:
@@ -226,8 +226,8 @@ class FanOut:
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds
         self._catch_up_seconds = catch_up_seconds
-        self._heartbeat: asyncio.Task | None = None
-        self._catching_up: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
         self.closing = False
 
     def frame(self, event: Event, blog: Blog) -> Frame:

@@ -137,15 +137,11 @@ def wait_for_readers(server: LiveServer, n: int, within: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def test_health_names_the_path_streams_take(live_server: LiveServer, http: str) -> None:
+def test_a_reader_receives_a_published_post(live_server: LiveServer, http: str) -> None:
     health = httpx.get(f"{live_server.url}/healthz", timeout=TIMEOUT).json()
-    assert health["stream_path"] == STREAM_PATHS[http]
-    assert f"live streams {'write to the socket' if http == 'httptools' else 'use plain ASGI'}" in (
-        live_server.log_path.read_text()
-    )
-
-
-def test_a_reader_receives_a_published_post(live_server: LiveServer) -> None:
+    assert health["stream_path"] == STREAM_PATHS[http]  # and the log says so
+    said = "write to the socket" if http == "httptools" else "use plain ASGI sends"
+    assert f"live streams {said}" in live_server.log_path.read_text()
     desk = open_blog(live_server)
     with follow(live_server, desk.slug) as events:
         post = desk.publish("Winds pick up", "Gusts of **60 mph** on the coast.")
@@ -435,6 +431,7 @@ def test_polling_serves_the_same_events_as_the_stream(live_server: LiveServer) -
     assert [e["seq"] for e in later.json()["events"]] == [5, 6]
 
 
+@pytest.mark.parametrize("http", ["httptools"])  # polling only: no stream, either way
 def test_polling_past_the_head_is_empty_and_a_bad_since_is_refused(
     live_server: LiveServer,
 ) -> None:

@@ -117,7 +117,7 @@ async def serve_stream(
         503: {"description": "The server is shutting down; reconnect in a moment"},
     },
 )
-async def stream(
+async def live_stream(
     slug: str,
     request: Request,
     since: int | None = Query(default=None, ge=0, description="Replay events after this seq"),

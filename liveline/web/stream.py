@@ -100,7 +100,7 @@ async def serve_stream(
 
 
 # The app serves streams ahead of this route (see serve_stream): the route puts the stream
-# in the API docs, and would serve it just the same if a request ever reached it.
+# in the API docs, and would serve a GET just the same if one ever reached it.
 @router.get(
     "/blogs/{slug}/events",
     tags=["read"],

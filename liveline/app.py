@@ -7,6 +7,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -20,7 +21,10 @@ from liveline.service import open_service
 from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
+from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
+from liveline.web.shutdown import end_streams_on_exit
+from liveline.web.transport import ActivePath
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -28,10 +32,16 @@ STATIC = Path(__file__).parent / "web" / "static"
 class Liveline(FastAPI):
     """FastAPI, with live streams served ahead of the middleware (see stream.serve_stream)."""
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.stream_path = ActivePath()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        is_get = scope["type"] == "http" and scope["method"] == "GET"
-        if is_get and stream.STREAM_PATH.match(scope["path"]):
-            return await stream.serve_stream(self, scope, receive, send)
+        if scope["type"] == "http":
+            self.stream_path.note(send)
+            slug = stream.stream_slug(scope)
+            if slug is not None:
+                return await stream.serve_stream(self, slug, scope, receive, send)
         await super().__call__(scope, receive, send)
 
 
@@ -58,10 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(service.migrate)
         await service.broker.start()
         scheduler = asyncio.create_task(service.scheduling.run())
+        # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
+        exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
         try:
             yield
         finally:
             fanout.close()
+            exiting.cancel()
             scheduler.cancel()
             await service.broker.close()
             service.close()
@@ -87,8 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict:
-        return {"status": "ok", "readers": fanout.reader_count(), "pid": os.getpid()}
+    async def healthz() -> dict[str, object]:
+        return {
+            "status": "ok",
+            "readers": fanout.reader_count(),
+            "pid": os.getpid(),
+            "stream_path": app.stream_path.path,
+        }
 
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

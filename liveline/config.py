@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     # How often each process checks the log of its open blogs for events the broker missed.
     stream_catch_up_seconds: float = Field(default=2.0, gt=0)
     cache_max_age: int = Field(default=5, ge=0)
+    # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
+    # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
+    http: Literal["auto", "httptools", "h11"] = "auto"
 
     @field_validator("default_timezone")
     @classmethod

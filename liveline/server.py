@@ -104,7 +104,7 @@ def _serve(
 
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=False, backlog=4096,
-        timeout_graceful_shutdown=5, loop="auto",
+        timeout_graceful_shutdown=5, loop="auto", http=settings.http,
     )  # fmt: skip
     server = _Server(config, on_exit)
 

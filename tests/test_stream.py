@@ -20,12 +20,28 @@ from itertools import islice
 from pathlib import Path
 
 import httpx
+import pytest
 from httpx_sse import aconnect_sse, connect_sse
 
 from liveline.formats.textparse import parse_text
 from tests.conftest import LiveServer, auth
 
 TIMEOUT = httpx.Timeout(10.0)
+# Streams write to the socket under httptools and through plain ASGI sends under h11 (see
+# web/transport.py): every stream test runs on both paths.
+HTTP_IMPLEMENTATIONS = ("httptools", "h11")
+STREAM_PATHS = {"httptools": "socket", "h11": "asgi"}
+
+
+@pytest.fixture(params=HTTP_IMPLEMENTATIONS)
+def http(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, http: str) -> Iterator[LiveServer]:
+    with serving(tmp_path, http) as server:
+        yield server
 
 
 @dataclass
@@ -121,7 +137,11 @@ def wait_for_readers(server: LiveServer, n: int, within: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def test_a_reader_receives_a_published_post(live_server: LiveServer) -> None:
+def test_a_reader_receives_a_published_post(live_server: LiveServer, http: str) -> None:
+    health = httpx.get(f"{live_server.url}/healthz", timeout=TIMEOUT).json()
+    assert health["stream_path"] == STREAM_PATHS[http]  # and the log says so
+    said = "write to the socket" if http == "httptools" else "use plain ASGI sends"
+    assert f"live streams {said}" in live_server.log_path.read_text()
     desk = open_blog(live_server)
     with follow(live_server, desk.slug) as events:
         post = desk.publish("Winds pick up", "Gusts of **60 mph** on the coast.")
@@ -298,8 +318,9 @@ def drain(sock: socket.socket, within: float = 10.0) -> tuple[bytes, bool]:
 
 
 @contextmanager
-def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+def serving(tmp_path: Path, http: str, **env: str) -> Iterator[LiveServer]:
     """A server of our own, with settings a test needs (LIVELINE_* environment variables)."""
+    env = {"LIVELINE_HTTP": http, **env}
     server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log", env)
     server.start()
     try:
@@ -308,9 +329,11 @@ def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
         server.stop()
 
 
-def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(tmp_path: Path) -> None:
+def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(
+    tmp_path: Path, http: str
+) -> None:
     n_posts, body = 60, "Wind and rain across the coast. " * 1250  # ~40 KB each
-    with serving(tmp_path, LIVELINE_STREAM_QUEUE_SIZE="8") as server:
+    with serving(tmp_path, http, LIVELINE_STREAM_QUEUE_SIZE="8") as server:
         desk = open_blog(server)
         stalled = raw_sse_socket(server, desk.slug, rcvbuf=2048)
         wait_for_readers(server, 1)
@@ -335,8 +358,8 @@ def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(tmp_path: P
     assert received.count(b"event: post.published") < n_posts
 
 
-def test_an_idle_stream_gets_retry_and_heartbeats(tmp_path: Path) -> None:
-    with serving(tmp_path, LIVELINE_STREAM_HEARTBEAT_SECONDS="0.5") as server:
+def test_an_idle_stream_gets_retry_and_heartbeats(tmp_path: Path, http: str) -> None:
+    with serving(tmp_path, http, LIVELINE_STREAM_HEARTBEAT_SECONDS="0.5") as server:
         desk = open_blog(server)
         url = f"{server.url}/blogs/{desk.slug}/events"
         with httpx.stream("GET", url, timeout=TIMEOUT) as response:
@@ -408,6 +431,7 @@ def test_polling_serves_the_same_events_as_the_stream(live_server: LiveServer) -
     assert [e["seq"] for e in later.json()["events"]] == [5, 6]
 
 
+@pytest.mark.parametrize("http", ["httptools"])  # polling only: no stream, either way
 def test_polling_past_the_head_is_empty_and_a_bad_since_is_refused(
     live_server: LiveServer,
 ) -> None:

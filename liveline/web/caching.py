@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from fastapi import Request, Response
 
@@ -19,11 +20,19 @@ def conditional(request: Request, blog: Blog, response: Response) -> Response:
         "Cache-Control": f"public, max-age={max_age}",
         "X-Liveline-Seq": str(blog.last_seq),
     }
-    if etag in _tags(request.headers.get("if-none-match", "")):
+    if none_match(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response
 
 
-def _tags(header: str) -> set[str]:
-    return {tag.strip() for tag in header.split(",") if tag.strip()}
+ENTITY_TAG = re.compile(r'\*|(?:W/)?"[^"]*"')
+
+
+def none_match(if_none_match: str, etag: str) -> bool:
+    """Whether an If-None-Match header matches our tag, as RFC 9110 §13.1.2 says: `*` or
+    any tag of the list, compared weakly (W/"x" and "x" are the same tag)."""
+    ours = etag.removeprefix("W/")
+    return any(
+        tag == "*" or tag.removeprefix("W/") == ours for tag in ENTITY_TAG.findall(if_none_match)
+    )

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from liveline.errors import Conflict, LivelineError, Unauthorized
+from liveline.web.methods import allowed
+from liveline.web.mounting import route_path
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +21,8 @@ TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "No
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
-    if request.url.path.startswith("/api/") or "json" in request.headers.get("accept", ""):
+    api = route_path(request.scope).startswith("/api/")
+    if api or "json" in request.headers.get("accept", ""):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"error": {"status": status, "message": message, **extra}},
                             status_code=status, headers=headers)  # fmt: skip
@@ -60,7 +63,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        return error_response(request, exc.status_code, str(exc.detail))
+        response = error_response(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed(request.app, request.scope) or "GET, HEAD"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from liveline.broker import Broker
 from liveline.model import Blog, Event
+from liveline.web.transport import SocketSink, as_chunk
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class Frame:
         self.seq = seq  # 0 for a heartbeat, which every reader gets
         self.data = data
         self.message = message
-        self.chunk = b"%x\r\n%b\r\n" % (len(data), data)
+        self.chunk = as_chunk(data)
 
     @classmethod
     def of(cls, event: Event, message: str) -> Frame:
@@ -45,7 +46,7 @@ HEARTBEAT = Frame(0, b":\n\n")
 
 class Reader:
     """One open stream. Until it has caught up with the log, frames wait in its queue for
-    its own task to send; after that, when the server lets us, its channel writes to its
+    its own task to send; after that, when its sink is a socket, its channel writes to that
     socket itself. Either way it may lag only so far: past that it is dropped, and its
     browser reconnects and replays from the log."""
 
@@ -57,7 +58,7 @@ class Reader:
         "on_overflow",
         "overflowed",
         "sent",
-        "transport",
+        "sink",
     )
 
     def __init__(self, limit: int, sent: int) -> None:
@@ -66,8 +67,8 @@ class Reader:
         self.sent = sent  # the highest seq this reader has been given
         self.overflowed = False
         self.closed = False
-        self.transport: asyncio.WriteTransport | None = None  # once caught up
-        self.on_overflow: Callable[[], None] = lambda: None
+        self.sink: SocketSink | None = None  # once caught up, if the channel writes to it
+        self.on_overflow: Callable[[], object] = lambda: None
         self._wake = asyncio.Event()
 
     def push(self, frame: Frame) -> None:
@@ -81,17 +82,15 @@ class Reader:
         if not self.overflowed:
             # Its task may be stuck on a full socket, so waking it is not enough.
             self.overflowed = True
-            if self.transport is not None:
-                self.transport.abort()
+            if self.sink is not None:
+                self.sink.abort()
             self.on_overflow()
 
     def close(self) -> None:
         self.closed = True
         self._wake.set()
-        if self.transport is not None and not self.transport.is_closing():
-            # End the chunked response properly, then hang up; the browser reconnects.
-            self.transport.write(b"0\r\n\r\n")
-            self.transport.close()
+        if self.sink is not None:
+            self.sink.hang_up()
 
     async def wait(self) -> None:
         await self._wake.wait()
@@ -127,7 +126,7 @@ class Channel:
         self._cache = cache
         self.load = load
         self._early: dict[int, Event] = {}  # arrived ahead of a gap
-        self._filling: asyncio.Task | None = None
+        self._filling: asyncio.Task[None] | None = None
         self.unsubscribe: Callable[[], None] = lambda: None
 
     def on_event(self, event: Event) -> None:
@@ -159,19 +158,19 @@ class Channel:
         for transport in behind:
             self.direct.pop(transport).overflow()
 
-    def go_direct(self, reader: Reader, transport: asyncio.WriteTransport) -> bool:
+    def go_direct(self, reader: Reader, sink: SocketSink) -> bool:
         """Write to a caught-up reader's socket from now on; False if it is not caught up."""
         if reader.frames or reader.sent != self.last_seq:
             return False
         self.readers.discard(reader)
-        reader.transport = transport
-        self.direct[transport] = reader
+        reader.sink = sink
+        self.direct[sink.transport] = reader
         return True
 
     def remove(self, reader: Reader) -> None:
         self.readers.discard(reader)
-        if reader.transport is not None:
-            self.direct.pop(reader.transport, None)
+        if reader.sink is not None:
+            self.direct.pop(reader.sink.transport, None)
 
     def all_readers(self) -> list[Reader]:
         return [*self.readers, *self.direct.values()]
@@ -227,8 +226,8 @@ class FanOut:
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds
         self._catch_up_seconds = catch_up_seconds
-        self._heartbeat: asyncio.Task | None = None
-        self._catching_up: asyncio.Task | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
         self.closing = False
 
     def frame(self, event: Event, blog: Blog) -> Frame:

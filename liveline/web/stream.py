@@ -14,7 +14,7 @@ import logging
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -25,8 +25,10 @@ from liveline.model import Blog, Event
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
+from liveline.web.methods import headers_only
+from liveline.web.mounting import route_path
 from liveline.web.render import PostRenderer, blog_byline, count_text
-from liveline.web.transport import chunked_transport
+from liveline.web.transport import AsgiSink, open_sink
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -66,22 +68,74 @@ def _since(request: Request) -> int | None:
 
 
 STREAM_PATH = re.compile(r"^/blogs/(?P<slug>[^/]+)/events$")
+STREAM_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache, no-transform"),
+    (b"x-accel-buffering", b"no"),
+]
 
 
-async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Send) -> None:
-    """GET /blogs/{slug}/events, served ahead of the middleware stack.
+def stream_slug(scope: Scope) -> str | None:
+    """The blog's slug when this request is for its live stream (GET or HEAD), else None."""
+    if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        return None
+    match = STREAM_PATH.match(route_path(scope))
+    return None if match is None else match["slug"]
+
+
+async def serve_stream(
+    app: Starlette, slug: str, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """GET or HEAD /blogs/{slug}/events, served ahead of the middleware stack.
 
     A stream lives for hours and a big story has tens of thousands: each layer a request
     passes through stays in memory for as long as it is open (and in every full garbage
-    collection), so streams skip the layers that only matter to short requests.
+    collection), and a layer that wraps `send` hides the socket from the stream (see
+    transport.py), so streams skip the layers that only matter to short requests.
     """
     scope["app"] = app
     request = Request(scope, receive)
-    state = app.state
+    response = await open_stream(request, slug)
+    await response(scope, receive, headers_only(send) if request.method == "HEAD" else send)
+
+
+# The app serves streams ahead of this route (see serve_stream): the route puts the stream
+# in the API docs, and would serve a GET just the same if one ever reached it.
+@router.get(
+    "/blogs/{slug}/events",
+    tags=["read"],
+    summary="Live stream",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Server-sent events: `retry:`, then one event per change "
+            "(`id:` its seq, `event:` its type, `data:` the JSON the polling endpoint "
+            "gives), and a `:` comment line as heartbeat. HEAD answers the headers only.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        404: {"description": "No such blog"},
+        503: {"description": "The server is shutting down; reconnect in a moment"},
+    },
+)
+async def live_stream(
+    slug: str,
+    request: Request,
+    since: int | None = Query(default=None, ge=0, description="Replay events after this seq"),
+    last_event_id: str | None = Header(
+        default=None, description="As `since`; browsers send it when they reconnect"
+    ),
+) -> Response:
+    """A blog's events as they happen (server-sent events): first every event after
+    `Last-Event-ID` or `since` from the log, then each new one, each once and in order."""
+    return await open_stream(request, slug)
+
+
+async def open_stream(request: Request, slug: str) -> Response:
+    """The stream of a blog, or the error that stands in its way, as a response."""
+    state = request.app.state
     try:
         if state.fanout.closing:  # a stream opened now would be cut at once; say so instead
             raise Unavailable("this server is shutting down; reconnect in a moment")
-        slug = STREAM_PATH.match(scope["path"])["slug"]
         since = _since(request)
         channel = state.fanout.channel(slug)
         if channel is not None and (since is None or since <= channel.last_seq):
@@ -91,14 +145,15 @@ async def serve_stream(app: Starlette, scope: Scope, receive: Receive, send: Sen
             if since is not None:
                 # An id from before the database was replaced would otherwise hide new events.
                 since = min(since, blog.last_seq)
-        response = EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
+        if request.method == "HEAD":
+            return StreamHead()
+        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
     except LivelineError as exc:
         extra = {"field": exc.field} if exc.field else {}
-        response = error_response(request, exc.status, exc.message, **extra)
+        return error_response(request, exc.status, exc.message, **extra)
     except Exception:
-        log.exception("could not open a stream on %s", scope["path"])
-        response = error_response(request, 500, "something went wrong on our side; it was logged")
-    await response(scope, receive, send)
+        log.exception("could not open a stream on %s", request.url.path)
+        return error_response(request, 500, "something went wrong on our side; it was logged")
 
 
 @router.get("/api/blogs/{slug}/events", tags=["read"])
@@ -123,25 +178,37 @@ async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) ->
     return conditional(request, blog, Response(body, media_type="application/json"))
 
 
+class StreamHead(Response):
+    """What HEAD on a stream gets: the headers a GET would, and no body (nor a length)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sink = AsgiSink(send)
+        await sink.start(STREAM_HEADERS)
+        await sink.end()
+
+
 class EventStream(Response):
     """A response that writes a blog's events as they come, until either side leaves."""
 
+    media_type = "text/event-stream"
+
     def __init__(self, fanout: FanOut, blog: Blog, since: int | None, retry_ms: int) -> None:
-        super().__init__(media_type="text/event-stream")
+        super().__init__(media_type=self.media_type)
         self.fanout = fanout
         self.blog = blog
         self.since = since
         self.retry_ms = retry_ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sink = open_sink(send)
         # Join before replaying, so nothing published during the replay can slip between.
         self.reader, self.channel = self.fanout.join(self.blog, self.since)
-        pump = asyncio.create_task(self._pump(scope, send))
+        pump = asyncio.create_task(self._pump(sink))
         self.reader.on_overflow = pump.cancel
         watcher = asyncio.create_task(self._watch(receive, pump))
         try:
             await asyncio.wait({pump})
-            if self.reader.transport is not None and not pump.cancelled():
+            if self.reader.sink is not None and not pump.cancelled():
                 # Direct: the channel writes to the socket; wait here until it closes.
                 await watcher
         finally:
@@ -153,32 +220,22 @@ class EventStream(Response):
             # The reader's browser reconnects and replays; the cause must not vanish.
             log.error("a stream of blog %s failed", self.channel.blog_id, exc_info=pump.exception())
         elif not pump.cancelled():
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await sink.end()
 
-    async def _watch(self, receive: Receive, pump: asyncio.Task) -> None:
+    async def _watch(self, receive: Receive, pump: asyncio.Task[None]) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
         pump.cancel()
 
-    async def _pump(self, scope: Scope, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"text/event-stream; charset=utf-8"),
-                    (b"cache-control", b"no-cache, no-transform"),
-                    (b"x-accel-buffering", b"no"),
-                ],
-            }
-        )
-        await self._send(send, f"retry: {self.retry_ms}\n\n".encode())
-        await self._replay(send)
+    async def _pump(self, sink: AsgiSink) -> None:
+        await sink.start(STREAM_HEADERS)
+        await sink.write(f"retry: {self.retry_ms}\n\n".encode())
+        await self._replay(sink)
         reader = self.reader
-        transport = chunked_transport(send)
+        socket = sink.socket()
         while not reader.closed:
             if not reader.frames:
-                if transport is not None and self.channel.go_direct(reader, transport):
+                if socket is not None and self.channel.go_direct(reader, socket):
                     return  # caught up: the channel writes to the socket itself from here on
                 await reader.wait()
                 continue
@@ -195,13 +252,13 @@ class EventStream(Response):
                 parts.append(frame.data)
                 reader.sent = frame.seq
             if parts:
-                await self._send(send, b"".join(parts))
+                await sink.write(b"".join(parts))
 
-    async def _replay(self, send: Send) -> None:
+    async def _replay(self, sink: AsgiSink) -> None:
         while True:
             frames = await self._backfill(until=None)
             if frames:
-                await self._send(send, b"".join(frame.data for frame in frames))
+                await sink.write(b"".join(frame.data for frame in frames))
             if len(frames) < REPLAY_BATCH:
                 return
 
@@ -215,7 +272,3 @@ class EventStream(Response):
             frames.append(self.fanout.frame(event, self.channel.blog))
             reader.sent = event.seq
         return frames
-
-    @staticmethod
-    async def _send(send: Send, body: bytes) -> None:
-        await send({"type": "http.response.body", "body": body, "more_body": True})

@@ -1,0 +1,152 @@
+"""`create_app(settings)` alone is a complete app: mounted in a newsroom's own ASGI stack,
+or served by plain `uvicorn --factory`, its streams work and end on shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+
+from liveline.app import create_app
+from liveline.config import Settings
+from tests.conftest import free_port, run_cli
+from tests.test_transport import uvicorn_serving
+
+STORY = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"
+SLUG = "storm"
+TIMEOUT = httpx.Timeout(10.0)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A database holding one imported live blog."""
+    url = f"sqlite:///{tmp_path / 'liveline.db'}"
+    run_cli("import", str(STORY), "--slug", SLUG, env={"LIVELINE_DATABASE_URL": url})
+    return url
+
+
+def first_event(url: str) -> dict[str, Any]:
+    with (
+        httpx.Client(timeout=TIMEOUT) as client,
+        connect_sse(client, "GET", url, params={"since": 0}) as source,
+    ):
+        assert source.response.status_code == 200, source.response.text
+        assert source.response.headers["content-type"].startswith("text/event-stream")
+        return next(json.loads(sse.data) for sse in source.iter_sse() if sse.data)
+
+
+def test_mounted_under_a_prefix_the_app_serves_its_stream(database_url: str) -> None:
+    liveline = create_app(Settings(database_url=database_url))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with liveline.router.lifespan_context(liveline):  # a mount runs no lifespan
+            yield
+
+    async def home(_: object) -> PlainTextResponse:
+        return PlainTextResponse("the newsroom's own site")
+
+    newsroom = Starlette(routes=[Route("/", home), Mount("/live", app=liveline)], lifespan=lifespan)
+    with uvicorn_serving(newsroom, "httptools", timeout_graceful_shutdown=3) as url:
+        event = first_event(f"{url}/live/blogs/{SLUG}/events")
+        page = httpx.get(f"{url}/live/blogs/{SLUG}", timeout=TIMEOUT)
+        head = httpx.head(f"{url}/live/blogs/{SLUG}/events", timeout=TIMEOUT)
+        missing = httpx.get(f"{url}/live/api/blogs/nowhere", timeout=TIMEOUT)
+        outside = httpx.get(f"{url}/blogs/{SLUG}/events", timeout=TIMEOUT)
+
+    assert (event["seq"], event["type"]) == (1, "post.published")
+    assert page.status_code == 200 and "<html" in page.text
+    assert head.status_code == 200 and head.headers["content-type"].startswith("text/event-")
+    assert missing.status_code == 404 and missing.json()["error"]["status"] == 404
+    assert outside.status_code == 404
+
+
+def test_the_stream_is_in_the_api_docs(database_url: str) -> None:
+    schema = create_app(Settings(database_url=database_url)).openapi()
+    operation = schema["paths"]["/blogs/{slug}/events"]["get"]
+    assert "text/event-stream" in operation["responses"]["200"]["content"]
+    assert {p["name"] for p in operation["parameters"]} >= {"slug", "since", "last-event-id"}
+
+
+@contextlib.contextmanager
+def plain_uvicorn(
+    database_url: str, http: str, log_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`uvicorn --factory liveline.app:create_app`, as a newsroom would run it: no `liveline
+    serve`, none of its signal handling. Yields the process and its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "liveline.app:create_app",
+             "--port", str(port), "--http", http],
+            env={**os.environ, "LIVELINE_DATABASE_URL": database_url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield process, url
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("http", ["httptools", "h11"])
+def test_plain_uvicorn_ends_open_streams_on_ctrl_c(
+    database_url: str, http: str, tmp_path: Path
+) -> None:
+    with plain_uvicorn(database_url, http, tmp_path / "uvicorn.log") as (server, url):
+        outcome: dict[str, object] = {}
+
+        def read_until_the_end() -> None:
+            try:
+                with (
+                    httpx.Client(timeout=TIMEOUT) as client,
+                    connect_sse(client, "GET", f"{url}/blogs/{SLUG}/events") as source,
+                ):
+                    outcome["status"] = source.response.status_code
+                    outcome["events"] = [sse for sse in source.iter_sse() if sse.data]
+            except Exception as exc:  # what a browser would see as a broken stream
+                outcome["error"] = exc
+
+        reading = threading.Thread(target=read_until_the_end)
+        reading.start()
+        deadline = time.monotonic() + 10
+        while httpx.get(f"{url}/healthz", timeout=TIMEOUT).json()["readers"] != 1:
+            assert time.monotonic() < deadline, "the stream never opened"
+            time.sleep(0.05)
+        started = time.monotonic()
+        server.send_signal(signal.SIGINT)
+        returncode = server.wait(timeout=10)
+        reading.join(timeout=5)
+
+    assert time.monotonic() - started < 3, "uvicorn kept waiting for the open stream"
+    assert returncode == 0
+    assert not reading.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["status"] == 200 and outcome["events"] == []

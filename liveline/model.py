@@ -179,6 +179,11 @@ class Event:
     payload: dict[str, Any] = field(default_factory=dict)
     created_at: datetime | None = None
 
+    @property
+    def revision(self) -> int:
+        """0 as logged; the seq of the later change that rewrote it, if one did."""
+        return int(self.payload.get("revision", 0))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "seq": self.seq,

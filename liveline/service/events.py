@@ -4,6 +4,12 @@ The event log is public (the stream replays it, the polling endpoint serves it),
 payload carries a post's text only while the post is published. A post taken down — deleted,
 sent back to draft, or moved to a schedule — is logged as its id and nothing more: an
 embargoed or withdrawn sentence never enters the log.
+
+And the log does not keep what was taken back. When a post changes, its earlier entries are
+rewritten to its current public state (`rewritten`): a reader replaying the log sees the
+corrected text under every seq, or, for a deleted post, its id alone. The seqs, types and
+order stay as they were, so a replay is still exact; only the words that were withdrawn are
+gone. (The post's own history, for the desk, is kept in the posts table's versions, not here.)
 """
 
 from __future__ import annotations
@@ -39,3 +45,8 @@ def blog_payload(blog: Blog, now: datetime) -> dict[str, Any]:
     state = {**blog.to_json(), "updated_at": now.isoformat()}
     del state["last_seq"]  # the event's own seq says it
     return {"blog": state}
+
+
+def rewritten(payload: dict[str, Any], current: dict[str, Any], by_seq: int) -> dict[str, Any]:
+    """An earlier entry of a post's, showing the post as it is now."""
+    return {**payload, "post": current, "revision": by_seq}

@@ -72,7 +72,17 @@ class Tx:
         """Log a change readers can see, with the post as readers may now see it."""
         count = self.store.recount(self.conn, post.blog_id)
         payload = public.post_payload(post, count, self.now)
-        return self._append(post.blog_id, event_type, post.id, payload)
+        event = self._append(post.blog_id, event_type, post.id, payload)
+        if event_type is not EventType.POST_PUBLISHED or post.version > 1:
+            self._rewrite_history(post, payload["post"], event.seq)
+        return event
+
+    def _rewrite_history(self, post: Post, current: dict[str, Any], by_seq: int) -> None:
+        """What a correction or a deletion took back leaves the public log too."""
+        for earlier in self.store.events_of_post(self.conn, post.blog_id, post.id):
+            if earlier.seq < by_seq:
+                payload = public.rewritten(earlier.payload, current, by_seq)
+                self.store.rewrite_payload(self.conn, post.blog_id, earlier.seq, payload)
 
     def record_blog(self, blog: Blog, event_type: EventType) -> Event:
         return self._append(blog.id, event_type, None, public.blog_payload(blog, self.now))

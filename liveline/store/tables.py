@@ -98,6 +98,8 @@ events = Table(
     # A snapshot of what changed, so a replay shows each event as it was.
     Column("payload", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # A post's entries, found without reading the whole log, to rewrite them when it changes.
+    Index("ix_events_blog_post", "blog_id", "post_id"),
 )
 
 users = Table(

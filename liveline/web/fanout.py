@@ -98,15 +98,17 @@ class Reader:
 
 
 class FrameCache:
-    """Encoded frames by (blog, seq). Log entries never change, so neither do their frames."""
+    """Encoded frames by (blog, seq, revision). An entry of the log changes only when a later
+    change to its post rewrites it to the post's current public state (service.events), and
+    that bumps its revision: a cached frame is never one whose text was taken back."""
 
     def __init__(self, encode: Encode, size: int = 4096) -> None:
         self._encode = encode
-        self._frames: OrderedDict[tuple[int, int], Frame] = OrderedDict()
+        self._frames: OrderedDict[tuple[int, int, int], Frame] = OrderedDict()
         self._size = size
 
     def frame(self, event: Event, blog: Blog) -> Frame:
-        key = (event.blog_id, event.seq)
+        key = (event.blog_id, event.seq, event.revision)
         frame = self._frames.get(key)
         if frame is None:
             frame = self._frames[key] = Frame.of(event, self._encode(event, blog))

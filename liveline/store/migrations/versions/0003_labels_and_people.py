@@ -1,4 +1,4 @@
-"""posts.label ("Breaking"), blogs.post_count, users.display_name and users.disabled_at
+"""posts.label, blogs.post_count, an index of events by post, users.display_name, disabled_at
 
 Revision ID: 0003
 Revises: 0002
@@ -22,12 +22,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("posts") as batch:
         batch.add_column(sa.Column("label", sa.String(length=40), nullable=True))
+    op.create_index("ix_events_blog_post", "events", ["blog_id", "post_id"])
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("display_name", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("disabled_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_blog_post", "events")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("disabled_at")
         batch.drop_column("display_name")

@@ -9,7 +9,7 @@ fails when one of them names a field the others do not.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -176,8 +176,8 @@ class Event:
     seq: int
     type: EventType
     post_id: int | None
-    payload: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
+    payload: dict[str, Any]
+    created_at: datetime
 
     @property
     def revision(self) -> int:
@@ -190,7 +190,7 @@ class Event:
             "type": str(self.type),
             "post_id": self.post_id,
             **self.payload,
-            "created_at": _iso(self.created_at),
+            "created_at": self.created_at.isoformat(),
         }
 
 
@@ -232,7 +232,3 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [asdict(item) if isinstance(item, Image) else item for item in value]
     return value
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()

@@ -10,6 +10,8 @@ import os
 import resource
 import signal
 import socket
+from collections.abc import Callable
+from types import FrameType
 
 import uvicorn
 
@@ -24,11 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, on_exit) -> None:
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
         super().__init__(config)
         self._on_exit = on_exit
 
-    def handle_exit(self, sig: int, frame) -> None:
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # uvicorn waits for open responses to finish; live streams never do unless told to.
         self._on_exit()
         super().handle_exit(sig, frame)

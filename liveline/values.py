@@ -70,23 +70,31 @@ def _in_window(value: datetime) -> datetime:
     return moment
 
 
-def _bounded_text(max_length: int, *, strip: bool, min_length: int = 0) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length),
-        AfterValidator(_no_controls),
-    ]
-
-
 Slug = Annotated[str, StringConstraints(pattern=SLUG.pattern, max_length=Limit.SLUG)]
-Title = _bounded_text(Limit.TITLE, strip=True, min_length=1)
-Headline = _bounded_text(Limit.HEADLINE, strip=True, min_length=1)
-Name = _bounded_text(Limit.NAME, strip=True, min_length=1)
-Location = _bounded_text(Limit.LOCATION, strip=True, min_length=1)
-Label = _bounded_text(Limit.LABEL, strip=True, min_length=1)
-Body = _bounded_text(Limit.BODY, strip=False)
-Caption = _bounded_text(Limit.CAPTION, strip=False)
-Credit = _bounded_text(Limit.CREDIT, strip=False)
+# Text fields: stripped where surrounding spaces are never meant, bounded, no controls.
+NoControls = AfterValidator(_no_controls)
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=Limit.TITLE), NoControls
+]
+Headline = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=Limit.HEADLINE),
+    NoControls,
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=Limit.NAME), NoControls
+]
+Location = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=Limit.LOCATION),
+    NoControls,
+]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=Limit.LABEL), NoControls
+]
+Body = Annotated[str, StringConstraints(max_length=Limit.BODY), NoControls]
+Caption = Annotated[str, StringConstraints(max_length=Limit.CAPTION), NoControls]
+Credit = Annotated[str, StringConstraints(max_length=Limit.CREDIT), NoControls]
 TimeZone = Annotated[str, StringConstraints(max_length=Limit.TIMEZONE), AfterValidator(known_zone)]
 # An aware time within the window, as UTC.
 Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]

@@ -237,6 +237,7 @@ def test_every_change_appends_one_event_in_order(
     asyncio.run(
         service.posts.update(editor, blog, draft.id, 1, PostPatch(**{"body": "still a draft"}))
     )
+    before_delete = service.events_since(blog.id, 0)
     asyncio.run(service.posts.delete(editor, blog, post.id, pinned.version))
 
     log = service.events_since(blog.id, 0)
@@ -246,7 +247,10 @@ def test_every_change_appends_one_event_in_order(
         (3, EventType.POST_PINNED, post.id),
         (4, EventType.POST_DELETED, post.id),
     ]  # the draft's changes are the desk's business, not the readers'
-    assert log[1].payload["post"]["headline"] == edited.headline == "First!"
+    # Each entry shows the post as it is at the time of reading: edited, then deleted.
+    assert {e.payload["post"]["headline"] for e in before_delete} == {edited.headline}
+    assert {e.revision for e in before_delete} == {0, 3}  # rewritten by seq 3, the pin
+    assert [e.payload["post"] for e in log] == [{"id": post.id, "status": "deleted"}] * 4
     assert log[3].payload["blog"]["post_count"] == 0
 
 

@@ -34,7 +34,7 @@ from liveline.model import Event, EventType
 log = logging.getLogger(__name__)
 
 FIRST_RETRY, LAST_RETRY = 0.1, 5.0  # seconds between reconnection attempts, doubling
-TIMEOUTS = {"socket_connect_timeout": 2.0, "socket_timeout": 5.0}  # a writer waits no longer
+CONNECT_TIMEOUT, COMMAND_TIMEOUT = 2.0, 5.0  # seconds; a writer waits no longer
 Unavailable = (RedisError, OSError)  # OSError includes ConnectionError and TimeoutError
 
 
@@ -54,8 +54,8 @@ class RedisBroker:
         self._redis: Redis | None = None  # commands (PUBLISH)
         self._sub: Redis | None = None  # the pool the pub/sub connection comes from
         self._pubsub: PubSub | None = None  # None while (re)connecting
-        self._reader: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def channel(self, blog_id: int) -> str:
         return f"{self.prefix}blog:{blog_id}"
@@ -64,14 +64,20 @@ class RedisBroker:
         # One quick retry for commands (a pooled connection may predate a Redis restart).
         # None at all for pub/sub, not even redis-py's quiet reconnection: that one is ours,
         # done once, in one place, with the subscriptions and the log lines that go with it.
-        self._redis = Redis.from_url(self._url, retry=Retry(NoBackoff(), 1), **TIMEOUTS)
+        self._redis = Redis.from_url(
+            self._url,
+            retry=Retry(NoBackoff(), 1),
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_timeout=COMMAND_TIMEOUT,
+        )
         # Named, so that CLIENT LIST tells whose pub/sub connection it is.
         name = "".join(c if "!" <= c <= "~" else "_" for c in self.prefix) + "pubsub"
         self._sub = Redis.from_url(
             self._url,
             retry=Retry(NoBackoff(), 0, supported_errors=()),
             client_name=name,
-            **TIMEOUTS,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_timeout=COMMAND_TIMEOUT,
         )
         try:
             await self._redis.ping()
@@ -132,9 +138,9 @@ class RedisBroker:
         assert self._sub is not None
         pubsub = self._sub.pubsub()
         try:
-            await pubsub.connect()
+            await pubsub.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         except BaseException:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
             raise
         async with self._lock:
             self._pubsub, self._subscribed = pubsub, set()
@@ -146,7 +152,7 @@ class RedisBroker:
             pubsub, self._pubsub = self._pubsub, None
         if pubsub is not None:
             with contextlib.suppress(*Unavailable):
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _sync(self) -> None:
         """Makes the connection's subscriptions match the blogs that have listeners."""
@@ -228,7 +234,7 @@ class RedisBroker:
 
 
 def _encode(event: Event, node: str) -> str:
-    created_at = event.created_at and event.created_at.isoformat()
+    created_at = event.created_at.isoformat()
     message = {**vars(event), "type": str(event.type), "created_at": created_at, "node": node}
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
@@ -236,14 +242,13 @@ def _encode(event: Event, node: str) -> str:
 def _decode(data: bytes) -> tuple[str | None, Event]:
     # Field by field: a newer node may add fields, and an older one must still hear it.
     message = json.loads(data)
-    created_at = message["created_at"]
     event = Event(
         blog_id=int(message["blog_id"]),
         seq=int(message["seq"]),
         type=EventType(message["type"]),
         post_id=message["post_id"],
         payload=message["payload"],
-        created_at=datetime.fromisoformat(created_at) if created_at else None,
+        created_at=datetime.fromisoformat(message["created_at"]),
     )
     return message.get("node"), event
 

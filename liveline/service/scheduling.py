@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from liveline.model import EventType, PostStatus
 from liveline.service.unit import Tx, UnitOfWork
@@ -23,7 +24,7 @@ class Scheduling:
         )
         published = 0
         for blog_id in blog_ids:  # one transaction a blog: the blog's lock, then its posts
-            published += await self._unit.write(lambda tx, blog_id=blog_id: _publish(tx, blog_id))
+            published += await self._unit.write(partial(_publish, blog_id=blog_id))
         return published
 
     async def run(self, every: float = 1.0) -> None:
@@ -36,7 +37,7 @@ class Scheduling:
             await asyncio.sleep(every)
 
 
-def _publish(tx: Tx, blog_id: int) -> int:
+def _publish(tx: Tx, *, blog_id: int) -> int:
     tx.lock_blog(blog_id)
     published = 0
     for post in tx.store.due_posts(tx.conn, blog_id, tx.now):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "liveline_write"
@@ -21,7 +23,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # Hand transaction control to SQLAlchemy's "begin" hook below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -32,7 +34,7 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:
+    def _on_begin(connection: Connection) -> None:
         # A writer takes the write lock at BEGIN: a deferred transaction that later tries to
         # write can fail with "database is locked" instead of waiting its turn. Readers stay
         # deferred, so under WAL they never wait for a writer.
@@ -50,7 +52,7 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        raw = connection.connection.driver_connection
+        raw: Any = connection.connection.driver_connection
         if sqlite:
             # SQLite migrations rebuild a table to change it; with foreign keys enforced,
             # dropping the old copy fails while other tables point at it. The pragma only

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from liveline.model import Role, Token, User
 from liveline.store.tables import tokens, users
@@ -82,7 +82,7 @@ class People:
         return conn.execute(query).first() is not None
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def _user(row: RowMapping) -> User:
     return User(
         id=row["id"],
         name=row["name"],

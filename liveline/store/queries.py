@@ -14,7 +14,18 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    Select,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from liveline.model import Blog, BlogStatus, Event, EventType, Image, Post, PostStatus
 from liveline.store.db import WRITE_OPTION
@@ -323,14 +334,14 @@ def _blogs() -> Select[Any]:
     return select(blogs)
 
 
-def _blog(row: Mapping[str, Any]) -> Blog:
+def _blog(row: RowMapping) -> Blog:
     values = {name: row[name] for name in BLOG_COLUMNS}
     values["authors"] = tuple(values["authors"])
     values["status"] = BlogStatus(values["status"])
     return Blog(**values)
 
 
-def _post(row: Mapping[str, Any]) -> Post:
+def _post(row: RowMapping) -> Post:
     values = {name: row[name] for name in POST_COLUMNS}
     values["authors"] = tuple(values["authors"])
     values["contributors"] = tuple(values["contributors"])

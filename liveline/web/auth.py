@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import Unauthorized
 from liveline.model import User
+from liveline.service import Service
 
 
 async def current_user(request: Request) -> User:
@@ -16,7 +17,8 @@ async def current_user(request: Request) -> User:
         raise Unauthorized(
             "send 'Authorization: Bearer <token>'; make one with `liveline token create NAME`"
         )
-    user = await run_in_threadpool(request.app.state.service.accounts.user_for_token, token.strip())
+    service: Service = request.app.state.service
+    user = await run_in_threadpool(service.accounts.user_for_token, token.strip())
     if user is None:
         raise Unauthorized("that token is not valid (unknown or revoked)")
     return user

@@ -118,7 +118,7 @@ class Follower:
     def _run(self) -> None:
         timeout = httpx.Timeout(5, connect=2, read=3)
         while not self._stop.is_set():
-            headers = {"Last-Event-ID": str(self.last_seq)} if self.events else {}
+            headers = {"Last-Event-ID": str(self.last_seq)}  # 0 at first: from the start
             try:
                 with httpx.stream(
                     "GET", f"{self.url}/blogs/{SLUG}/events", headers=headers, timeout=timeout

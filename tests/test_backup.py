@@ -4,6 +4,7 @@ to a consistent database holding every post acknowledged before the backup began
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from tests.conftest import LiveServer, emptied, run_cli
 from tests.durability import Publisher, audit, open_blog
 
 
-def refused(result, needle: str) -> None:
+def refused(result: subprocess.CompletedProcess[str], needle: str) -> None:
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: "), result.stderr

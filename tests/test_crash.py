@@ -67,7 +67,7 @@ def crash_and_check(server: LiveServer, kills: int) -> None:
     follower.wait_for(stored.last_seq)
     seen = [seq for seq, _, _ in follower.events]
     assert seen == list(range(1, stored.last_seq + 1)), "the follower missed or repeated events"
-    published = [post for _, kind, post in follower.events if kind == "post.published"]
+    published = [post or 0 for _, kind, post in follower.events if kind == "post.published"]
     assert sorted(published) == sorted(acked.values())
     print(
         f"crash test: {len(acked)} posts acknowledged over {kills} SIGKILLs "

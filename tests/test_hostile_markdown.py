@@ -8,6 +8,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,7 +18,6 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.formats import richtext
 from liveline.formats.richtext import render_markdown
-from liveline.web import render as web_render
 from liveline.web.render import RenderCache
 from tests.conftest import auth, make_token
 
@@ -192,7 +192,8 @@ def publish(client: TestClient, editor: dict[str, str], body: str) -> dict[str, 
         "/api/blogs/hostile/posts", json={"headline": "H", "body": body}, headers=editor
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    created: dict[str, Any] = response.json()
+    return created
 
 
 def renders(client: TestClient) -> int:
@@ -207,7 +208,7 @@ def test_a_hostile_post_does_not_freeze_publish_or_page_views(
     _, publish_seconds = timed(lambda: publish(app_client, editor, repeated(unit)))
     assert publish_seconds < 3 * BUDGET_SECONDS
     for path in ("/blogs/hostile", "/blogs/hostile/embed", "/blogs/hostile/feed.atom"):
-        response, seconds = timed(lambda path=path: app_client.get(path))
+        response, seconds = timed(partial(app_client.get, path))
         assert response.status_code == 200
         assert seconds < 3 * BUDGET_SECONDS, f"{path}: {seconds:.2f} s"
     assert renders(app_client) == 1  # once, for all of them
@@ -249,7 +250,12 @@ def test_a_304_loads_and_renders_no_posts(
     service = app_client.app.state.service  # type: ignore[attr-defined]
     pages: list[object] = []
     real_page = service.page
-    monkeypatch.setattr(service, "page", lambda *a, **k: pages.append(a) or real_page(*a, **k))
+
+    def counted_page(*args: Any, **kwargs: Any) -> Any:
+        pages.append(args)
+        return real_page(*args, **kwargs)
+
+    monkeypatch.setattr(service, "page", counted_page)
     before = renders(app_client)
     for path in ("/blogs/hostile", "/blogs/hostile/embed"):
         etag = app_client.get(path).headers["etag"]
@@ -266,7 +272,7 @@ def test_rendering_runs_off_the_event_loop(
 ) -> None:
     publish(app_client, editor, "Hello *there*")
     on_loop: list[bool] = []
-    real = web_render.render_markdown
+    real = render_markdown
 
     def spy(body: str) -> str:
         try:
@@ -276,7 +282,7 @@ def test_rendering_runs_off_the_event_loop(
             on_loop.append(False)
         return real(body)
 
-    monkeypatch.setattr(web_render, "render_markdown", spy)
+    monkeypatch.setattr("liveline.web.render.render_markdown", spy)
     app_client.app.state.render_post.cache = RenderCache()  # type: ignore[attr-defined]
     for path in ("/blogs/hostile", "/blogs/hostile/feed.rss"):
         app_client.app.state.render_post.cache = RenderCache()  # type: ignore[attr-defined]

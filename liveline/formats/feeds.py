@@ -70,11 +70,11 @@ def _render(post: Post) -> str:
 
 
 def atom(blog: Blog, posts: Sequence[Post], base_url: str, body_html: BodyHtml = _render) -> bytes:
-    return _generator(blog, posts, base_url, "feed.atom", body_html).atom_str(pretty=False)
+    return bytes(_generator(blog, posts, base_url, "feed.atom", body_html).atom_str(pretty=False))
 
 
 def rss(blog: Blog, posts: Sequence[Post], base_url: str, body_html: BodyHtml = _render) -> bytes:
-    return _generator(blog, posts, base_url, "feed.rss", body_html).rss_str(pretty=False)
+    return bytes(_generator(blog, posts, base_url, "feed.rss", body_html).rss_str(pretty=False))
 
 
 def json_feed(

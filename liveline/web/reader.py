@@ -57,7 +57,7 @@ async def _page(
     # before any post is loaded or rendered, as the feeds do.
     probe = conditional(request, blog, Response())
     if probe.status_code == 304:
-        return vary_on_host(request, probe)
+        return probe if embed else vary_on_host(request, probe)
     try:
         pinned, posts, next_cursor = await run_in_threadpool(
             lambda: state.service.page(

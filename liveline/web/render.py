@@ -101,7 +101,7 @@ def post_view(
     """A post's JSON plus what a page shows of it: the body as HTML and its time in words."""
     published = post.get("published_at")
     moment = datetime.fromisoformat(published) if published else None
-    if cache is not None:
+    if cache is not None and "id" in post and "version" in post:
         body_html = cache.get(post["id"], post["version"], post["body"]).html
     else:
         body_html = render_markdown(post["body"])

@@ -166,6 +166,41 @@ def import_json(
     typer.echo(f"imported {len(archived.posts)} posts into /blogs/{blog.slug}")
 
 
+@cli.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The new backup file (must not exist).")],
+) -> None:
+    """Copy the whole database to PATH, safely while the server runs (SQLite's online backup;
+    pg_dump's custom format for PostgreSQL)."""
+    from liveline.service.backups import backup as take_backup
+
+    settings = load_settings()
+    try:
+        done = take_backup(settings.database_url, path)
+    except LivelineError as exc:
+        raise fail(exc.message, 2) from None
+    typer.echo(done)
+
+
+@cli.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file made by `liveline backup`.")],
+    force: Annotated[
+        bool, typer.Option(help="Replace a database that already holds anything.")
+    ] = False,
+) -> None:
+    """Replace the database's contents with a backup (stop the servers first). Checks the file
+    is a Liveline database of a known schema, then brings it up to date."""
+    from liveline.service.backups import restore as put_back
+
+    settings = load_settings()
+    try:
+        done = put_back(settings.database_url, path, force=force)
+    except LivelineError as exc:
+        raise fail(exc.message, 2) from None
+    typer.echo(done)
+
+
 @user_cli.command("add")
 def user_add(
     name: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,29 @@ class Settings(BaseSettings):
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"
+    # The site's public address, for the absolute URLs in feeds and JSON-LD. Unset (development)
+    # they come from the request's Host, and those responses say `Vary: Host`.
+    base_url: str | None = Field(
+        default=None, description="https://live.example.org (no query or fragment)"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError("must have no query (?…) or fragment (#…)")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user name or password")
+        try:
+            parts.port  # noqa: B018 — raises on a port that is not a number in range
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        return value.strip().rstrip("/")
 
     @field_validator("default_timezone")
     @classmethod

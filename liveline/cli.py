@@ -6,8 +6,10 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +18,11 @@ from liveline.config import Settings
 from liveline.errors import Invalid, LivelineError
 from liveline.formats.textparse import ParsedBlog, ParseError, parse_bytes
 from liveline.model import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from liveline.service import Service
 
 cli = typer.Typer(
     help="Liveline: live blogs for newsrooms.", no_args_is_help=True, add_completion=False
@@ -41,18 +48,37 @@ def load_settings() -> Settings:
         raise fail(f"bad configuration: {problems}", 2) from None
 
 
-def make_service(settings: Settings):
+@contextmanager
+def open_service(settings: Settings) -> Iterator[Service]:
+    """The service on the configured database, brought up to date, and closed on the way
+    out: run in-process (tests, a newsroom's own tooling) a command leaves no connection
+    open, and SQLite's write-ahead log folded into the file, as the end of a process does."""
+    from liveline.broker import make_broker
+    from liveline.service import Service
+    from liveline.store.queries import Store
+
+    engine = open_database(settings.database_url)
+    try:
+        yield Service(Store(engine), make_broker(settings.broker_url))
+    finally:
+        engine.dispose()
+
+
+def open_database(url: str) -> Engine:
+    """An engine on `url` with the newest schema; a database that cannot be opened or brought
+    up to date stops the command with the reason."""
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-    from liveline.broker import make_broker
-    from liveline.service import Service
     from liveline.store.db import make_engine, migrate
-    from liveline.store.queries import Store
 
     try:
-        engine = make_engine(settings.database_url)
-        migrate(engine)
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     except (ArgumentError, OperationalError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise fail(f"cannot open the database in LIVELINE_DATABASE_URL: {reason}", 2) from None
@@ -65,7 +91,7 @@ def make_service(settings: Settings):
         raise fail(
             f"cannot bring the database up to date (nothing was changed): {reason}", 2
         ) from None
-    return Service(Store(engine), make_broker(settings.broker_url))
+    return engine
 
 
 def read_live_blog(file: Path, timezone: str) -> ParsedBlog:
@@ -102,11 +128,11 @@ def import_(
 
     settings = load_settings()
     parsed = read_live_blog(file, settings.default_timezone)
-    service = make_service(settings)
     try:
-        blog = asyncio.run(
-            service.import_blog(parsed, slug or slugify(parsed.title), replace=replace)
-        )
+        with open_service(settings) as service:
+            blog = asyncio.run(
+                service.import_blog(parsed, slug or slugify(parsed.title), replace=replace)
+            )
     except Invalid as exc:  # the text itself is at fault: say where, as parse does
         raise fail(f"{file}: {exc.message}", 2) from None
     except LivelineError as exc:
@@ -122,9 +148,9 @@ def export(
     """Print a live blog as a lossless JSON archive: every post, drafts and deleted ones too."""
     from liveline.archiving import export_blog
 
-    service = make_service(load_settings())
     try:
-        archive = export_blog(service, slug)
+        with open_service(load_settings()) as service:
+            archive = export_blog(service, slug)
     except LivelineError as exc:
         raise fail(exc.message) from None
     # Bytes, not text: the archive is UTF-8 whatever the terminal's locale says.
@@ -156,9 +182,9 @@ def import_json(
         archived = loads(data)
     except ArchiveError as exc:
         raise fail(f"{file}: {exc}", 2) from None
-    service = make_service(load_settings())
     try:
-        blog = asyncio.run(import_archive(service, archived, slug, replace=replace))
+        with open_service(load_settings()) as service:
+            blog = asyncio.run(import_archive(service, archived, slug, replace=replace))
     except Invalid as exc:
         raise fail(f"{file}: {exc.message}", 2) from None
     except LivelineError as exc:
@@ -172,9 +198,9 @@ def user_add(
     role: Annotated[Role, typer.Option(help="admin, editor or reporter.")] = Role.REPORTER,
 ) -> None:
     """Add a person who can write (reporter) or also edit and open blogs (editor, admin)."""
-    service = make_service(load_settings())
     try:
-        user = service.add_user(name, role)
+        with open_service(load_settings()) as service:
+            user = service.add_user(name, role)
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"added {user.name} ({user.role})")
@@ -185,9 +211,9 @@ def token_create(
     name: str, label: Annotated[str | None, typer.Option(help="What the token is for.")] = None
 ) -> None:
     """Make an API token for a person. It is shown once, on the last line, and stored hashed."""
-    service = make_service(load_settings())
     try:
-        token = service.create_token(name, label)
+        with open_service(load_settings()) as service:
+            token = service.create_token(name, label)
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"token for {name} (shown once; keep it secret):", err=True)
@@ -208,7 +234,7 @@ def serve(
     from liveline.server import run
 
     settings = load_settings()
-    make_service(settings)  # a database that cannot be opened fails here, with its reason
+    open_database(settings.database_url).dispose()  # one that cannot be opened fails here
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         run(

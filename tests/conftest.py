@@ -1,4 +1,10 @@
-"""Shared fixtures: a fresh database per test, an in-process app, and a real server process."""
+"""Shared fixtures: a fresh database per test, an in-process app, and a real server process.
+
+The `liveline` command runs in this process (`invoke_cli`, typer's CliRunner) unless a test
+is about the process itself (`run_cli`: exit status of `python -m liveline`, what reaches
+stderr). Servers are real processes; `shared_server` is one for a whole session, for tests
+that need a server but not a fresh one (they use names and slugs of their own).
+"""
 
 from __future__ import annotations
 
@@ -18,8 +24,10 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from liveline.app import create_app
+from liveline.cli import cli
 from liveline.config import Settings
 
 # The real live blog we must import, and its hand-checked parse, live beside the checkout
@@ -44,6 +52,7 @@ def free_port() -> int:
 
 
 def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    """`python -m liveline ARGS` in a process of its own: for tests about the process."""
     result = subprocess.run(
         [sys.executable, "-m", "liveline", *args],
         env={**os.environ, **env},
@@ -54,6 +63,35 @@ def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.C
     if check and result.returncode != 0:
         raise AssertionError(f"liveline {' '.join(args)} failed: {result.stderr}")
     return result
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What an in-process `liveline` command did, named as subprocess.CompletedProcess is."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(*args: str, env: dict[str, str], check: bool = True) -> CliResult:
+    """`liveline ARGS` run in this process by typer's CliRunner, with `env` in os.environ.
+
+    An exception the command does not turn into an error message propagates and fails the
+    test: in-process, that is what a traceback on stderr would be from a real process.
+    """
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    done = CliResult(args, result.exit_code, result.stdout, result.stderr)
+    if check and done.returncode != 0:
+        raise AssertionError(f"liveline {' '.join(args)} failed: {done.stderr}")
+    return done
+
+
+def add_user_with_token(env: dict[str, str], name: str, role: str) -> str:
+    """`liveline user add NAME --role ROLE`, then `liveline token create NAME`: the token."""
+    invoke_cli("user", "add", name, "--role", role, env=env)
+    return invoke_cli("token", "create", name, env=env).stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture
@@ -124,12 +162,12 @@ class LiveServer:
         self.stop()
         self.start()
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return run_cli(*args, env=self.env, check=check)
+    def cli(self, *args: str, check: bool = True) -> CliResult:
+        """A `liveline` command on this server's database, run in the test's process."""
+        return invoke_cli(*args, env=self.env, check=check)
 
     def token(self, name: str, role: str = "editor") -> str:
-        self.cli("user", "add", name, "--role", role)
-        return self.cli("token", "create", name).stdout.strip().splitlines()[-1]
+        return add_user_with_token(self.env, name, role)
 
 
 @pytest.fixture
@@ -140,10 +178,24 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server for the whole session, for tests that need a server but not a fresh
+    one: each gives its users and blogs names of its own (`unique`), and none stops it."""
+    where = tmp_path_factory.mktemp("shared-server")
+    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+def unique(prefix: str) -> str:
+    """A user name or slug no other test uses, for tests that share a server or database."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
 def make_token(settings: Settings, name: str, role: str) -> str:
-    env = {"LIVELINE_DATABASE_URL": settings.database_url}
-    run_cli("user", "add", name, "--role", role, env=env)
-    return run_cli("token", "create", name, env=env).stdout.strip().splitlines()[-1]
+    return add_user_with_token({"LIVELINE_DATABASE_URL": settings.database_url}, name, role)
 
 
 def auth(token: str) -> dict[str, str]:

@@ -113,14 +113,15 @@ def test_desk_posts_belong_to_the_story_world() -> None:
 
 def test_the_service_accepts_every_desk_post(tmp_path: Path) -> None:
     """What the desk publishes goes through the real service into a real database."""
-    from liveline.cli import make_service
+    from liveline.cli import open_service
     from liveline.config import Settings
     from liveline.demo.setup import desk_user, ensure_demo_blog
+    from liveline.model import Post
+    from liveline.service import Service
 
-    service = make_service(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"))
     script = desk.desk_posts()
 
-    async def main() -> list[object]:
+    async def main(service: Service) -> list[Post]:
         blog = await ensure_demo_blog(service)
         assert blog is not None
         user = desk_user(service)
@@ -130,7 +131,8 @@ def test_the_service_accepts_every_desk_post(tmp_path: Path) -> None:
             for i in range(len(script) + 1)
         ]
 
-    made = asyncio.run(main())
+    with open_service(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}")) as service:
+        made = asyncio.run(main(service))
     assert [post.headline for post in made] == [
         *(post.headline for post in script),
         f"{script[0].headline} (update 2)",

@@ -138,14 +138,17 @@ class LiveServer:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
+        # One client for all the polls: each httpx.get() builds an SSL context, ~30 ms of
+        # CPU taken from the server that is starting on the same cores.
+        with httpx.Client(timeout=1) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
+                try:
+                    if client.get(f"{self.url}/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    time.sleep(0.05)
         raise AssertionError(f"server did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self, sig: int = signal.SIGINT) -> None:

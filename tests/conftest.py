@@ -9,6 +9,7 @@ that need a server but not a fresh one (they use names and slugs of their own).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,7 +28,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from liveline.app import create_app
-from liveline.cli import cli
+from liveline.cli import cli, open_database
 from liveline.config import Settings
 
 # The real live blog we must import, and its hand-checked parse, live beside the checkout
@@ -94,8 +95,20 @@ def add_user_with_token(env: dict[str, str], name: str, role: str) -> str:
     return invoke_cli("token", "create", name, env=env).stdout.strip().splitlines()[-1]
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database brought from nothing to the newest schema, once per session."""
+    path = tmp_path_factory.mktemp("migrated") / "liveline.db"
+    # As every command does; disposed, the last connection out folds the WAL into the file.
+    open_database(f"sqlite:///{path}").dispose()
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(migrated_database: Path, tmp_path: Path) -> str:
+    """A fresh database for this test: a copy of `migrated_database`, as migrating an empty
+    file would make it, without running every migration again for every test."""
+    shutil.copy(migrated_database, tmp_path / "liveline.db")
     return f"sqlite:///{tmp_path / 'liveline.db'}"
 
 

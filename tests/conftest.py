@@ -8,6 +8,7 @@ that need a server but not a fresh one (they use names and slugs of their own).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -186,10 +188,80 @@ class LiveServer:
         return add_user_with_token(self.env, name, role)
 
 
+class FreshServers:
+    """Real servers, each on an empty database of its own, for one test each.
+
+    Starting one costs seconds on this machine, so while a test runs the next server is
+    already starting, when a test still to come wants one: a test waits for its server
+    only if the one before it was quicker than a server's start. One starts at a time.
+    """
+
+    def __init__(self, where: Path) -> None:
+        self._where = where
+        self._made = 0
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-server")
+        self._next: Future[LiveServer] | None = None
+
+    def _start_new(self) -> Future[LiveServer]:
+        self._made += 1
+        where = self._where / f"server-{self._made}"
+        where.mkdir()
+        server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
+
+        def start() -> LiveServer:
+            try:
+                server.start()
+            except BaseException:
+                server.stop()  # one that did not come up in time must not outlive the test
+                raise
+            return server
+
+        return self._starter.submit(start)
+
+    def prepare(self) -> None:
+        """Have a server starting for the next test that asks for one."""
+        if self._next is None:
+            self._next = self._start_new()
+
+    def take(self, more_to_come: bool) -> LiveServer:
+        current = self._next or self._start_new()
+        self._next = self._start_new() if more_to_come else None
+        return current.result()
+
+    def close(self) -> None:
+        if self._next is not None:
+            with contextlib.suppress(Exception):
+                self._next.result().stop()
+        self._starter.shutdown()
+
+
+def _wants_live_server(item: pytest.Item) -> bool:
+    return "live_server" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture(scope="session")
+def fresh_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshServers]:
+    servers = FreshServers(tmp_path_factory.mktemp("live-servers"))
+    yield servers
+    servers.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _first_live_server_starts_early(request: pytest.FixtureRequest) -> None:
+    """A session with tests that want `live_server` starts the first one at once, while
+    the tests before them run."""
+    if any(_wants_live_server(item) for item in request.session.items):
+        request.getfixturevalue("fresh_servers").prepare()
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log")
-    server.start()
+def live_server(
+    request: pytest.FixtureRequest, fresh_servers: FreshServers
+) -> Iterator[LiveServer]:
+    """`liveline serve` in its own process, fresh: an empty database, used by no other test."""
+    items = request.session.items
+    later = items[items.index(request.node) + 1 :] if request.node in items else []
+    server = fresh_servers.take(more_to_come=any(_wants_live_server(item) for item in later))
     yield server
     server.stop()
 

@@ -48,17 +48,26 @@ needs_seed = pytest.mark.skipif(
 )
 
 
+# What a `liveline` process gets from the environment the tests run in: everything but the
+# settings (LIVELINE_*), which each test gives itself. Taken once, here: invoke_cli changes
+# os.environ while a command runs, and a server may be starting in another thread meanwhile.
+INHERITED_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVELINE_")}
+UNSET_SETTINGS: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LIVELINE_")}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """`python -m liveline ARGS` in a process of its own: for tests about the process."""
     result = subprocess.run(
         [sys.executable, "-m", "liveline", *args],
-        env={**os.environ, **env},
+        env={**INHERITED_ENV, **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -79,12 +88,15 @@ class CliResult:
 
 
 def invoke_cli(*args: str, env: dict[str, str], check: bool = True) -> CliResult:
-    """`liveline ARGS` run in this process by typer's CliRunner, with `env` in os.environ.
+    """`liveline ARGS` run in this process by typer's CliRunner, with `env` (and no other
+    LIVELINE_* setting) in os.environ while it runs.
 
     An exception the command does not turn into an error message propagates and fails the
     test: in-process, that is what a traceback on stderr would be from a real process.
     """
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), env={**UNSET_SETTINGS, **env}, catch_exceptions=False
+    )
     done = CliResult(args, result.exit_code, result.stdout, result.stderr)
     if check and done.returncode != 0:
         raise AssertionError(f"liveline {' '.join(args)} failed: {done.stderr}")
@@ -134,7 +146,7 @@ class LiveServer:
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -148,7 +160,7 @@ class LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "liveline", "serve", "--port", str(self.port), *self.extra_args],
-            env={**os.environ, **self.env},
+            env={**INHERITED_ENV, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

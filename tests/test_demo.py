@@ -13,11 +13,15 @@ import tomllib
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from liveline.demo import desk
+
+if TYPE_CHECKING:
+    from liveline.formats.textparse import ParsedBlog
 
 STORY_AUTHORS = ("Ana Ruiz", "Tomas Whitfield", "June Okafor")
 
@@ -80,7 +84,7 @@ def test_story_header_counts_its_posts() -> None:
 # The desk's script: data in desk.json, read strictly
 
 
-def _story():
+def _story() -> ParsedBlog:
     from liveline.formats.textparse import parse_text
 
     return parse_text(_story_text())

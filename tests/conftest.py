@@ -1,9 +1,15 @@
-"""Shared fixtures: a fresh database per test, an in-process app, and a real server process.
+"""Shared fixtures: a fresh database per test, an in-process app, and real server processes.
 
-The `liveline` command runs in this process (`invoke_cli`, typer's CliRunner) unless a test
-is about the process itself (`run_cli`: exit status of `python -m liveline`, what reaches
-stderr). Servers are real processes; `shared_server` is one for a whole session, for tests
-that need a server but not a fresh one (they use names and slugs of their own).
+- `database_url` / `settings` / `client`: a fresh SQLite database (a copy of one migrated
+  once per session) and the app on it, in-process.
+- `invoke_cli`: the `liveline` command in this process (typer's CliRunner); `run_cli` runs
+  `python -m liveline` as a process, for the tests that are about the process (its exit
+  status, what reaches stderr). `make_token` and `LiveServer.token` use `invoke_cli`.
+- `live_server`: a real server of the test's own, fresh (the next one starts in the
+  background while the test before it runs); use it where the test is about the server
+  (restarts, shutdown) or needs it empty.
+- `shared_server`: one real server for the whole session, for tests that need a server but
+  not a fresh one; they use names and slugs of their own (`unique`).
 """
 
 from __future__ import annotations
@@ -200,6 +206,15 @@ class LiveServer:
         return add_user_with_token(self.env, name, role)
 
 
+def _started(server: LiveServer) -> LiveServer:
+    try:
+        server.start()
+    except BaseException:
+        server.stop()  # one that did not come up in time must not outlive its test
+        raise
+    return server
+
+
 class FreshServers:
     """Real servers, each on an empty database of its own, for one test each.
 
@@ -219,16 +234,7 @@ class FreshServers:
         where = self._where / f"server-{self._made}"
         where.mkdir()
         server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
-
-        def start() -> LiveServer:
-            try:
-                server.start()
-            except BaseException:
-                server.stop()  # one that did not come up in time must not outlive the test
-                raise
-            return server
-
-        return self._starter.submit(start)
+        return self._starter.submit(_started, server)
 
     def prepare(self) -> None:
         """Have a server starting for the next test that asks for one."""
@@ -247,8 +253,12 @@ class FreshServers:
         self._starter.shutdown()
 
 
+def _fixtures(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(getattr(item, "fixturenames", ()))
+
+
 def _wants_live_server(item: pytest.Item) -> bool:
-    return "live_server" in getattr(item, "fixturenames", ())
+    return "live_server" in _fixtures(item)
 
 
 @pytest.fixture(scope="session")
@@ -259,10 +269,13 @@ def fresh_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshSer
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _first_live_server_starts_early(request: pytest.FixtureRequest) -> None:
-    """A session with tests that want `live_server` starts the first one at once, while
-    the tests before them run."""
-    if any(_wants_live_server(item) for item in request.session.items):
+def _servers_start_early(request: pytest.FixtureRequest) -> None:
+    """A session with tests that want `shared_server` or `live_server` starts that server,
+    or the first of them, at once, in the background, while the tests before them run."""
+    wanted = {name for item in request.session.items for name in _fixtures(item)}
+    if "shared_server" in wanted:
+        request.getfixturevalue("_shared_server_starting")
+    if "live_server" in wanted:
         request.getfixturevalue("fresh_servers").prepare()
 
 
@@ -279,14 +292,24 @@ def live_server(
 
 
 @pytest.fixture(scope="session")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One real server for the whole session, for tests that need a server but not a fresh
-    one: each gives its users and blogs names of its own (`unique`), and none stops it."""
+def _shared_server_starting(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Future[LiveServer]]:
     where = tmp_path_factory.mktemp("shared-server")
     server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
-    server.start()
-    yield server
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-server") as starter:
+        starting = starter.submit(_started, server)
+        yield starting
+        with contextlib.suppress(Exception):
+            starting.result()
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_server(_shared_server_starting: Future[LiveServer]) -> LiveServer:
+    """One real server for the whole session, for tests that need a server but not a fresh
+    one: each gives its users and blogs names of its own (`unique`), and none stops it."""
+    return _shared_server_starting.result()
 
 
 def unique(prefix: str) -> str:

@@ -51,6 +51,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.formats",
         "liveline.service",
         "liveline.server",
+        "liveline.cli",
     ),
     # The composition roots: they put an app or a process together.
     "liveline.app": (

@@ -10,6 +10,8 @@ starting two servers is most of what a test here would cost.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -196,3 +198,67 @@ def wait_for_readers_anywhere(server: LiveServer, n: int) -> dict[int, int]:
             return seen
         time.sleep(0.02)
     raise AssertionError(f"readers seen per worker: {seen}, expected {n} in all")
+
+
+def worker_pids(server: LiveServer, count: int, *, without: set[int], within: float) -> set[int]:
+    """The pids answering /healthz on fresh connections, once `count` are seen that are not
+    in `without` (the kernel spreads new connections over the workers)."""
+    deadline = time.monotonic() + within
+    seen: set[int] = set()
+    while time.monotonic() < deadline:
+        try:
+            with httpx.Client(timeout=2) as client:  # a new connection each time
+                pid = client.get(f"{server.url}/healthz").json()["pid"]
+        except httpx.TransportError:
+            continue
+        if pid not in without:
+            seen.add(pid)
+        if len(seen) >= count:
+            return seen
+    raise AssertionError(f"saw only workers {seen} in {within} s")
+
+
+def test_workers_come_back_when_killed_reload_on_sighup_and_exit_0_on_sigterm(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
+    server = LiveServer(
+        postgres_url,
+        tmp_path / "supervised.log",
+        {"LIVELINE_BROKER_URL": broker_url},
+        extra_args=("--workers", "2"),
+    )
+    server.start()
+    assert server.process is not None
+    try:
+        first = worker_pids(server, 2, without=set(), within=10)
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+        back = worker_pids(server, 1, without=first, within=5)
+        assert time.monotonic() - killed_at < 5
+        assert victim not in back
+
+        # A reload replaces every worker, and the port answers all the while.
+        before = worker_pids(server, 2, without={victim}, within=10)
+        failures = []
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        replaced: set[int] = set()
+        while time.monotonic() < deadline and len(replaced) < 2:
+            try:
+                with httpx.Client(timeout=5) as client:
+                    pid = client.get(f"{server.url}/healthz").json()["pid"]
+                if pid not in before:
+                    replaced.add(pid)
+            except httpx.TransportError as exc:
+                failures.append(repr(exc))
+        assert len(replaced) == 2, replaced
+        assert not failures, failures
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(timeout=30)
+    log = server.log_path.read_text()
+    assert code == 0, log[-2000:]
+    assert "was killed by SIGKILL" in log and "started again" in log
+    assert "reloaded" in log

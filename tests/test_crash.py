@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from liveline.cli import cli
 from tests.conftest import LiveServer, emptied
 from tests.durability import Follower, Publisher, audit, open_blog
+from tests.record import record
 
 LONG = os.environ.get("LIVELINE_LONG_TESTS") == "1"
 KILLS = 25 if LONG else 2
@@ -69,6 +70,14 @@ def crash_and_check(server: LiveServer, kills: int) -> None:
     assert seen == list(range(1, stored.last_seq + 1)), "the follower missed or repeated events"
     published = [post or 0 for _, kind, post in follower.events if kind == "post.published"]
     assert sorted(published) == sorted(acked.values())
+    backend = server.database_url.split(":")[0]
+    record(
+        f"SIGKILL of the server while publishing at full speed ({backend})",
+        tried=f"{kills} kills, {len(acked)} posts acknowledged, {publisher.replayed} retries "
+        f"answered by Idempotency-Key, {follower.reconnects} follower reconnects",
+        lost="nothing: every acknowledged post stored once, seqs gap-free, follower got all",
+        test=f"tests/test_crash.py -k {'postgres' if 'postgres' in backend else 'sqlite'}",
+    )
     print(
         f"crash test: {len(acked)} posts acknowledged over {kills} SIGKILLs "
         f"({publisher.replayed} answered by an Idempotency-Key retry, "

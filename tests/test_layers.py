@@ -69,7 +69,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.broker",
         "liveline.demo",
         "liveline.web",
+        "liveline.workers",
     ),
+    "liveline.workers": (),
     "liveline.__main__": ("liveline.cli",),
     "liveline": (),
 }

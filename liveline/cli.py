@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sys
+import zoneinfo
 from pathlib import Path
 from typing import Annotated
 
@@ -68,27 +69,60 @@ def make_service(settings: Settings):
     return Service(Store(engine), make_broker(settings.broker_url))
 
 
-def read_live_blog(file: Path, timezone: str) -> ParsedBlog:
+def read_file(file: Path) -> bytes:
     try:
-        data = file.read_bytes()
+        return file.read_bytes()
     except OSError as exc:
         raise fail(f"{file}: cannot read: {exc.strerror}", 2) from None
+
+
+def read_live_blog(file: Path, timezone: str, as_of: str | None = None) -> ParsedBlog:
+    data = read_file(file)
     try:
-        return parse_bytes(data, default_timezone=timezone)
+        parsed = parse_bytes(data, default_timezone=timezone, as_of=as_of)
     except ParseError as exc:
         raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+    except ValueError as exc:  # only --as-of can be bad here: the text raises ParseError
+        raise fail(f"--as-of: {exc}", 2) from None
+    warn(file, parsed)
+    return parsed
+
+
+def warn(file: Path, parsed: ParsedBlog) -> None:
+    for warning in parsed.warnings:  # "line N: …"
+        typer.echo(f"warning: {file}:{warning.removeprefix('line ')}", err=True)
+
+
+AS_OF_HELP = "When the page was copied (blog's zone unless stated), for times like '36 min ago'."
 
 
 @cli.command()
 def parse(
     file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
     timezone: Annotated[
-        str, typer.Option(help="Zone for times with no zone.")
-    ] = "America/New_York",
+        str | None,
+        typer.Option(help="Zone for times with no zone; default: LIVELINE_DEFAULT_TIMEZONE."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    explain: Annotated[
+        bool, typer.Option(help="Show each line of the file and what it became.")
+    ] = False,
 ) -> None:
     """Print the parsed live blog as JSON; stores nothing."""
-    parsed = read_live_blog(file, timezone)
-    typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
+    zone = timezone or load_settings().default_timezone
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise fail(f"--timezone: unknown IANA time zone {zone!r}", 2) from None
+    parsed = read_live_blog(file, zone, as_of)
+    if not explain:
+        typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
+        return
+    from liveline.formats.textparse import explain_text
+
+    text = read_file(file).decode("utf-8-sig")
+    for number, role, line in explain_text(text, zone, as_of=as_of):
+        typer.echo(f"{number:>5} {role:<24} | {line.strip()}".rstrip())
 
 
 @cli.command("import")
@@ -96,12 +130,40 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
     slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
     replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
 ) -> None:
     """Parse a live blog and store it."""
-    from liveline.service import slugify
+    settings = load_settings()
+    parsed = read_live_blog(file, settings.default_timezone, as_of)
+    store_parsed(settings, file, parsed, slug, replace)
+
+
+@cli.command("import-wordpress")
+def import_wordpress(
+    file: Annotated[Path, typer.Argument(help="JSON of WordPress Liveblog's entries.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    title: Annotated[
+        str | None, typer.Option(help="The blog's title; default: from the entries' links.")
+    ] = None,
+) -> None:
+    """Store a live blog from WordPress Liveblog's entries (its REST API's JSON)."""
+    from liveline.formats.wordpress import parse_wordpress
 
     settings = load_settings()
-    parsed = read_live_blog(file, settings.default_timezone)
+    data = read_file(file)
+    try:
+        parsed = parse_wordpress(data, timezone=settings.default_timezone, title=title)
+    except ParseError as exc:
+        raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+    store_parsed(settings, file, parsed, slug, replace)
+
+
+def store_parsed(
+    settings: Settings, file: Path, parsed: ParsedBlog, slug: str | None, replace: bool
+) -> None:
+    from liveline.service import slugify
+
     service = make_service(settings)
     try:
         blog = asyncio.run(

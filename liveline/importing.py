@@ -43,17 +43,27 @@ def blog_values(parsed: ParsedBlog) -> dict[str, Any]:
 def post_values(parsed_post: ParsedPost, now: datetime) -> dict[str, Any]:
     return {
         "headline": parsed_post.headline,
-        "body": paragraphs_to_markdown(parsed_post.paragraphs),
+        # Rich sources (lists, WordPress HTML) bring their own Markdown; plain text has paragraphs.
+        "body": (
+            parsed_post.body
+            if parsed_post.body is not None
+            else paragraphs_to_markdown(parsed_post.paragraphs)
+        ),
         "authors": list(parsed_post.authors),
         "location": parsed_post.location,
         "contributors": list(parsed_post.contributors),
         "images": [
-            {"url": None, "caption": image.caption, "credit": image.credit, "alt": image.caption}
+            {
+                "url": image.url,
+                "caption": image.caption,
+                "credit": image.credit,
+                "alt": image.caption,
+            }
             for image in parsed_post.images
         ],
         "status": PostStatus.PUBLISHED,
         "pinned": False,
-        "key_event": False,
+        "key_event": parsed_post.key_event,
         "published_at": parsed_post.published,
         "created_at": now,
         "updated_at": now,

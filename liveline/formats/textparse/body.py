@@ -8,7 +8,12 @@ from datetime import datetime
 from liveline.formats.richtext import escape_markdown, paragraphs_to_markdown
 from liveline.formats.textparse.names import read_byline, read_contributors
 from liveline.formats.textparse.parsed import Line, ParsedImage, ParsedPost
-from liveline.formats.textparse.photos import appended_credit, bare_credit, bracketed_credit
+from liveline.formats.textparse.photos import (
+    appended_credit,
+    bare_credit,
+    bracketed_credit,
+    captioned_credit,
+)
 
 Roles = dict[int, str]
 
@@ -75,7 +80,11 @@ def read_post(number: int, published: datetime, body: list[Line], roles: Roles) 
             images.append(ParsedImage(s, credit))  # "Caption" then "Caption (Credit)"
             roles[n], roles[rest[i + 1][0]] = "caption", "caption + credit"
             i += 2
-        elif adjacent and (credit := bracketed_credit(following) or bare_credit(following)):
+        elif (
+            adjacent
+            and not BULLET.fullmatch(s)
+            and (credit := bracketed_credit(following) or bare_credit(following))
+        ):
             # A caption right above its credit line; with a blank line between them the line
             # is kept as a paragraph, since any paragraph may precede a photo.
             images.append(ParsedImage(s, credit))
@@ -87,6 +96,10 @@ def read_post(number: int, published: datetime, body: list[Line], roles: Roles) 
         elif credit := bare_credit(s):
             images.append(ParsedImage(None, credit))
             roles[n] = "credit"
+            i += 1
+        elif pair := captioned_credit(s):
+            images.append(ParsedImage(*pair))
+            roles[n] = "caption + credit"
             i += 1
         else:
             paragraphs.append(s)

@@ -25,6 +25,7 @@ class ParseError(ValueError):
 class ParsedImage:
     caption: str | None
     credit: str | None
+    url: str | None = None  # where the source has the picture itself (WordPress); text has none
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class ParsedPost:
             "headline": self.headline,
             "authors": list(self.authors),
             "location": self.location,
-            "images": [{"caption": i.caption, "credit": i.credit} for i in self.images],
+            "images": [_image(image) for image in self.images],
             "paragraphs": list(self.paragraphs),
             "contributors": list(self.contributors),
         }
@@ -88,3 +89,10 @@ class ParsedBlog:
         if self.warnings:
             data["warnings"] = list(self.warnings)
         return data
+
+
+def _image(image: ParsedImage) -> dict[str, Any]:
+    data: dict[str, Any] = {"caption": image.caption, "credit": image.credit}
+    if image.url is not None:
+        data["url"] = image.url
+    return data

@@ -10,6 +10,10 @@ AGENCIES = {
     "AP", "AFP", "Reuters", "EPA", "NASA", "PA", "Shutterstock", "Bloomberg", "Images",
     "Pool", "Xinhua", "Anadolu", "Alamy", "Sipa",
 }  # fmt: skip
+# The Guardian's "Firefighters at the docks. Photograph: Ivo Lind/Harbour Images".
+CAPTIONED = re.compile(
+    r"(?P<caption>.+?[.!?\u201d\"])\s+(?P<credit>(?i:photograph|photo|picture|image|credit)s?:\s+.+)"
+)
 CREDIT_WORD = re.compile(r"[A-Z0-9][\w.&'\u2019-]*|de|da|van|von|der|for|of|the|via")
 
 
@@ -48,3 +52,10 @@ def appended_credit(caption: str, following: str) -> str | None:
         return None
     rest = following[len(caption) :].strip()
     return bracketed_credit(rest) or bare_credit(rest)
+
+
+def captioned_credit(text: str) -> tuple[str, str] | None:
+    """A caption and its labelled credit on one line."""
+    if (m := CAPTIONED.fullmatch(text)) and (credit := bare_credit(m["credit"])):
+        return m["caption"], credit
+    return None

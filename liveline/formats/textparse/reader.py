@@ -122,11 +122,16 @@ def _parse(
     stamps = {i: m for i, (_, s) in enumerate(lines) if (m := times.stamp_match(s))}
     if 0 in stamps:
         raise ParseError(lines[0][0], "expected the blog's title before the first post time line")
-    starts = _post_starts(lines, stamps, roles)
-    numbers = {i for i, (_, s) in enumerate(lines) if i + 1 in starts and POST_NUMBER.fullmatch(s)}
+    skipped: dict[int, str] = {}  # lines between posts: relative times, post numbers
+    starts = _post_starts(lines, stamps, skipped)
+    for i, (_, s) in enumerate(lines):
+        if i + 1 in starts and POST_NUMBER.fullmatch(s) and i not in skipped:
+            skipped[i] = "post number"
+    for i, role in skipped.items():
+        roles[lines[i][0]] = role
     timeless = not starts and _timeless_starts(lines)
     first = starts[0] if starts else (timeless[0] if timeless else len(lines))
-    kept = [x for i, x in enumerate(lines[:first]) if i not in numbers]
+    kept = [x for i, x in enumerate(lines[:first]) if i not in skipped]
     header = _read_header(kept, roles, found_posts=bool(starts or timeless))
     if not starts and not timeless:
         raise ParseError(lines[-1][0], NO_POSTS)
@@ -158,7 +163,7 @@ def _parse(
         for k, start in enumerate(timeless):
             end = timeless[k + 1] if k + 1 < len(timeless) else len(lines)
             roles[lines[start][0]] = "post number"
-            posts.append(_post(lines, start + 1, end, set(), moment, roles))
+            posts.append(_post(lines, start + 1, end, {}, moment, roles))
         warnings.append(
             f"line {lines[timeless[0]][0]}: the page gives no post times; {len(posts)} posts "
             "are kept in page order with the import time"
@@ -177,7 +182,7 @@ def _parse(
         previous_date = (
             published.astimezone(zone).date() if isinstance(stamp, Relative) else (published.date())
         )
-        posts.append(_post(lines, start + 1, end, numbers, published, roles))
+        posts.append(_post(lines, start + 1, end, skipped, published, roles))
     return ParsedBlog(
         header.title, header.authors, header.organization, updated, blog_zone, header.count,
         tuple(posts), tuple(warnings),
@@ -194,20 +199,20 @@ def _unglue(number: int, text: str, roles: Roles) -> Line:
     return number, text
 
 
-def _post_starts(lines: list[Line], stamps: dict[int, Stamp], roles: Roles) -> list[int]:
+def _post_starts(lines: list[Line], stamps: dict[int, Stamp], skipped: dict[int, str]) -> list[int]:
     """Where posts start. A relative time right beside a clock time is the same post's."""
-    starts = sorted(stamps)
-    merged = []
-    for i in starts:
+    starts = []
+    for i in sorted(stamps):
+        if i in skipped:  # the relative time above a clock time
+            continue
         a, b = stamps[i], stamps.get(i + 1)
         if b is not None and isinstance(a, Relative) != isinstance(b, Relative):
-            relative = i if isinstance(a, Relative) else i + 1
-            roles[lines[relative][0]] = "time (relative, beside the clock time)"
-            stamps[i] = b if isinstance(a, Relative) else a
-            stamps.pop(i + 1)
-        if i in stamps:
-            merged.append(i)
-    return merged
+            # The post starts on the lower line; the clock time is its time.
+            skipped[i] = "time (relative, beside the clock time)"
+            stamps[i + 1] = b if isinstance(a, Relative) else a
+            continue
+        starts.append(i)
+    return starts
 
 
 def _timeless_starts(lines: list[Line]) -> list[int]:
@@ -295,7 +300,7 @@ def _post(
     lines: list[Line],
     start: int,
     end: int,
-    numbers: set[int],
+    skipped: dict[int, str],
     published: datetime,
     roles: Roles,
 ) -> ParsedPost:
@@ -303,8 +308,8 @@ def _post(
     body: list[Line] = []
     for i in range(start, end):
         n, s = lines[i]
-        if i in numbers:
-            roles[n] = "post number"
+        if i in skipped:
+            roles[n] = skipped[i]
         elif chrome.is_chrome(s):
             roles[n] = "chrome ignored"
         else:

@@ -63,7 +63,7 @@ DATE_FIRST = re.compile(rf"(?P<date>{DATE_SHAPE})\s*,?\s+(?i:at\s+)?{CLOCK}")
 # "6 hr 57 min ago", "36 min ago", "less than 1 min ago", "1h ago", "an hour ago", "just now".
 UNIT = r"(?:\d+|an?|one)\s*(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b\.?"
 RELATIVE = re.compile(
-    rf"(?i:(?:(?:less\s+than|under|about|over|nearly|almost)\s+)?"
+    rf"(?i:(?:(?P<less>less\s+than|under)\s+|(?:about|over|nearly|almost)\s+)?"
     rf"(?P<parts>{UNIT}(?:\s*,?\s*(?:and\s+)?{UNIT})*)\s+ago|just\s+now|moments?\s+ago)"
 )
 UNIT_PART = re.compile(r"(?i)(\d+|an?|one)\s*(d|h|m|s)")
@@ -105,10 +105,13 @@ def clock_match(text: str) -> Clock | None:
 def relative_match(text: str) -> Relative | None:
     if not (m := RELATIVE.fullmatch(text)):
         return None
-    seconds = 0
+    seconds = unit_seconds = 0
     for amount, unit in UNIT_PART.findall(m["parts"] or ""):
         count = int(amount) if amount.isdigit() else 1
-        seconds += count * SECONDS[unit.lower()]
+        unit_seconds = SECONDS[unit.lower()]
+        seconds += count * unit_seconds
+    if m["less"]:  # "less than 1 min ago": within the last minute, so as good as then
+        seconds = max(0, seconds - unit_seconds)
     return Relative(text, timedelta(seconds=min(seconds, 10**9)))
 
 

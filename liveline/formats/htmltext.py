@@ -107,7 +107,7 @@ class _Converter(HTMLParser):
             href = values.get("href")
             self.links.append(href if href and not re.search(r"[\s()<>]", href) else None)
             self.inline.append("[" if self.links[-1] else "")
-        elif tag == "img" and (src := values.get("src")):
+        elif tag == "img" and (src := values.get("src") or "").startswith(("http://", "https://")):
             self.result.images.append(Image(src, (values.get("alt") or "").strip() or None))
         elif tag in INLINE_MARKS:
             self.inline.append(INLINE_MARKS[tag])
@@ -148,6 +148,7 @@ class _Converter(HTMLParser):
             self.heading.append(data)
         elif self.caption is not None:
             self.caption.append(data)
+            return  # a caption is the photo's, not the entry's text
         else:
             self.inline.append(escape_markdown(re.sub(r"\s+", " ", data)))
         self.plain.append(data + " ")

@@ -136,7 +136,11 @@ def _line_of(text: str, entry: object) -> int:
 
 def _title_from_link(link: str) -> str | None:
     """ "https://news.example/2024/05/storm-watch/#123" → "Storm watch"."""
-    parts = [p for p in urlsplit(link).path.split("/") if p and not p.isdigit()]
+    try:
+        path = urlsplit(link).path
+    except ValueError:  # not a URL after all: no title from it
+        return None
+    parts = [p for p in path.split("/") if p and not p.isdigit()]
     if not parts:
         return None
     words = re.sub(r"[-_]+", " ", parts[-1]).strip()

@@ -153,7 +153,10 @@ def read_relative(number: int, r: Relative, as_of: datetime | None) -> datetime:
             f"'{r.text}' is a time relative to when the page was copied, and the page has no "
             f"'Updated' time to count from; expected --as-of TIME (such as {AS_OF_EXAMPLE})",
         )
-    return (as_of - r.ago).replace(second=0, microsecond=0)
+    try:
+        return (as_of - r.ago).replace(second=0, microsecond=0)
+    except OverflowError:
+        raise ParseError(number, f"'{r.text}' reaches back before the year 1") from None
 
 
 def read_zone(number: int, abbreviation: str | None, blog_zone: str) -> tzinfo:

@@ -63,7 +63,7 @@ def parse_wordpress(data: bytes, *, timezone: str = "UTC", title: str | None = N
         raise ParseError(1, f"there are no entries; {EXPECTED}")
     zone = ZoneInfo(timezone)
     posts = [_post(text, entry, zone) for entry in entries.values()]
-    links = [e.get("share_link") for e in entries.values() if isinstance(e.get("share_link"), str)]
+    links = [str(e["share_link"]) for e in entries.values() if isinstance(e.get("share_link"), str)]
     updated = max(
         max(p.published for p in posts),
         *(_time(text, e, "timestamp", zone) for e in entries.values() if "timestamp" in e),

@@ -136,15 +136,9 @@ def _parse(
     if not starts and not timeless:
         raise ParseError(lines[-1][0], NO_POSTS)
 
-    # The blog's zone is the one its "Updated" line names, else the one its first post names,
-    # else the one the page states ("All times stated are UK"), else the default.
     updated_stamp = _updated_stamp(header)
-    first_clock = next((stamps[i] for i in starts if isinstance(stamps[i], Clock)), None)
-    named = [c.zone for c in (updated_stamp[1], first_clock) if isinstance(c, Clock) and c.zone]
-    if named and named[0] in times.ZONES:
-        blog_zone = times.ZONES[named[0]][0]
-    else:
-        blog_zone = "Europe/London" if header.uk_times else default_timezone
+    first_clock = next((c for i in starts if isinstance(c := stamps[i], Clock)), None)
+    blog_zone = _blog_zone(header, updated_stamp[1], first_clock, default_timezone)
     copied = times.read_as_of(as_of, blog_zone) if isinstance(as_of, str) else as_of
     if copied is not None and copied.tzinfo is None:
         copied = copied.replace(tzinfo=ZoneInfo(blog_zone))
@@ -159,6 +153,7 @@ def _parse(
     posts: list[ParsedPost] = []
     zone = ZoneInfo(blog_zone)
     if timeless:
+        # Never an invented time: the import's own, said out loud.
         moment = (now or datetime.now(UTC)).astimezone(zone)
         for k, start in enumerate(timeless):
             end = timeless[k + 1] if k + 1 < len(timeless) else len(lines)
@@ -179,14 +174,24 @@ def _parse(
         else:
             published = times.read_clock(number, stamp, previous_date, blog_zone)
         roles[number] = roles.get(number, "") + ("time" if not roles.get(number) else " + time")
-        previous_date = (
-            published.astimezone(zone).date() if isinstance(stamp, Relative) else (published.date())
-        )
+        # A clock time keeps the date it was written with, whatever offset it names.
+        local = published.astimezone(zone) if isinstance(stamp, Relative) else published
+        previous_date = local.date()
         posts.append(_post(lines, start + 1, end, skipped, published, roles))
     return ParsedBlog(
         header.title, header.authors, header.organization, updated, blog_zone, header.count,
         tuple(posts), tuple(warnings),
     )  # fmt: skip
+
+
+def _blog_zone(
+    header: Header, updated: Clock | None, first: Clock | None, default_timezone: str
+) -> str:
+    """The zone the "Updated" line names, else the first post's, else the page's, else ours."""
+    named = [c.zone for c in (updated, first) if c is not None and c.zone]
+    if named and named[0] in times.ZONES:
+        return times.ZONES[named[0]][0]
+    return "Europe/London" if header.uk_times else default_timezone
 
 
 def _unglue(number: int, text: str, roles: Roles) -> Line:

@@ -299,3 +299,20 @@ def test_parse_explain_shows_every_line_and_what_it_became(env, tmp_path: Path) 
     assert "headline" in by_text["Winds pick up"]
     assert "paragraph" in by_text["Gusts reached 60 mph on the coast."]
     assert all(len(role) == 2 and role[1].strip() != "?" for role in roles)  # all accounted for
+
+
+def test_import_stores_lists_as_markdown_and_key_events(env, tmp_path: Path) -> None:
+    path = tmp_path / "lists.txt"
+    path.write_text(
+        "Storm watch\n\nBy Ana Ruiz, Liveline Desk\n\n10 min ago\n\nKey event\n\n"
+        "Roads closed\n\n- Elm Street\n- Bay Road\n\nDrive with care.\n",
+        encoding="utf-8",
+    )
+
+    run_cli("import", str(path), "--slug", "lists", "--as-of", "2024-07-06T21:00", env=env)
+
+    [post] = stored(env)["posts"]
+    assert post["headline"] == "Roads closed"
+    assert post["body"] == "- Elm Street\n- Bay Road\n\nDrive with care."
+    assert post["key_event"] == 1
+    assert post["published_at"] == "2024-07-07 00:50:00.000000"  # 20:50 New York, in UTC

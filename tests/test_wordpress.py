@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from liveline.config import Settings
 from liveline.formats.htmltext import html_to_markdown
-from liveline.formats.textparse import ParseError
+from liveline.formats.textparse import ParsedBlog, ParseError
 from liveline.formats.wordpress import parse_wordpress
 from tests.conftest import run_cli
 
@@ -30,7 +30,7 @@ HEADLINES = [
 ]
 
 
-def parsed_fixture():
+def parsed_fixture() -> ParsedBlog:
     return parse_wordpress(FIXTURE.read_bytes(), timezone="Europe/London")
 
 

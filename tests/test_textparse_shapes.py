@@ -260,6 +260,7 @@ def test_bullet_lines_become_a_markdown_list() -> None:
     ("items", "markdown"),
     [
         (["- Water", "- Torch"], "- Water\n- Torch"),
+        (["• Water • Torch • Radio"], "- Water\n- Torch\n- Radio"),
         (["* Water", "* Torch"], "- Water\n- Torch"),
         (["1. Leave early", "2. Take water"], "1. Leave early\n2. Take water"),
         (["1) Leave early", "2) Take water"], "1. Leave early\n2. Take water"),

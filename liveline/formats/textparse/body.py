@@ -26,7 +26,7 @@ LABELS = (
 GLUED_LABEL = re.compile(
     rf"(?P<label>{'|'.join(LABELS)})(?::\s*|\s*[-–|]\s+|(?=[A-Z0-9\"“‘']))(?P<rest>\S.*)"
 )
-KEY_EVENT = re.compile(r"(?i)key\s+event|key\s+update|pinned(?:\s+post)?")
+KEY_EVENT = re.compile(r"(?i)key\s+event|key\s+update")
 # "• Item", "- Item", "* Item", "1. Item", "2) Item": a list, not paragraphs glued together.
 BULLET = re.compile(r"(?:(?P<mark>[•·▪◦‣*-])|(?P<number>\d{1,3})[.)])\s+(?P<text>\S.*)")
 QUOTE = re.compile(r">\s*(?P<text>.*)")
@@ -103,7 +103,10 @@ def read_post(number: int, published: datetime, body: list[Line], roles: Roles) 
             i += 1
         else:
             paragraphs.append(s)
-            if m := BULLET.fullmatch(s):
+            if s.startswith("•") and s.count("•") > 1:  # "• One • Two": a list copied as a line
+                blocks += [("bullet", f"• {item.strip()}") for item in s.split("•") if item.strip()]
+                roles[n] = "list items"
+            elif m := BULLET.fullmatch(s):
                 kind = "ordered" if m["number"] else "bullet"
                 blocks.append((kind, s))
                 roles[n] = "list item"

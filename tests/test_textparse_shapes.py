@@ -389,19 +389,22 @@ def test_guardian_layout() -> None:
 def test_guardian_key_events_with_dated_times() -> None:
     parsed = blog("""
         Budget live: chancellor speaks
-        Updated at 13.05 BST
+        First published on Wed 4 Oct 2023 09.00 BST
+        Last modified on Wed 4 Oct 2023 13.05 BST
         Wed 4 Oct 2023 12.40 BST
         Statement begins
         The chancellor rose at 12.30.
         Wed 4 Oct 2023 11.15 BST
         Key event
         Markets open flat
+        Updated at 11.20 BST
         The pound held steady.
     """)
     assert parsed.updated is not None
     assert parsed.updated.isoformat() == "2023-10-04T13:05:00+01:00"
     assert iso(parsed) == ["2023-10-04T12:40:00+01:00", "2023-10-04T11:15:00+01:00"]
     assert [p.key_event for p in parsed.posts] == [False, True]
+    assert parsed.posts[1].paragraphs == ("The pound held steady.",)
     assert parsed.to_json()["posts"][1]["key_event"] is True
     assert "key_event" not in parsed.to_json()["posts"][0]
 

@@ -30,7 +30,11 @@ UK_TIMES = re.compile(r"(?i)all\s+times\s+(?:stated\s+are|are|in)\s+(?:uk|gmt|bs
 GLUED = re.compile(r"(?i)(?P<chrome>\d[\d,]*\s+new\s+(?:updates?|posts?)|sort\s*by\s*)(?P<rest>.+)")
 # "Updated less than 1 min ago6:53 a.m. ET, September 15, 2018": a relative "Updated" with the
 # clock time after it.
-UPDATED = re.compile(r"(?i:(?:last\s+)?updated):?\s+(?i:at\s+)?(?P<rest>.+)")
+UPDATED = re.compile(
+    r"(?i:(?:last\s+)?updated|last\s+modified(?:\s+on)?):?\s+(?i:at\s+)?(?P<rest>.+)"
+)
+# The Guardian's "First published on Tue 7 Nov 2023 09.00 GMT": the blog's start, not kept.
+FIRST_PUBLISHED = re.compile(r"(?i:first\s+published|published)(?:\s+on)?:?\s+(?P<rest>.+)")
 
 
 def is_chrome(text: str) -> bool:
@@ -39,7 +43,17 @@ def is_chrome(text: str) -> bool:
 
 def is_header_chrome(text: str) -> bool:
     """Chrome, site navigation or a saving tool's metadata: only ever in a page's header."""
-    return is_chrome(text) or text.lower().rstrip(" >›|") in NAVIGATION or is_metadata(text)
+    return (
+        is_chrome(text)
+        or text.lower().rstrip(" >›|") in NAVIGATION
+        or is_metadata(text)
+        or is_first_published(text)
+    )
+
+
+def is_first_published(text: str) -> bool:
+    m = FIRST_PUBLISHED.fullmatch(text)
+    return bool(m and re.search(r"\d", m["rest"]))
 
 
 def is_metadata(text: str) -> bool:

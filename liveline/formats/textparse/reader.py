@@ -317,6 +317,8 @@ def _post(
             roles[n] = skipped[i]
         elif chrome.is_chrome(s):
             roles[n] = "chrome ignored"
+        elif (m := chrome.UPDATED.fullmatch(s)) and times.stamp_match(m["rest"]):
+            roles[n] = "chrome ignored (the post's edit time)"
         else:
             body.append((n, s))
     if not body:

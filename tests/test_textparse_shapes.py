@@ -456,3 +456,19 @@ def test_explain_accounts_for_every_line(text: str) -> None:
         assert roles["1. 14:32"] == "post number + time"
         assert roles["BreakingUnion calls off talks"] == "label + headline"
         assert roles["2"] == "post number"
+
+
+def test_a_summary_between_title_and_byline_is_named_not_taken_for_the_title() -> None:
+    parsed = blog("""
+        World
+        Harbour fire live: crews battle blaze at docks
+        Crews spent the night fighting a fire at the old docks, where two sheds fell down.
+        By Jo Reed and Sam Orr
+        2:20 p.m. ET, May 1, 2024
+        Fire under control
+        The blaze was contained.
+    """)
+    assert parsed.title == "Harbour fire live: crews battle blaze at docks"
+    assert parsed.authors == ("Jo Reed", "Sam Orr")
+    assert parsed.warnings == ("line 3: the page's summary is not stored",)
+    assert [p.headline for p in parsed.posts] == ["Fire under control"]

@@ -46,7 +46,7 @@ class Header:
     updated: tuple[int, str] | None = None  # the line and its text after "Updated"
     count: int | None = None
     uk_times: bool = False
-    roles: Roles = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def parse_bytes(
@@ -143,7 +143,7 @@ def _parse(
     if copied is not None and copied.tzinfo is None:
         copied = copied.replace(tzinfo=ZoneInfo(blog_zone))
 
-    warnings: list[str] = []
+    warnings = header.warnings
     updated, reference = _read_updated(header, updated_stamp, stamps, copied, blog_zone)
     if header.updated and updated is None:
         warnings.append(
@@ -251,16 +251,28 @@ def _read_header(header: list[Line], roles: Roles, found_posts: bool) -> Header:
     if not texts:
         line = header[0][0] if header else 1
         raise ParseError(line, "expected the blog's title before the first post time line")
-    # The title is the headline-like line just above the byline; a citing site's or a saving
-    # tool's lines above it are its header, not the story's. Without a byline it is the first.
-    title_at = byline_at - 1 if byline_at else 0
+    # The title is the headline-like line nearest above the byline; a citing site's or a
+    # saving tool's lines above it are its header, not the story's; sentences between it and
+    # the byline are the page's summary (standfirst). Without a byline it is the first line.
+    title_at = 0
+    if byline_at:
+        above = [k for k in range(byline_at) if _headline_like(texts[k][1])]
+        title_at = above[-1] if above else byline_at - 1
     for number, _ in texts[:title_at]:
         roles[number] = "chrome ignored (above the title)"
     (number, result.title), rest = texts[title_at], texts[title_at + 1 :]
     roles[number] = "title"
-    if rest:
+    for number, _ in rest[: (byline_at or 0) - title_at - 1]:
+        roles[number] = "summary (not stored)"
+        result.warnings.append(f"line {number}: the page's summary is not stored")
+    if rest := rest[max(0, (byline_at or 0) - title_at - 1) :]:
         raise ParseError(rest[0][0], UNEXPECTED_HEADER if found_posts else NO_POSTS)
     return result
+
+
+def _headline_like(text: str) -> bool:
+    """A headline is short, or at least not a long sentence ending in a full stop."""
+    return not (text.endswith(".") and len(text.split()) > 12)
 
 
 def _updated_stamp(header: Header) -> tuple[Relative | None, Clock | None]:

@@ -472,3 +472,22 @@ def test_a_summary_between_title_and_byline_is_named_not_taken_for_the_title() -
     assert parsed.authors == ("Jo Reed", "Sam Orr")
     assert parsed.warnings == ("line 3: the page's summary is not stored",)
     assert [p.headline for p in parsed.posts] == ["Fire under control"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "label", "headline"),
+    [
+        (["BREAKING", "Ferry docks safely"], "Breaking", "Ferry docks safely"),
+        (["Watch: Ferry docks safely"], "Watch", "Ferry docks safely"),
+        (["AnalysisWhy the ferry matters"], "Analysis", "Why the ferry matters"),
+        (["Live music returns to the pier"], None, "Live music returns to the pier"),
+        (["Breaking ground on the new pier"], None, "Breaking ground on the new pier"),
+    ],
+)
+def test_labels_are_kept_apart_from_the_headline(
+    lines: list[str], label: str | None, headline: str
+) -> None:
+    text = "Pier live\n2:20 p.m. ET, May 1, 2024\n" + "\n".join(lines) + "\nText."
+    [post] = parse_text(text).posts
+    assert (post.label, post.headline, post.paragraphs) == (label, headline, ("Text.",))
+    assert post.to_json().get("label") == label

@@ -23,6 +23,7 @@ LABELS = (
     "Breaking news", "Breaking", "Just in", "Analysis", "Explainer", "Fact check", "Watch live",
     "Watch", "Video", "Listen", "Update", "Correction", "Live", "Exclusive", "Opinion",
 )  # fmt: skip
+LABEL_NAMES = {label.lower(): label for label in LABELS}
 GLUED_LABEL = re.compile(
     rf"(?P<label>{'|'.join(LABELS)})(?::\s*|\s*[-–|]\s+|(?=[A-Z0-9\"“‘']))(?P<rest>\S.*)"
 )
@@ -40,8 +41,8 @@ def read_post(number: int, published: datetime, body: list[Line], roles: Roles) 
         n, s = body[0]
         if KEY_EVENT.fullmatch(s):
             key_event, roles[n] = True, "key event"
-        elif s in LABELS and label is None:
-            label, roles[n] = s, "label"
+        elif s.lower() in LABEL_NAMES and label is None:
+            label, roles[n] = LABEL_NAMES[s.lower()], "label"
         else:
             break
         body = body[1:]

@@ -154,7 +154,7 @@ def test_navigation_glued_counters_and_a_glued_updated_line_are_chrome() -> None
         62 New Updates6 hr 57 min ago
         Levee holds overnight
         Crews worked through the night.
-        36 min ago
+        36 min ago6:17 a.m. ET, September 15, 2018
         Schools stay shut
         Classes resume Monday.
     """)

@@ -201,6 +201,10 @@ def _unglue(number: int, text: str, roles: Roles) -> Line:
         if m and not times.stamp_match(text) and times.stamp_match(m["rest"].strip()):
             roles[number] = role
             return number, m["rest"].strip()
+    # "36 min ago6:17 a.m. ET, September 15, 2018": the relative time glued to its clock time.
+    if (m := times.RELATIVE.match(text)) and times.clock_match(rest := text[m.end() :].strip()):
+        roles[number] = "relative (clock wins)"
+        return number, rest
     return number, text
 
 

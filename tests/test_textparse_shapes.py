@@ -491,3 +491,55 @@ def test_labels_are_kept_apart_from_the_headline(
     [post] = parse_text(text).posts
     assert (post.label, post.headline, post.paragraphs) == (label, headline, ("Text.",))
     assert post.to_json().get("label") == label
+
+
+def test_quotes_open_a_post_and_quoted_lines_become_a_blockquote() -> None:
+    [post] = blog("""
+        Court live
+        10:05 a.m. ET, June 3, 2024
+        "Justice delayed"
+        > Justice delayed is justice denied.
+        > We will appeal.
+        "This is not over," the lawyer told reporters.
+    """).posts
+    assert post.headline == '"Justice delayed"'
+    assert post.paragraphs == (
+        "> Justice delayed is justice denied.",
+        "> We will appeal.",
+        '"This is not over," the lawyer told reporters.',
+    )
+    assert post.body == (
+        "> Justice delayed is justice denied.\n> We will appeal.\n\n"
+        '"This is not over," the lawyer told reporters.'
+    )
+
+
+def test_a_timeless_page_numbered_newest_first() -> None:
+    now = datetime(2024, 5, 1, 9, 30, tzinfo=ZoneInfo("UTC"))
+    parsed = blog(
+        """
+        School sports day
+        By Pat Lowe
+        3.
+        Relay won by Year 6
+        The final leg was close.
+        2.
+        Egg-and-spoon race
+        Nobody dropped an egg.
+        1.
+        Opening parade
+        """,
+        now=now,
+        default_timezone="Europe/London",
+    )
+    assert parsed.timezone == "Europe/London"
+    assert [p.headline for p in parsed.posts] == [
+        "Relay won by Year 6", "Egg-and-spoon race", "Opening parade",
+    ]  # fmt: skip
+    assert [p.published.isoformat() for p in parsed.posts] == ["2024-05-01T10:30:00+01:00"] * 3
+    assert [p.paragraphs for p in parsed.posts] == [
+        ("The final leg was close.",), ("Nobody dropped an egg.",), (),
+    ]  # fmt: skip
+    assert parsed.warnings == (
+        "line 3: the page gives no post times; 3 posts are kept in page order with the import time",
+    )

@@ -156,6 +156,7 @@ def import_wordpress(
         parsed = parse_wordpress(data, timezone=settings.default_timezone, title=title)
     except ParseError as exc:
         raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+    warn(file, parsed)
     store_parsed(settings, file, parsed, slug, replace)
 
 

@@ -156,3 +156,14 @@ def test_import_wordpress_refuses_bad_json_with_file_and_line(tmp_path: Path) ->
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {bad}:3: ")
     assert "Traceback" not in result.stderr
+
+
+def test_an_entry_without_text_gets_a_named_headline_and_a_warning() -> None:
+    data = b'{"entries": [\n {"id": 8, "render": "<iframe src=\\"https://v.example\\"></iframe>",'
+    data += b' "timestamp": 1718442000, "authors": []}]}'
+    parsed = parse_wordpress(data)
+    [post] = parsed.posts
+    assert (post.headline, post.body, post.published.isoformat()) == (
+        "Entry 8", "", "2024-06-15T09:00:00+00:00",
+    )  # fmt: skip
+    assert parsed.warnings == ("line 2: entry 8 has no text; its headline is 'Entry 8'",)

@@ -72,6 +72,11 @@ def parse_wordpress(data: bytes, *, timezone: str = "UTC", title: str | None = N
     return ParsedBlog(
         title or _title_from_link(links[0] if links else "") or "Live blog",
         authors, None, updated, timezone, total, tuple(posts),
+        tuple(
+            f"line {p.line}: entry {key} has no text; its headline is {p.headline!r}"
+            for key, p in zip(entries, posts, strict=True)
+            if p.headline == f"Entry {key}" and not p.body
+        ),
     )  # fmt: skip
 
 

@@ -452,7 +452,8 @@ def test_explain_accounts_for_every_line(text: str) -> None:
         assert roles["Winds ease"] == "headline"
         assert roles["Gusts fell below 40 mph."] == "paragraph"
     else:
-        assert roles["Home"] == "chrome ignored"
+        assert roles["Home"] == "navigation ignored"
+        assert roles["Live Reporting"] == "chrome ignored"
         assert roles["1. 14:32"] == "post number + time"
         assert roles["BreakingUnion calls off talks"] == "label + headline"
         assert roles["2"] == "post number"

@@ -41,14 +41,17 @@ def is_chrome(text: str) -> bool:
     return bool(CHROME.fullmatch(text))
 
 
-def is_header_chrome(text: str) -> bool:
-    """Chrome, site navigation or a saving tool's metadata: only ever in a page's header."""
-    return (
-        is_chrome(text)
-        or text.lower().rstrip(" >›|") in NAVIGATION
-        or is_metadata(text)
-        or is_first_published(text)
-    )
+def header_chrome(text: str) -> str | None:
+    """What kind of chrome a header line is, if it is: only ever in a page's header."""
+    if is_chrome(text):
+        return "chrome ignored"
+    if text.lower().rstrip(" >›|") in NAVIGATION:
+        return "navigation ignored"
+    if is_metadata(text):
+        return "metadata ignored"
+    if is_first_published(text):
+        return "first published (not stored)"
+    return None
 
 
 def is_first_published(text: str) -> bool:

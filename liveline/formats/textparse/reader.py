@@ -248,8 +248,8 @@ def _read_header(header: list[Line], roles: Roles, found_posts: bool) -> Header:
             byline_at, roles[number] = len(texts), "byline"
         elif chrome.says_uk_times(s):
             result.uk_times, roles[number] = True, "time zone (UK)"
-        elif chrome.is_header_chrome(s):
-            roles[number] = "chrome ignored"
+        elif kind := chrome.header_chrome(s):
+            roles[number] = kind
         else:
             texts.append((number, s))
     if not texts:

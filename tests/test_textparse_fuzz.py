@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from textwrap import dedent
 
@@ -84,3 +85,17 @@ def test_mutated_wordpress_archives_parse_or_raise_parse_error(cut: int, piece: 
         parse_wordpress(data)
     except ParseError as exc:
         assert exc.line >= 1 and exc.message
+
+
+def test_pathological_lines_are_read_quickly() -> None:
+    """Lines built to make a backtracking pattern explode, all in one page: well under a second."""
+    lines = [
+        "1h " * 33 + "x", "1 hr, " * 16 + "x", "2:20" + " " * 90 + "x", "From " + "Ab and " * 2000,
+        "Ab " * 3000 + "contributed", "(" + "A/" * 3000 + ")", "Photo: " + "B " * 3000,
+        "a. " * 3000 + "Photograph: X", "Breaking" + " " * 5000 + "x", "62 New Updates" * 500,
+    ]  # fmt: skip
+    text = "Title\nBy Ana Ruiz\n2:20 p.m. ET, May 1, 2024\nHeadline\n" + "\n".join(lines)
+    started = time.perf_counter()
+    parsed = parse_text(text)
+    assert time.perf_counter() - started < 1.0
+    assert len(parsed.posts) == 1

@@ -22,6 +22,7 @@ CONTRIBUTORS = re.compile(
 BLOG_BYLINE = re.compile(r"(?:By|(?i:edited\s+by)|(?i:written\s+by))\s+(?P<names>\w.*)")
 
 Byline = tuple[tuple[str, ...], str | None]
+MAX_BYLINE = 300  # a longer line is a paragraph, and is never tried (keeps matching fast)
 
 
 def read_blog_byline(text: str) -> Byline:
@@ -42,6 +43,8 @@ def read_blog_byline(text: str) -> Byline:
 
 def read_byline(text: str) -> Byline | None:
     """The line under a headline, if it is a byline: the authors and where they are."""
+    if len(text) > MAX_BYLINE:
+        return None
     marked = re.match(r"(?:From|By)\s+(?P<rest>.+)", text)
     if marked:
         # "From CNN's From A and B": the seed repeats "From" after the outlet.
@@ -66,7 +69,7 @@ def read_byline(text: str) -> Byline | None:
 
 def read_contributors(text: str) -> list[str] | None:
     """Read "CNN's A and B contributed reporting to this post." as [A, B]."""
-    if not (m := CONTRIBUTORS.fullmatch(text)):
+    if len(text) > MAX_BYLINE or not (m := CONTRIBUTORS.fullmatch(text)):
         return None
     names = [OUTLET.sub("", part) for part in split_names(m["names"])]
     return names if names and all(is_name(name) for name in names) else None

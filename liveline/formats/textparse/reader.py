@@ -196,6 +196,8 @@ def _blog_zone(
 
 def _unglue(number: int, text: str, roles: Roles) -> Line:
     """ "62 New Updates6 hr 57 min ago" → the time; "1. 14:32" (a numbered post) → the time."""
+    if len(text) > 2 * times.MAX_STAMP:
+        return number, text
     for pattern, role in ((chrome.GLUED, "chrome"), (NUMBERED_TIME, "post number")):
         m = pattern.fullmatch(text)
         if m and not times.stamp_match(text) and times.stamp_match(m["rest"].strip()):

@@ -64,10 +64,14 @@ DATE_FIRST = re.compile(rf"(?P<date>{DATE_SHAPE})\s*,?\s+(?i:at\s+)?{CLOCK}")
 UNIT = r"(?:\d+|an?|one)\s*(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b\.?"
 RELATIVE = re.compile(
     rf"(?i:(?:(?P<less>less\s+than|under)\s+|(?:about|over|nearly|almost)\s+)?"
-    rf"(?P<parts>{UNIT}(?:\s*,?\s*(?:and\s+)?{UNIT})*)\s+ago|just\s+now|moments?\s+ago)"
+    # One way only to read each gap between units ("6 hr 57 min", "1 day, 2 hours and 5 min"):
+    # gaps matchable in several ways would make a long line take exponential time.
+    rf"(?P<parts>{UNIT}(?:(?:\s*,\s*|\s+)(?:and\s+)?{UNIT})*)\s+ago|just\s+now|moments?\s+ago)"
 )
 UNIT_PART = re.compile(r"(?i)(\d+|an?|one)\s*(d|h|m|s)")
 SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+# A time line is short; longer lines are never tried, which keeps every match linear in time.
+MAX_STAMP = 100
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ Stamp = Clock | Relative
 
 
 def clock_match(text: str) -> Clock | None:
+    if len(text) > MAX_STAMP:
+        return None
     m = TIME_LINE.fullmatch(text) or DATE_FIRST.fullmatch(text)
     # A bare number ("14") is not a time: it needs minutes or a.m./p.m.
     if not m or not (m["minute"] or m["ampm"]):
@@ -103,7 +109,7 @@ def clock_match(text: str) -> Clock | None:
 
 
 def relative_match(text: str) -> Relative | None:
-    if not (m := RELATIVE.fullmatch(text)):
+    if len(text) > MAX_STAMP or not (m := RELATIVE.fullmatch(text)):
         return None
     seconds = unit_seconds = 0
     for amount, unit in UNIT_PART.findall(m["parts"] or ""):

@@ -250,3 +250,86 @@ def test_an_import_with_a_headline_too_long_to_keep_is_refused_whole(tmp_path: P
     assert "Traceback" not in result.stderr
     with sqlite3.connect(tmp_path / "long.db") as db:
         assert db.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+
+
+# liveline parse: --as-of, --explain, the default time zone
+
+RELATIVE_BLOG = """\
+Storm watch
+
+By Ana Ruiz, Liveline Desk
+
+36 min ago
+
+Shelters open across the county
+
+Twelve shelters opened on Saturday evening.
+"""
+
+
+def test_parse_refuses_relative_times_without_as_of_with_the_line(env, tmp_path: Path) -> None:
+    path = tmp_path / "relative.txt"
+    path.write_text(RELATIVE_BLOG, encoding="utf-8")
+
+    message = refused(run_cli("parse", str(path), env=env, check=False))
+
+    assert message.startswith(f"error: {path}:5: ")
+    assert "--as-of" in message
+
+
+def test_parse_with_as_of_in_the_default_time_zone(env, tmp_path: Path) -> None:
+    path = tmp_path / "relative.txt"
+    path.write_text(RELATIVE_BLOG, encoding="utf-8")
+    env = {**env, "LIVELINE_DEFAULT_TIMEZONE": "Europe/Paris"}
+
+    result = run_cli("parse", str(path), "--as-of", "2024-07-06T21:00", env=env)
+
+    parsed = json.loads(result.stdout)
+    assert parsed["timezone"] == "Europe/Paris"
+    assert parsed["posts"][0]["published"] == "2024-07-06T20:24:00+02:00"
+    overridden = run_cli(
+        "parse", str(path), "--as-of", "2024-07-06T21:00", "--timezone", "Asia/Tokyo", env=env
+    )
+    assert json.loads(overridden.stdout)["posts"][0]["published"] == "2024-07-06T20:24:00+09:00"
+    assert "unknown" in refused(
+        run_cli("parse", str(path), "--timezone", "Mars/Olympus", env=env, check=False)
+    )
+    assert "--as-of" in refused(
+        run_cli("parse", str(path), "--as-of", "soon", env=env, check=False)
+    )
+
+
+def test_parse_explain_shows_every_line_and_what_it_became(env, tmp_path: Path) -> None:
+    path = tmp_path / "small.txt"
+    path.write_text(SMALL_BLOG, encoding="utf-8")
+
+    result = run_cli("parse", "--explain", str(path), env=env)
+
+    rows = result.stdout.splitlines()
+    assert len(rows) == len(SMALL_BLOG.split("\n"))
+    roles = [row.split("|")[0].split(None, 1) for row in rows]
+    assert [int(number) for number, *_ in roles] == list(range(1, len(rows) + 1))
+    by_text = {row.split("| ", 1)[1] if "| " in row else "": row.split("|")[0] for row in rows}
+    assert "title" in by_text["Storm watch"]
+    assert "byline" in by_text["By Ana Ruiz, Liveline Desk"]
+    assert "time" in by_text["9:05 p.m. ET, July 1, 2023"]
+    assert "headline" in by_text["Winds pick up"]
+    assert "paragraph" in by_text["Gusts reached 60 mph on the coast."]
+    assert all(len(role) == 2 and role[1].strip() != "?" for role in roles)  # all accounted for
+
+
+def test_import_stores_lists_as_markdown_and_key_events(env, tmp_path: Path) -> None:
+    path = tmp_path / "lists.txt"
+    path.write_text(
+        "Storm watch\n\nBy Ana Ruiz, Liveline Desk\n\n10 min ago\n\nKey event\n\n"
+        "Roads closed\n\n- Elm Street\n- Bay Road\n\nDrive with care.\n",
+        encoding="utf-8",
+    )
+
+    run_cli("import", str(path), "--slug", "lists", "--as-of", "2024-07-06T21:00", env=env)
+
+    [post] = stored(env)["posts"]
+    assert post["headline"] == "Roads closed"
+    assert post["body"] == "- Elm Street\n- Bay Road\n\nDrive with care."
+    assert post["key_event"] == 1
+    assert post["published_at"] == "2024-07-07 00:50:00.000000"  # 20:50 New York, in UTC

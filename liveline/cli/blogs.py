@@ -9,11 +9,24 @@ from typing import Annotated
 
 import typer
 
-from liveline.cli.common import fail, load_settings, read_bytes, read_live_blog, serviced
+from liveline.cli.common import (
+    fail,
+    load_settings,
+    read_bytes,
+    read_live_blog,
+    serviced,
+    warn,
+)
+from liveline.config import Settings
 from liveline.errors import Invalid, LivelineError
+from liveline.formats.textparse import ParsedBlog, ParseError
 from liveline.service import slugify
+from liveline.values import known_zone
 
 commands = typer.Typer()
+
+
+AS_OF_HELP = "When the page was copied (blog's zone unless stated), for times like '36 min ago'."
 
 
 @commands.command()
@@ -23,10 +36,26 @@ def parse(
         str | None,
         typer.Option(help="Zone for times with no zone; default: LIVELINE_DEFAULT_TIMEZONE."),
     ] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    explain: Annotated[
+        bool, typer.Option(help="Show each line of the file and what it became.")
+    ] = False,
 ) -> None:
     """Print the parsed live blog as JSON; stores nothing."""
-    parsed = read_live_blog(file, timezone or load_settings().default_timezone)
-    typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
+    zone = timezone or load_settings().default_timezone
+    try:
+        known_zone(zone)
+    except ValueError as exc:
+        raise fail(f"--timezone: {exc}", 2) from None
+    parsed = read_live_blog(file, zone, as_of)
+    if not explain:
+        typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
+        return
+    from liveline.formats.textparse import explain_text
+
+    text = read_bytes(file).decode("utf-8-sig")
+    for number, role, line in explain_text(text, zone, as_of=as_of):
+        typer.echo(f"{number:>5} {role:<24} | {line.strip()}".rstrip())
 
 
 @commands.command("import")
@@ -34,10 +63,39 @@ def import_(
     file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
     slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
     replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
 ) -> None:
     """Parse a live blog and store it."""
     settings = load_settings()
-    parsed = read_live_blog(file, settings.default_timezone)
+    parsed = read_live_blog(file, settings.default_timezone, as_of)
+    store_parsed(settings, file, parsed, slug, replace)
+
+
+@commands.command("import-wordpress")
+def import_wordpress(
+    file: Annotated[Path, typer.Argument(help="JSON of WordPress Liveblog's entries.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    title: Annotated[
+        str | None, typer.Option(help="The blog's title; default: from the entries' links.")
+    ] = None,
+) -> None:
+    """Store a live blog from WordPress Liveblog's entries (its REST API's JSON)."""
+    from liveline.formats.wordpress import parse_wordpress
+
+    settings = load_settings()
+    data = read_bytes(file)
+    try:
+        parsed = parse_wordpress(data, timezone=settings.default_timezone, title=title)
+    except ParseError as exc:
+        raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+    warn(file, parsed)
+    store_parsed(settings, file, parsed, slug, replace)
+
+
+def store_parsed(
+    settings: Settings, file: Path, parsed: ParsedBlog, slug: str | None, replace: bool
+) -> None:
     try:
         with serviced(settings) as service:
             blog = asyncio.run(

@@ -72,8 +72,17 @@ def read_bytes(file: Path) -> bytes:
         raise fail(f"{file}: cannot read: {exc.strerror}", 2) from None
 
 
-def read_live_blog(file: Path, timezone: str) -> ParsedBlog:
+def read_live_blog(file: Path, timezone: str, as_of: str | None = None) -> ParsedBlog:
     try:
-        return parse_bytes(read_bytes(file), default_timezone=timezone)
+        parsed = parse_bytes(read_bytes(file), default_timezone=timezone, as_of=as_of)
     except ParseError as exc:
         raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+    except ValueError as exc:  # only --as-of can be bad here: the text raises ParseError
+        raise fail(f"--as-of: {exc}", 2) from None
+    warn(file, parsed)
+    return parsed
+
+
+def warn(file: Path, parsed: ParsedBlog) -> None:
+    for warning in parsed.warnings:  # "line N: …"
+        typer.echo(f"warning: {file}:{warning.removeprefix('line ')}", err=True)

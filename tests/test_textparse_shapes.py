@@ -7,6 +7,7 @@ one shape better and another worse shows up as the field it got wrong.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from textwrap import dedent
 from zoneinfo import ZoneInfo
 
@@ -544,3 +545,25 @@ def test_a_timeless_page_numbered_newest_first() -> None:
     assert parsed.warnings == (
         "line 3: the page gives no post times; 3 posts are kept in page order with the import time",
     )
+
+
+def test_a_bbc_label_is_stored_and_shown_apart_from_the_headline(tmp_path: Path) -> None:
+    """From the text to the reader page: the label is kept, in its own place."""
+    import asyncio
+
+    from fastapi.testclient import TestClient
+
+    from liveline.app import create_app
+    from liveline.config import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'bbc.db'}")
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        parsed = blog(BBC, as_of="2023-11-07T15:00")
+        asyncio.run(service.importing.import_blog(parsed, "ferry"))
+        page = client.get("/blogs/ferry").text
+        posts = client.get("/api/blogs/ferry/posts").json()["posts"]
+    assert [post["label"] for post in posts] == ["Breaking", None]
+    assert [post["headline"] for post in posts] == ["Union calls off talks", "Queues at the port"]
+    assert '<p class="post__flag post__flag--label">Breaking</p>' in page
+    assert "BreakingUnion" not in page

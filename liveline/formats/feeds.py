@@ -57,8 +57,15 @@ def subtitle(blog: Blog) -> str:
 def feed_posts(posts: Sequence[Post]) -> list[Post]:
     """Published posts only, newest first, at most MAX_ITEMS: pinning is a page's affair."""
     visible = [post for post in posts if post.is_visible and post.published_at is not None]
-    visible.sort(key=lambda post: (utc(post.published_at), post.id), reverse=True)
+    visible.sort(key=lambda post: (published(post), post.id), reverse=True)
     return visible[:MAX_ITEMS]
+
+
+def published(post: Post) -> datetime:
+    """A feed's post's time, in UTC: feed_posts keeps only posts that have one."""
+    if post.published_at is None:
+        raise ValueError(f"post {post.id} has no publication time to put in a feed")
+    return utc(post.published_at)
 
 
 # A post's body as sanitised HTML: by default rendered here; a web process passes its cache.
@@ -97,7 +104,7 @@ def json_feed(
             "url": post_url(base_url, blog, post),
             "title": post.headline,
             "content_html": body_html(post),
-            "date_published": utc(post.published_at).isoformat(),
+            "date_published": published(post).isoformat(),
             "date_modified": utc(post.updated_at).isoformat(),
         }
         if post.authors:
@@ -131,7 +138,7 @@ def _generator(
         entry.id(url)
         entry.title(_xml(post.headline))
         entry.link(href=url, rel="alternate")
-        entry.published(utc(post.published_at))
+        entry.published(published(post))
         entry.updated(utc(post.updated_at))
         for author in post.authors:
             entry.author({"name": _xml(author)})

@@ -175,3 +175,18 @@ def validate_one(kind: Any, value: Any, name: str) -> Any:
         if name == "slug":
             reason = SLUG_RULE
         raise Invalid(f"{name}: {reason}", field=name) from None
+
+
+# An event seq as a client sends it back (`since`, `Last-Event-ID`): ASCII digits only (not
+# `str.isdigit()`, which lets '²' and other scripts' digits through), within the column.
+MAX_SEQ = 2**31 - 1
+SEQ_TEXT = re.compile(r"[0-9]{1,10}")
+
+
+def parse_seq(raw: str, name: str) -> int:
+    """A seq from a query parameter or header, refused as Invalid naming `name`."""
+    if not SEQ_TEXT.fullmatch(raw) or int(raw) > MAX_SEQ:
+        raise Invalid(
+            f"{name} must be an event seq: ASCII digits 0-9, at most {MAX_SEQ}", field=name
+        )
+    return int(raw)

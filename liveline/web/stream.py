@@ -19,9 +19,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from liveline.errors import Invalid, LivelineError, Unavailable
+from liveline.errors import LivelineError, Unavailable
 from liveline.formats import aptime
 from liveline.model import Blog, Event
+from liveline.values import MAX_SEQ, parse_seq
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
@@ -59,12 +60,12 @@ def message_json(event: Event, blog: Blog, render: PostRenderer) -> str:
 
 
 def _since(request: Request) -> int | None:
-    raw = request.headers.get("last-event-id") or request.query_params.get("since")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 10:
-        raise Invalid("since / Last-Event-ID must be a whole number (an event seq)", field="since")
-    return int(raw)
+    """The seq a stream resumes after: Last-Event-ID (a reconnecting browser's) over ?since=."""
+    header = request.headers.get("last-event-id")
+    if header:
+        return parse_seq(header, "Last-Event-ID")
+    query = request.query_params.get("since")
+    return None if not query else parse_seq(query, "since")
 
 
 STREAM_PATH = re.compile(r"^/blogs/(?P<slug>[^/]+)/events$")
@@ -120,9 +121,13 @@ async def serve_stream(
 async def live_stream(
     slug: str,
     request: Request,
-    since: int | None = Query(default=None, ge=0, description="Replay events after this seq"),
+    since: int | None = Query(
+        default=None, ge=0, le=MAX_SEQ, description="Replay events after this seq"
+    ),
     last_event_id: str | None = Header(
-        default=None, description="As `since`; browsers send it when they reconnect"
+        default=None,
+        pattern=r"^[0-9]{1,10}$",
+        description="As `since` (and taken over it); browsers send it when they reconnect",
     ),
 ) -> Response:
     """A blog's events as they happen (server-sent events): first every event after
@@ -157,13 +162,16 @@ async def open_stream(request: Request, slug: str) -> Response:
 
 
 @router.get("/api/blogs/{slug}/events", tags=["read"])
-async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) -> Response:
+async def poll(
+    slug: str,
+    request: Request,
+    since: int = Query(default=0, ge=0, le=MAX_SEQ, description="Events after this seq"),
+    limit: int = Query(default=100, ge=1, le=REPLAY_BATCH, description="At most this many"),
+) -> Response:
     """The stream's events as JSON, for clients and caches that cannot hold a stream."""
     state = request.app.state
-    if not 0 <= since < 2**31:
-        raise Invalid("since must be an event seq, 0 or more", field="since")
-    if not 1 <= limit <= REPLAY_BATCH:
-        raise Invalid(f"limit must be between 1 and {REPLAY_BATCH}", field="limit")
+    # FastAPI's int also takes '+5', ' 5' and '5_000': the seq's own rule is ASCII digits.
+    since = parse_seq(request.query_params.get("since") or "0", "since")
     blog = await run_in_threadpool(state.service.blogs.get, slug)
     events = await run_in_threadpool(state.service.events_since, blog.id, since, limit)
     head = {

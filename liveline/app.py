@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue_size=settings.stream_queue_size,
         heartbeat_seconds=settings.stream_heartbeat_seconds,
         catch_up_seconds=settings.stream_catch_up_seconds,
+        cache_bytes=settings.frame_cache_bytes,
     )
 
     @contextlib.asynccontextmanager

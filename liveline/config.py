@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     stream_retry_ms: int = Field(default=2_000, ge=100)
     # How often each process checks the log of its open blogs for events the broker missed.
     stream_catch_up_seconds: float = Field(default=2.0, gt=0)
+    # Encoded events kept for every stream and poll of this process, in bytes of HTTP chunks.
+    frame_cache_bytes: int = Field(default=64 << 20, ge=1 << 20)
+    # A poll answers at most this many bytes of events (always one at least); the client
+    # polls again from its `last_seq`.
+    poll_max_bytes: int = Field(default=1_000_000, ge=1_024)
     cache_max_age: int = Field(default=5, ge=0)
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.

@@ -7,12 +7,12 @@ import dataclasses
 from pathlib import Path
 
 from liveline.broker import MemoryBroker
-from liveline.model import Event, Role
+from liveline.model import Event, EventType, Role
 from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.values import BlogIn, PostIn
-from liveline.web.fanout import HEARTBEAT, FanOut
+from liveline.web.fanout import HEARTBEAT, FanOut, Frame, FrameCache
 
 
 def a_blog_with_events(tmp_path: Path, posts: int) -> tuple[Service, list[Event]]:
@@ -141,3 +141,33 @@ def test_events_ahead_of_the_log_are_dropped_not_waited_for_forever(tmp_path: Pa
         return len(reader.frames), channel._filling is None
 
     assert asyncio.run(scenario()) == (0, True)
+
+
+def test_a_frame_is_one_chunk_and_its_sse_bytes_and_message_are_views_of_it() -> None:
+    event = Event(blog_id=1, seq=7, type=EventType.POST_PUBLISHED, post_id=3)
+    frame = Frame.of(event, '{"seq":7,"headline":"Ünïcode"}')
+    sse = 'id: 7\nevent: post.published\ndata: {"seq":7,"headline":"Ünïcode"}\n\n'.encode()
+    assert frame.chunk == b"%x\r\n%b\r\n" % (len(sse), sse)
+    assert bytes(frame.data) == sse
+    assert bytes(frame.message).decode() == '{"seq":7,"headline":"Ünïcode"}'
+    assert frame.data.obj is frame.chunk and frame.message.obj is frame.chunk  # no copies
+    assert bytes(HEARTBEAT.data) == b":\n\n"
+
+
+def test_the_frame_cache_is_bounded_in_bytes_least_recently_used_first_out() -> None:
+    body = "x" * 100_000
+    cache = FrameCache(lambda event, blog: body, max_bytes=350_000)
+    blog = None  # the encoder above never looks at it
+    events = [Event(blog_id=1, seq=n, type=EventType.POST_PUBLISHED, post_id=n) for n in range(9)]
+    frames = [cache.frame(event, blog) for event in events[:3]]  # type: ignore[arg-type]
+    assert cache.frame(events[0], blog) is frames[0]  # type: ignore[arg-type]  # now newest
+    cache.frame(events[3], blog)  # type: ignore[arg-type]
+    assert len(cache) == 3 and cache.bytes <= 350_000
+    assert cache.frame(events[0], blog) is frames[0]  # type: ignore[arg-type]  # kept
+    assert cache.frame(events[1], blog) is not frames[1]  # type: ignore[arg-type]  # evicted
+    for event in events:
+        cache.frame(event, blog)  # type: ignore[arg-type]
+        assert cache.bytes <= 350_000
+    huge = FrameCache(lambda event, blog: "y" * 400_000, max_bytes=350_000)
+    assert huge.frame(events[0], blog).size > 400_000  # type: ignore[arg-type]
+    assert len(huge) == 0 and huge.bytes == 0  # served, not kept

@@ -24,21 +24,39 @@ Encode = Callable[[Event, Blog], str]  # an event's message to readers, as JSON
 
 
 class Frame:
-    """One event as its JSON message, as SSE bytes, and as an HTTP/1.1 chunk: made once for
-    all readers, of the stream and of the polling endpoint alike."""
+    """One event, made once for all readers of the stream and of the polling endpoint alike,
+    and held as one copy: its HTTP/1.1 chunk, which the fan-out writes as is to every socket.
+    The SSE bytes and the JSON message are views into that chunk, not copies of it."""
 
-    __slots__ = ("chunk", "data", "message", "seq")
+    __slots__ = ("_data", "_message", "chunk", "seq")
 
-    def __init__(self, seq: int, data: bytes, message: str = "") -> None:
+    def __init__(self, seq: int, data: bytes, message_at: int | None = None) -> None:
         self.seq = seq  # 0 for a heartbeat, which every reader gets
-        self.data = data
-        self.message = message
         self.chunk = as_chunk(data)
+        view = memoryview(self.chunk)
+        start = len(self.chunk) - len(data) - 2  # after the chunk's size line
+        self._data = view[start : start + len(data)]
+        # The message sits between `data: ` and the blank line that ends the frame.
+        self._message = view[0:0] if message_at is None else self._data[message_at:-2]
+
+    @property
+    def data(self) -> memoryview:
+        """The SSE bytes: `id:`, `event:`, `data:` and the blank line."""
+        return self._data
+
+    @property
+    def message(self) -> memoryview:
+        """The event's JSON message, as UTF-8."""
+        return self._message
+
+    @property
+    def size(self) -> int:
+        return len(self.chunk)
 
     @classmethod
     def of(cls, event: Event, message: str) -> Frame:
-        data = f"id: {event.seq}\nevent: {event.type}\ndata: {message}\n\n".encode()
-        return cls(event.seq, data, message)
+        head = f"id: {event.seq}\nevent: {event.type}\ndata: ".encode()
+        return cls(event.seq, head + message.encode() + b"\n\n", len(head))
 
 
 HEARTBEAT = Frame(0, b":\n\n")
@@ -98,20 +116,31 @@ class Reader:
 
 
 class FrameCache:
-    """Encoded frames by (blog, seq). Log entries never change, so neither do their frames."""
+    """Encoded frames by (blog, seq), least recently used first out, within a byte budget:
+    log entries never change, so neither do their frames, but a story of big posts polled
+    from seq 0 must not keep them all. A frame bigger than the whole budget is not kept."""
 
-    def __init__(self, encode: Encode, size: int = 4096) -> None:
+    def __init__(self, encode: Encode, max_bytes: int = 64 << 20) -> None:
         self._encode = encode
         self._frames: OrderedDict[tuple[int, int], Frame] = OrderedDict()
-        self._size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._frames)
 
     def frame(self, event: Event, blog: Blog) -> Frame:
         key = (event.blog_id, event.seq)
         frame = self._frames.get(key)
-        if frame is None:
-            frame = self._frames[key] = Frame.of(event, self._encode(event, blog))
-            if len(self._frames) > self._size:
-                self._frames.popitem(last=False)
+        if frame is not None:
+            self._frames.move_to_end(key)
+            return frame
+        frame = Frame.of(event, self._encode(event, blog))
+        if frame.size <= self.max_bytes:
+            self._frames[key] = frame
+            self.bytes += frame.size
+            while self.bytes > self.max_bytes:
+                self.bytes -= self._frames.popitem(last=False)[1].size
         return frame
 
 
@@ -218,10 +247,11 @@ class FanOut:
         queue_size: int,
         heartbeat_seconds: float,
         catch_up_seconds: float = 2.0,
+        cache_bytes: int = 64 << 20,
     ) -> None:
         self._broker = broker
         self._load = load
-        self._cache = FrameCache(encode)
+        self._cache = FrameCache(encode, cache_bytes)
         self._channels: dict[int, Channel] = {}
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds

@@ -173,17 +173,38 @@ async def poll(
     # FastAPI's int also takes '+5', ' 5' and '5_000': the seq's own rule is ASCII digits.
     since = parse_seq(request.query_params.get("since") or "0", "since")
     blog = await run_in_threadpool(state.service.blogs.get, slug)
-    events = await run_in_threadpool(state.service.events_since, blog.id, since, limit)
-    head = {
-        "blog": blog.slug,
-        "since": since,
-        "last_seq": events[-1].seq if events else since,
-        "head_seq": blog.last_seq,
-    }
-    # Each event's message is made once per process and shared with the stream's readers.
-    messages = ",".join(state.fanout.frame(event, blog).message for event in events)
-    body = json.dumps(head, ensure_ascii=False)[:-1] + f',"events":[{messages}]}}'
+    messages, last_seq = await _poll_messages(state, blog, since, limit)
+    head = {"blog": blog.slug, "since": since, "last_seq": last_seq, "head_seq": blog.last_seq}
+    head_json = json.dumps(head, ensure_ascii=False).encode()
+    body = b"".join((head_json[:-1], b',"events":[', b",".join(messages), b"]}"))
     return conditional(request, blog, Response(body, media_type="application/json"))
+
+
+POLL_BATCH = 20  # events read from the log at a time: a big post can be 200 KB
+
+
+async def _poll_messages(
+    state: Any, blog: Blog, since: int, limit: int
+) -> tuple[list[memoryview], int]:
+    """Up to `limit` events' messages after `since`, stopping once they pass the poll's byte
+    budget (always at least one: the client polls again from `last_seq`)."""
+    budget: int = state.settings.poll_max_bytes
+    messages: list[memoryview] = []
+    size, last_seq = 0, since
+    while len(messages) < limit:
+        want = min(POLL_BATCH, limit - len(messages))
+        events = await run_in_threadpool(state.service.events_since, blog.id, last_seq, want)
+        for event in events:
+            # Each event's message is made once per process and shared with stream readers.
+            message = state.fanout.frame(event, blog).message
+            if messages and size + len(message) > budget:
+                return messages, last_seq
+            messages.append(message)
+            size += len(message) + 1
+            last_seq = event.seq
+        if len(events) < want:
+            break
+    return messages, last_seq
 
 
 class StreamHead(Response):

@@ -20,7 +20,7 @@ from liveline.model import Event
 from liveline.service import open_service
 from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
-from liveline.web.limits import BodySizeLimit
+from liveline.web.limits import BodySizeLimit, refuse_headers, too_many_headers
 from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.shutdown import end_streams_on_exit
@@ -35,10 +35,13 @@ class Liveline(FastAPI):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.stream_path = ActivePath()
+        self.max_headers = 100
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.stream_path.note(send)
+            if too_many_headers(scope, self.max_headers):
+                return await refuse_headers(send, self.max_headers)
             slug = stream.stream_slug(scope)
             if slug is not None:
                 return await stream.serve_stream(self, slug, scope, receive, send)
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.max_headers = settings.max_headers
     app.state.service = service
     app.state.templates = templates
     app.state.render_post = render_post

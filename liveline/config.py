@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"
+    # Hostile traffic (see web/connections.py): request headers past these get 431, a
+    # connection whose request headers are not complete in time gets 408 and is closed, an
+    # idle one is closed after keep_alive_seconds, and one address may hold only so many
+    # streams (0: no cap; behind a proxy every reader has the proxy's address).
+    max_header_bytes: int = Field(default=32_768, ge=1_024)
+    max_headers: int = Field(default=100, ge=8)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    keep_alive_seconds: float = Field(default=5.0, gt=0)
+    max_streams_per_address: int = Field(default=50, ge=0)
 
     @field_validator("default_timezone")
     @classmethod

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
-          428: "Precondition required", 500: "Server error", 503: "Unavailable"}  # fmt: skip
+          428: "Precondition required", 429: "Too many requests", 431: "Headers too large",
+          500: "Server error", 503: "Unavailable"}  # fmt: skip
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> Response:

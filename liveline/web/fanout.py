@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
 from liveline.broker import Broker
@@ -70,6 +70,7 @@ class Reader:
 
     __slots__ = (
         "_wake",
+        "address",
         "closed",
         "frames",
         "limit",
@@ -79,7 +80,8 @@ class Reader:
         "sink",
     )
 
-    def __init__(self, limit: int, sent: int) -> None:
+    def __init__(self, limit: int, sent: int, address: str | None = None) -> None:
+        self.address = address  # the client's, counted against its cap of open streams
         self.frames: deque[Frame] = deque()
         self.limit = limit
         self.sent = sent  # the highest seq this reader has been given
@@ -258,6 +260,7 @@ class FanOut:
         self._catch_up_seconds = catch_up_seconds
         self._heartbeat: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
+        self._streams_from: Counter[str] = Counter()  # open streams by client address
         self.closing = False
 
     def frame(self, event: Event, blog: Blog) -> Frame:
@@ -267,7 +270,13 @@ class FanOut:
         """The open channel of a blog, if this process has readers of it."""
         return next((c for c in self._channels.values() if c.blog.slug == slug), None)
 
-    def join(self, blog: Blog, since: int | None) -> tuple[Reader, Channel]:
+    def streams_from(self, address: str) -> int:
+        """How many streams the client at `address` holds open on this process."""
+        return self._streams_from[address]
+
+    def join(
+        self, blog: Blog, since: int | None, address: str | None = None
+    ) -> tuple[Reader, Channel]:
         """A new reader of a blog (as the caller last read it: its last_seq may be stale),
         that has seen everything up to `since`, or, with None, wants only what comes next."""
         channel = self._channels.get(blog.id)
@@ -279,12 +288,19 @@ class FanOut:
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat())
             self._catching_up = asyncio.create_task(self._check_logs())
-        reader = Reader(self._queue_size, channel.last_seq if since is None else since)
+        reader = Reader(self._queue_size, channel.last_seq if since is None else since, address)
         channel.readers.add(reader)
+        if address is not None:
+            self._streams_from[address] += 1
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
         channel.remove(reader)
+        if reader.address is not None:
+            self._streams_from[reader.address] -= 1
+            if self._streams_from[reader.address] <= 0:
+                del self._streams_from[reader.address]
+            reader.address = None  # counted once, however often it leaves
         if not channel.all_readers() and self._channels.get(channel.blog_id) is channel:
             channel.unsubscribe()
             del self._channels[channel.blog_id]

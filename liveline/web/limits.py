@@ -8,6 +8,20 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def too_many_headers(scope: Scope, max_headers: int) -> bool:
+    return len(scope.get("headers", ())) > max_headers
+
+
+async def refuse_headers(send: Send, max_headers: int) -> None:
+    """431 to a request with more than `max_headers` headers (their size is bounded by the
+    server: see web/connections.py)."""
+    message = f"a request may carry at most {max_headers} headers"
+    body = json.dumps({"error": {"status": 431, "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 431, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyTooLarge(HTTPException):
     # An HTTPException, so that FastAPI passes it on while reading a body instead of
     # turning it into "400 There was an error parsing the body".

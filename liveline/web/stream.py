@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from liveline.errors import LivelineError, Unavailable
+from liveline.errors import LivelineError, TooMany, Unavailable
 from liveline.formats import aptime
 from liveline.model import Blog, Event
 from liveline.values import MAX_SEQ, parse_seq
@@ -152,10 +152,22 @@ async def open_stream(request: Request, slug: str) -> Response:
                 since = min(since, blog.last_seq)
         if request.method == "HEAD":
             return StreamHead()
-        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
+        # Checked after the last await, so that the stream joins before another is counted.
+        address = request.client.host if request.client else None
+        cap = state.settings.max_streams_per_address
+        if cap and address is not None and state.fanout.streams_from(address) >= cap:
+            raise TooMany(
+                f"at most {cap} live streams from one address; close one, or poll "
+                f"/api/blogs/{slug}/events",
+                retry_after=max(1, state.settings.stream_retry_ms // 1000) * 5,
+            )
+        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms, address)
     except LivelineError as exc:
         extra = {"field": exc.field} if exc.field else {}
-        return error_response(request, exc.status, exc.message, **extra)
+        response = error_response(request, exc.status, exc.message, **extra)
+        if isinstance(exc, TooMany):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except Exception:
         log.exception("could not open a stream on %s", request.url.path)
         return error_response(request, 500, "something went wrong on our side; it was logged")
@@ -221,17 +233,25 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, fanout: FanOut, blog: Blog, since: int | None, retry_ms: int) -> None:
+    def __init__(
+        self,
+        fanout: FanOut,
+        blog: Blog,
+        since: int | None,
+        retry_ms: int,
+        address: str | None = None,
+    ) -> None:
         super().__init__(media_type=self.media_type)
         self.fanout = fanout
         self.blog = blog
         self.since = since
         self.retry_ms = retry_ms
+        self.address = address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sink = open_sink(send)
         # Join before replaying, so nothing published during the replay can slip between.
-        self.reader, self.channel = self.fanout.join(self.blog, self.since)
+        self.reader, self.channel = self.fanout.join(self.blog, self.since, self.address)
         pump = asyncio.create_task(self._pump(sink))
         self.reader.on_overflow = pump.cancel
         watcher = asyncio.create_task(self._watch(receive, pump))

@@ -18,7 +18,7 @@ from liveline import __version__
 from liveline.config import Settings
 from liveline.model import Event
 from liveline.service import open_service
-from liveline.web import api, errors, feeds, reader, stream
+from liveline.web import api, docs, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit, refuse_headers, too_many_headers
 from liveline.web.methods import HeadAsGet
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Liveline",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package by web/docs.py, not from a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.render_post = render_post
     app.state.fanout = fanout
     errors.install(app)
+    docs.install(app)
     app.include_router(api.router)
     app.include_router(stream.router)
     app.include_router(reader.router)

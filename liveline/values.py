@@ -22,6 +22,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from liveline.errors import Invalid
@@ -127,7 +128,17 @@ class BlogIn(_Input):
 
 
 class BlogPatch(_Input):
-    """A change to a blog: only the fields sent change; a slug never does."""
+    """A change to a blog: only the fields sent change; a slug never does. At least one
+    field: an empty change has nothing to record (and the store cannot write it)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something(cls, value: Any) -> Any:
+        if isinstance(value, dict) and not value:
+            raise ValueError("send at least one field to change")
+        return value
 
     title: Title = None  # type: ignore[assignment]  # absent means unchanged, null is refused
     authors: Annotated[Names, BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)

@@ -60,7 +60,8 @@ def install(app: FastAPI) -> None:
             loc = loc[1:]
         where = ".".join(str(part) for part in loc)
         message = f"{where or 'body'}: {first.get('msg', 'is not valid')}"
-        return error_response(request, 422, message, field=where or None)
+        # A missing body is no field: the error then has none (never "field": null).
+        return error_response(request, 422, message, **({"field": where} if where else {}))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

@@ -20,7 +20,7 @@ from liveline.model import Event
 from liveline.service import open_service
 from liveline.web import api, docs, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
-from liveline.web.limits import BodySizeLimit, refuse_headers, too_many_headers
+from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.shutdown import end_streams_on_exit
@@ -36,12 +36,14 @@ class Liveline(FastAPI):
         super().__init__(**options)
         self.stream_path = ActivePath()
         self.max_headers = 100
+        self.max_header_bytes = 32_768
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.stream_path.note(send)
-            if too_many_headers(scope, self.max_headers):
-                return await refuse_headers(send, self.max_headers)
+            refusal = headers_over(scope, self.max_headers, self.max_header_bytes)
+            if refusal is not None:
+                return await refuse_headers(send, refusal)
             slug = stream.stream_slug(scope)
             if slug is not None:
                 return await stream.serve_stream(self, slug, scope, receive, send)
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.max_headers = settings.max_headers
+    app.max_header_bytes = settings.max_header_bytes
     app.state.service = service
     app.state.templates = templates
     app.state.render_post = render_post

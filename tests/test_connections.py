@@ -124,3 +124,12 @@ def test_request_headers_over_the_size_limit_get_431(server: tuple[str, int], he
             sock.sendall(head)
         got = read_all(sock)
         assert got.startswith(b"HTTP/1.1 431"), got[:200]
+
+
+def test_a_body_sent_with_its_headers_does_not_count_as_headers(server: tuple[str, int]) -> None:
+    body = b"x" * 100_000
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
+    with connect(server) as sock:
+        sock.sendall(head + body)
+        time.sleep(0.1)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")

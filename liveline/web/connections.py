@@ -9,13 +9,15 @@ HTTP/1.1 protocols:
 
 - a head deadline: a connection whose request headers are not complete within
   `header_timeout` seconds of connecting (or of its last response) gets 408 and is closed;
-- a head size limit: more than `max_header_bytes` before the headers are complete gets 431
-  and the connection is closed, before the parser buffers it.
+- a head size limit: more than `max_header_bytes` read with the headers still incomplete
+  gets 431 and the connection is closed, so the parser never buffers more than one read
+  beyond the limit.
 
-The number of headers is checked on the ASGI scope (see limits.too_many_headers), the same
-under every server. This module reads uvicorn internals (`cycle`, `pipeline`, `transport`,
-`connection_made`, `data_received`, `on_response_complete`, `connection_lost`);
-tests/test_connections.py fails if a uvicorn release changes them.
+The number and total size of complete headers are checked on the ASGI scope (see
+limits.headers_over), the same under every server. This module reads uvicorn internals
+(`cycle`, `pipeline`, `transport`, `connection_made`, `data_received`,
+`on_response_complete`, `connection_lost`); tests/test_connections.py fails if a uvicorn
+release changes them.
 """
 
 from __future__ import annotations
@@ -77,13 +79,20 @@ def guarded(http: str, *, header_timeout: float, max_header_bytes: int) -> type[
                 return
             if self._head_timer is not None:  # still reading a request's headers
                 self._head_bytes += len(data)
-                if self._head_bytes > max_header_bytes:
-                    self._refuse(431, f"request headers over {max_header_bytes} bytes")
-                    return
             before = self.cycle
             super().data_received(data)
-            if self.cycle is not before:  # a request's headers are complete
-                self._stop_waiting()
+            if self.cycle is not before:  # a request's headers are complete (the app
+                self._stop_waiting()  # checks their size: the same read may hold a body)
+            elif self._head_timer is not None and self._head_bytes > max_header_bytes:
+                # Still no end to them: refused before the parser buffers another read.
+                self._refuse(431, f"request headers over {max_header_bytes} bytes")
+
+        def send_400_response(self, msg: str) -> None:
+            # h11 refuses a head over its own size limit as a bad request: it is ours, 431.
+            if self._head_timer is not None and self._head_bytes > max_header_bytes:
+                self._refuse(431, f"request headers over {max_header_bytes} bytes")
+            else:
+                super().send_400_response(msg)
 
         def on_response_complete(self) -> None:
             # A pipelined request may start in super's call: its head is read already.

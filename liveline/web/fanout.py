@@ -180,8 +180,10 @@ class Channel:
     def send(self, frame: Frame) -> None:
         for reader in list(self.readers):
             reader.push(frame)
-        # The hot loop of a big story: one prepared chunk, one socket write per reader.
-        chunk, limit, behind = frame.chunk, self.limit_bytes, []
+        # The hot loop of a big story: one prepared chunk, one socket write per reader. A
+        # reader may lag by two frames at least, however big: a 200 KB post is no overflow.
+        chunk, behind = frame.chunk, []
+        limit = max(self.limit_bytes, 2 * len(chunk))
         for transport in self.direct:
             transport.write(chunk)
             if transport.get_write_buffer_size() > limit:

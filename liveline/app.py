@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.state.stream_cap_exempt = settings.stream_cap_exempt_addresses
     app.max_headers = settings.max_headers
     app.max_header_bytes = settings.max_header_bytes
     app.state.service = service

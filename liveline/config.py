@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0)
     keep_alive_seconds: float = Field(default=5.0, gt=0)
     max_streams_per_address: int = Field(default=50, ge=0)
+    # Addresses the cap never applies to, comma-separated: loopback is a proxy on this host
+    # (every reader arrives from it) or the operator's own tools and benchmarks.
+    stream_cap_exempt: str = "127.0.0.1,::1"
+
+    @property
+    def stream_cap_exempt_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.stream_cap_exempt.split(",") if a.strip())
 
     @field_validator("default_timezone")
     @classmethod

@@ -171,3 +171,26 @@ def test_the_frame_cache_is_bounded_in_bytes_least_recently_used_first_out() -> 
     huge = FrameCache(lambda event, blog: "y" * 400_000, max_bytes=350_000)
     assert huge.frame(events[0], blog).size > 400_000  # type: ignore[arg-type]
     assert len(huge) == 0 and huge.bytes == 0  # served, not kept
+
+
+def test_streams_are_counted_by_address_once_each(tmp_path: Path) -> None:
+    service, _ = a_blog_with_events(tmp_path, posts=1)
+    blog = service.blogs.get("storm-watch")
+
+    async def scenario() -> list[int]:
+        fanout = fanout_for(service)
+        one = fanout.join(blog, None, "198.51.100.7")
+        two = fanout.join(blog, None, "198.51.100.7")
+        other = fanout.join(blog, None, "203.0.113.9")
+        fanout.join(blog, None)  # no address known: not counted
+        counts = [fanout.streams_from("198.51.100.7"), fanout.streams_from("203.0.113.9")]
+        fanout.leave(one[1], one[0])
+        fanout.leave(one[1], one[0])  # leaving twice frees one place, not two
+        counts.append(fanout.streams_from("198.51.100.7"))
+        fanout.leave(two[1], two[0])
+        fanout.leave(other[1], other[0])
+        counts += [fanout.streams_from("198.51.100.7"), fanout.streams_from("203.0.113.9")]
+        fanout.close()
+        return counts
+
+    assert asyncio.run(scenario()) == [2, 1, 1, 0, 0]

@@ -34,6 +34,7 @@ from liveline.web.transport import AsgiSink, open_sink
 log = logging.getLogger(__name__)
 router = APIRouter()
 REPLAY_BATCH = 500
+REPLAY_WRITE_BYTES = 256 * 1024
 
 
 def event_message(event: Event, blog: Blog, render: PostRenderer) -> dict[str, Any]:
@@ -155,7 +156,12 @@ async def open_stream(request: Request, slug: str) -> Response:
         # Checked after the last await, so that the stream joins before another is counted.
         address = request.client.host if request.client else None
         cap = state.settings.max_streams_per_address
-        if cap and address is not None and state.fanout.streams_from(address) >= cap:
+        if (
+            cap
+            and address is not None
+            and state.fanout.streams_from(address) >= cap
+            and address not in state.stream_cap_exempt
+        ):
             raise TooMany(
                 f"at most {cap} live streams from one address; close one, or poll "
                 f"/api/blogs/{slug}/events",
@@ -306,8 +312,17 @@ class EventStream(Response):
     async def _replay(self, sink: AsgiSink) -> None:
         while True:
             frames = await self._backfill(until=None)
-            if frames:
-                await sink.write(b"".join(frame.data for frame in frames))
+            # In writes of a bounded size: a replay of 500 big posts is no 200 MB buffer.
+            group: list[memoryview] = []
+            size = 0
+            for frame in frames:
+                group.append(frame.data)
+                size += len(frame.data)
+                if size >= REPLAY_WRITE_BYTES:
+                    await sink.write(b"".join(group))
+                    group, size = [], 0
+            if group:
+                await sink.write(b"".join(group))
             if len(frames) < REPLAY_BATCH:
                 return
 

@@ -63,7 +63,7 @@ def guarded(http: str, *, header_timeout: float, max_header_bytes: int) -> type[
     module, name = HTTP_PROTOCOLS[implementation(http)]
     base: Any = getattr(importlib.import_module(module), name)
 
-    class Guarded(base):  # type: ignore[misc, valid-type]
+    class Guarded(base):  # type: ignore[misc]
         """uvicorn's protocol, closing connections slow or big in sending request headers."""
 
         _head_timer: asyncio.TimerHandle | None = None

@@ -147,3 +147,40 @@ def test_a_nul_in_a_blog_field_or_name_list_is_refused_by_name(
 def test_a_nul_in_a_slug_in_the_url_is_a_404(app_client: TestClient, path: str) -> None:
     got = app_client.get(path, headers={"Accept": "application/json"})
     assert got.status_code == 404, got.text
+
+
+def test_a_poll_reads_the_log_in_small_batches_and_stops_past_its_byte_budget(
+    database_url: str,
+) -> None:
+    settings = Settings(database_url=database_url, poll_max_bytes=20_000)
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        service.accounts.add_user("ed", Role.EDITOR)
+        editor = auth(service.accounts.create_token("ed"))
+        client.post("/api/blogs", json={"slug": "storm", "title": "Storm"}, headers=editor)
+        for n in range(12):
+            body = {"headline": f"Dispatch {n}", "body": "word " * 1_000}  # ~5 KB, ~10 KB framed
+            assert (
+                client.post("/api/blogs/storm/posts", json=body, headers=editor).status_code == 201
+            )
+        asked: list[int] = []
+        events_since = service.events_since
+
+        def counting(blog_id: int, since: int, limit: int = 500) -> object:
+            asked.append(limit)
+            return events_since(blog_id, since, limit)
+
+        service.events_since = counting
+        seqs: list[int] = []
+        since = 0
+        while True:
+            poll = client.get("/api/blogs/storm/events", params={"since": since, "limit": 500})
+            page = poll.json()
+            assert len(page["events"]) < 12  # more than one poll it takes
+            assert len(poll.content) < 20_000 + 12_000  # the budget, and the header around it
+            seqs += [event["seq"] for event in page["events"]]
+            if page["last_seq"] == page["head_seq"]:
+                break
+            since = page["last_seq"]
+        assert seqs == list(range(1, 13))
+        assert max(asked) <= 20  # never 500 big events in memory at once

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     stream_retry_ms: int = Field(default=2_000, ge=100)
     # How often each process checks the log of its open blogs for events the broker missed.
     stream_catch_up_seconds: float = Field(default=2.0, gt=0)
+    # Encoded events kept for every stream and poll of this process, in bytes of HTTP chunks.
+    frame_cache_bytes: int = Field(default=64 << 20, ge=1 << 20)
+    # A poll answers at most this many bytes of events (always one at least); the client
+    # polls again from its `last_seq`.
+    poll_max_bytes: int = Field(default=1_000_000, ge=1_024)
     cache_max_age: int = Field(default=5, ge=0)
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
@@ -55,6 +60,23 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"bad port: {exc}") from None
         return value.strip().rstrip("/")
+
+    # Hostile traffic (see web/connections.py): request headers past these get 431, a
+    # connection whose request headers are not complete in time gets 408 and is closed, an
+    # idle one is closed after keep_alive_seconds, and one address may hold only so many
+    # streams (0: no cap; behind a proxy every reader has the proxy's address).
+    max_header_bytes: int = Field(default=32_768, ge=1_024)
+    max_headers: int = Field(default=100, ge=8)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    keep_alive_seconds: float = Field(default=5.0, gt=0)
+    max_streams_per_address: int = Field(default=50, ge=0)
+    # Addresses the cap never applies to, comma-separated: loopback is a proxy on this host
+    # (every reader arrives from it) or the operator's own tools and benchmarks.
+    stream_cap_exempt: str = "127.0.0.1,::1"
+
+    @property
+    def stream_cap_exempt_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.stream_cap_exempt.split(",") if a.strip())
 
     @field_validator("default_timezone")
     @classmethod

@@ -42,5 +42,15 @@ class Invalid(LivelineError):
     status = 422
 
 
+class TooMany(LivelineError):
+    """More of something at once than one client may have (streams from one address)."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unavailable(LivelineError):
     status = 503

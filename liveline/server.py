@@ -20,6 +20,7 @@ from liveline.config import Settings
 from liveline.demo.setup import ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
 from liveline.service import open_service
+from liveline.web.connections import guarded
 from liveline.workers import Supervisor
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,16 @@ def _serve(
             loop.call_soon_threadsafe(app.state.fanout.close)
             loop.call_soon_threadsafe(stop_desk.set)
 
+    protocol = guarded(
+        settings.http,
+        header_timeout=settings.header_timeout_seconds,
+        max_header_bytes=settings.max_header_bytes,
+    )
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=False, backlog=4096,
-        timeout_graceful_shutdown=5, loop="auto", http=settings.http,
+        timeout_graceful_shutdown=5, loop="auto", http=protocol,
+        timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]  # a float works
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )  # fmt: skip
     server = _Server(config, on_exit)
 

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
-          428: "Precondition required", 500: "Server error", 503: "Unavailable"}  # fmt: skip
+          428: "Precondition required", 429: "Too many requests", 431: "Headers too large",
+          500: "Server error", 503: "Unavailable"}  # fmt: skip
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
@@ -59,7 +60,8 @@ def install(app: FastAPI) -> None:
             loc = loc[1:]
         where = ".".join(str(part) for part in loc)
         message = f"{where or 'body'}: {first.get('msg', 'is not valid')}"
-        return error_response(request, 422, message, field=where or None)
+        # A missing body is no field: the error then has none (never "field": null).
+        return error_response(request, 422, message, **({"field": where} if where else {}))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

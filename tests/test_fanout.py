@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.values import BlogIn, PostIn
-from liveline.web.fanout import HEARTBEAT, FanOut, Frame, FrameCache
+from liveline.web.fanout import HEARTBEAT, Channel, FanOut, Frame, FrameCache
 
 AT = datetime(2026, 10, 3, 18, 0, tzinfo=UTC)
 
@@ -50,6 +51,15 @@ def fanout_for(service: Service, **options) -> FanOut:
     )
 
 
+async def delivered(channel: Channel, seq: int) -> None:
+    """Until the channel has handed out `seq` (its frame is made in a worker thread)."""
+    for _ in range(500):
+        if channel.last_seq >= seq:
+            return
+        await asyncio.sleep(0.002)
+    raise AssertionError(f"seq {seq} was not delivered; the channel is at {channel.last_seq}")
+
+
 def test_a_gap_is_filled_from_the_log_and_a_repeat_is_dropped(tmp_path: Path) -> None:
     service, events = a_blog_with_events(tmp_path, posts=4)
     blog = service.blogs.get("storm-watch")
@@ -67,6 +77,7 @@ def test_a_gap_is_filled_from_the_log_and_a_repeat_is_dropped(tmp_path: Path) ->
             await asyncio.sleep(0.01)
         channel.on_event(events[3])
         channel.on_event(events[1])  # late, already filled in from the log
+        await delivered(channel, 4)
         return [frame.seq for frame in reader.frames]
 
     assert asyncio.run(scenario()) == [1, 2, 3, 4]
@@ -85,6 +96,7 @@ def test_a_reader_that_falls_too_far_behind_is_dropped_and_others_are_not(tmp_pa
         slow.on_overflow = lambda: dropped.append("slow")
         for event in events:
             channel.on_event(event)
+            await delivered(channel, event.seq)  # each frame is encoded off the event loop
             keeping_up.frames.clear()  # this one's task sends as fast as frames come
         channel.send(HEARTBEAT)
         return slow.overflowed, keeping_up.overflowed, len(dropped)
@@ -202,3 +214,34 @@ def test_streams_are_counted_by_address_once_each(tmp_path: Path) -> None:
         return counts
 
     assert asyncio.run(scenario()) == [2, 1, 1, 0, 0]
+
+
+def test_a_slow_render_never_stalls_the_event_loop_and_order_holds(tmp_path: Path) -> None:
+    """A post that takes long to render (a hostile body, a cold cache) is encoded in a worker
+    thread: the loop goes on serving everything else, and later events wait their turn."""
+    service, events = a_blog_with_events(tmp_path, posts=3)
+    blog = service.blogs.get("storm-watch")
+
+    def encode(event: Event, _blog: object) -> str:
+        if event.seq == 1:
+            time.sleep(0.4)  # as a 200 KB body of hostile Markdown might
+        return f'{{"seq": {event.seq}}}'
+
+    async def scenario() -> tuple[list[int], float]:
+        fanout = FanOut(
+            service.broker, encode, lambda blog_id, since: asyncio.sleep(0, []),
+            queue_size=16, heartbeat_seconds=60, catch_up_seconds=60,
+        )  # fmt: skip
+        reader, channel = fanout.join(dataclasses.replace(blog, last_seq=0), since=None)
+        for event in events:
+            channel.on_event(event)
+        worst, last = 0.0, time.monotonic()
+        while channel.last_seq < 3:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            worst, last = max(worst, now - last), now
+        return [frame.seq for frame in reader.frames], worst
+
+    order, worst_pause = asyncio.run(scenario())
+    assert order == [1, 2, 3]
+    assert worst_pause < 0.1, f"the event loop stalled {worst_pause:.3f} s"

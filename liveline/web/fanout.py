@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
@@ -129,23 +130,44 @@ class FrameCache:
         self._frames: OrderedDict[tuple[int, int, int], Frame] = OrderedDict()
         self.max_bytes = max_bytes
         self.bytes = 0
+        # Encoding runs in worker threads (rendering a post is CPU work the event loop must
+        # not wait on), so the cache is shared between them and the loop.
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._frames)
 
-    def frame(self, event: Event, blog: Blog) -> Frame:
+    def cached(self, event: Event) -> Frame | None:
+        """The event's frame if it is made already: the event loop's fast path."""
         key = (event.blog_id, event.seq, event.revision)
-        frame = self._frames.get(key)
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+            return frame
+
+    def frame(self, event: Event, blog: Blog) -> Frame:
+        """The event's frame, made now if it is not cached: call it from a worker thread."""
+        frame = self.cached(event)
         if frame is not None:
-            self._frames.move_to_end(key)
             return frame
         frame = Frame.of(event, self._encode(event, blog))
         if frame.size <= self.max_bytes:
-            self._frames[key] = frame
-            self.bytes += frame.size
-            while self.bytes > self.max_bytes:
-                self.bytes -= self._frames.popitem(last=False)[1].size
+            key = (event.blog_id, event.seq, event.revision)
+            with self._lock:
+                if key not in self._frames:
+                    self._frames[key] = frame
+                    self.bytes += frame.size
+                while self.bytes > self.max_bytes:
+                    self.bytes -= self._frames.popitem(last=False)[1].size
         return frame
+
+    async def frames(self, events: list[Event], blog: Blog) -> list[Frame]:
+        """Frames of events, those not yet made encoded off the event loop."""
+        found = [self.cached(event) for event in events]
+        if all(frame is not None for frame in found):
+            return [frame for frame in found if frame is not None]
+        return await asyncio.to_thread(lambda: [self.frame(event, blog) for event in events])
 
 
 class Channel:
@@ -158,26 +180,62 @@ class Channel:
         self.limit_bytes = limit_bytes
         self._cache = cache
         self.load = load
-        self._early: dict[int, Event] = {}  # arrived ahead of a gap
+        self._early: dict[int, Event] = {}  # waiting their turn: behind a gap, or an encoding
+        self._encoding: asyncio.Task[None] | None = None  # the next event's frame, being made
         self._filling: asyncio.Task[None] | None = None
         self.unsubscribe: Callable[[], None] = lambda: None
 
     def on_event(self, event: Event) -> None:
         if event.seq <= self.last_seq:
             return
-        if event.seq > self.last_seq + 1:
-            self._early[event.seq] = event
+        self._early.setdefault(event.seq, event)
+        if self._has_gap():
             self.catch_up()
-            return
-        self._deliver(event)
-        while self.last_seq + 1 in self._early:
-            self._deliver(self._early.pop(self.last_seq + 1))
+        self._drain()
 
-    def _deliver(self, event: Event) -> None:
+    def _has_gap(self) -> bool:
+        """Events wait that the next seq is missing before (not one being encoded)."""
+        return (
+            bool(self._early) and self._encoding is None and (self.last_seq + 1 not in self._early)
+        )
+
+    def _drain(self) -> None:
+        """Deliver waiting events in seq order. An event whose frame is not made yet is
+        encoded in a worker thread (a big post's rendering would stall every stream of the
+        process), and the ones after it wait until it is delivered."""
+        while self._encoding is None and self.last_seq + 1 in self._early:
+            event = self._early[self.last_seq + 1]
+            frame = self._cache.cached(event)
+            if frame is None:
+                self._encoding = asyncio.get_running_loop().create_task(self._encode(event))
+                return
+            del self._early[event.seq]
+            self._deliver(event, frame)
+        if self._has_gap():
+            self.catch_up()
+
+    async def _encode(self, event: Event) -> None:
+        try:
+            blog = self._blog_after(event)
+            await asyncio.to_thread(self._cache.frame, event, blog)
+        except Exception:  # this reader's stream must not die of one event: log, and go on
+            log.exception("could not encode blog %s seq %s", self.blog_id, event.seq)
+            self._early.pop(event.seq, None)
+            self.last_seq = max(self.last_seq, event.seq)
+        finally:
+            self._encoding = None
+        self._drain()
+
+    def _blog_after(self, event: Event) -> Blog:
+        # Later posts render with the blog's new zone and name.
+        if event.type.is_blog_event:
+            return self.blog.with_state(event.payload["blog"])
+        return self.blog
+
+    def _deliver(self, event: Event, frame: Frame) -> None:
         self.last_seq = event.seq
-        if event.type.is_blog_event:  # later posts render with the blog's new zone and name
-            self.blog = self.blog.with_state(event.payload["blog"])
-        self.send(self._cache.frame(event, self.blog))
+        self.blog = self._blog_after(event)
+        self.send(frame)
 
     def send(self, frame: Frame) -> None:
         for reader in list(self.readers):
@@ -224,14 +282,14 @@ class Channel:
                 for event in events:
                     self.on_event(event)
                 self._early = {s: e for s, e in self._early.items() if s > self.last_seq}
-                if not self._early:
+                if not self._has_gap():
                     return
                 tries = 0 if events else tries + 1
                 if tries >= patience:
                     # The log never reached them: not events of this blog's log at all.
                     log.warning("blog %s: dropped events %s ahead of the log", self.blog_id,
                                 sorted(self._early))  # fmt: skip
-                    self._early.clear()
+                    self._early = {s: e for s, e in self._early.items() if s <= self.last_seq + 1}
                     return
                 await asyncio.sleep(0.05)  # committed, but not yet visible where we read
         except Exception:
@@ -267,8 +325,9 @@ class FanOut:
         self._streams_from: Counter[str] = Counter()  # open streams by client address
         self.closing = False
 
-    def frame(self, event: Event, blog: Blog) -> Frame:
-        return self._cache.frame(event, blog)
+    async def frames(self, events: list[Event], blog: Blog) -> list[Frame]:
+        """The events' frames, made off the event loop where not cached."""
+        return await self._cache.frames(events, blog)
 
     def channel(self, slug: str) -> Channel | None:
         """The open channel of a blog, if this process has readers of it."""

@@ -212,9 +212,11 @@ async def _poll_messages(
     while len(messages) < limit:
         want = min(POLL_BATCH, limit - len(messages))
         events = await run_in_threadpool(state.service.events_since, blog.id, last_seq, want)
-        for event in events:
-            # Each event's message is made once per process and shared with stream readers.
-            message = state.fanout.frame(event, blog).message
+        # Each event's message is made once per process (off the event loop) and shared
+        # with stream readers.
+        frames = await state.fanout.frames(events, blog)
+        for event, frame in zip(events, frames, strict=True):
+            message = frame.message
             if messages and size + len(message) > budget:
                 return messages, last_seq
             messages.append(message)
@@ -329,10 +331,8 @@ class EventStream(Response):
     async def _backfill(self, until: int | None) -> list[Frame]:
         reader = self.reader
         events = await self.channel.load(self.channel.blog_id, reader.sent)
-        frames = []
-        for event in events:
-            if until is not None and event.seq >= until:
-                break
-            frames.append(self.fanout.frame(event, self.channel.blog))
-            reader.sent = event.seq
+        wanted = [e for e in events if until is None or e.seq < until]  # the log is in order
+        frames = await self.fanout.frames(wanted, self.channel.blog)
+        if frames:
+            reader.sent = wanted[-1].seq
         return frames

@@ -44,3 +44,13 @@ class Invalid(LivelineError):
 
 class Unavailable(LivelineError):
     status = 503
+
+
+class TooManyRequests(LivelineError):
+    """Too many tries (sign-in): wait `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -128,3 +128,43 @@ tokens = Table(
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
 )
+
+# A signed-in browser. The cookie holds a random token; only its hash is kept, so a copy of
+# the database signs no one in. Ending a session (sign-out, a password change) sets ended_at.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    # Sent back in every form and cookie-authenticated write (CSRF); never in a cookie.
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    UniqueConstraint("token_hash", name="uq_sessions_token_hash"),
+    Index("ix_sessions_user", "user_id"),
+)
+
+# Failed sign-ins, one row each, keyed by the name tried and by the address: in the store,
+# so the throttle holds across workers and restarts.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(Limit.USER_NAME + 8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_sign_in_failures_key_at", "key", "at"),
+)
+
+# An editor's note on a contribution returned to its author.
+post_notes = Table(
+    "post_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("note", String(Limit.NOTE), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_post_notes_post", "post_id"),
+)

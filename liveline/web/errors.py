@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from liveline.errors import Conflict, LivelineError, Unauthorized
+from liveline.errors import Conflict, LivelineError, TooManyRequests, Unauthorized
 from liveline.web.methods import allowed
 from liveline.web.mounting import route_path
 
@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
-          428: "Precondition required", 500: "Server error", 503: "Unavailable"}  # fmt: skip
+          428: "Precondition required", 429: "Too many tries", 500: "Server error",
+          503: "Unavailable"}  # fmt: skip
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
@@ -44,6 +45,8 @@ def install(app: FastAPI) -> None:
         response = error_response(request, exc.status, exc.message, **extra)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

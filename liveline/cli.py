@@ -169,18 +169,44 @@ def import_json(
 @user_cli.command("add")
 def user_add(
     name: str,
-    role: Annotated[Role, typer.Option(help="admin, editor or reporter.")] = Role.REPORTER,
+    role: Annotated[
+        Role, typer.Option(help="admin, editor, reporter or contributor.")
+    ] = Role.REPORTER,
     display_name: Annotated[
         str | None, typer.Option(help="The name bylines show; default: NAME.")
     ] = None,
 ) -> None:
-    """Add a person who can write (reporter) or also edit and open blogs (editor, admin)."""
+    """Add a person who can write (reporter), or also edit and open blogs (editor, admin), or
+    whose posts wait for an editor (contributor). Give them a password with `user passwd`."""
     service = make_service(load_settings())
     try:
         user = service.accounts.add_user(name, role, display_name)
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"added {user.name} ({user.role})")
+
+
+@user_cli.command("passwd")
+def user_passwd(name: str) -> None:
+    """Set a person's console password: asked twice at a terminal, else read from standard
+    input (one line). Their other sessions end."""
+    import getpass
+
+    from liveline.values import NewPassword, validate_one
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"new password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            raise fail("the two passwords differ; nothing was changed")
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    service = make_service(load_settings())
+    try:
+        validate_one(NewPassword, password, "password")
+        service.accounts.set_password(name, password)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"password set for {name}; their other sessions have ended")
 
 
 @user_cli.command("list")
@@ -268,7 +294,7 @@ def serve(
     """Run the server. An empty database gets the demo live blog."""
     from liveline.server import run
 
-    settings = load_settings()
+    settings = console_key(load_settings(), demo=demo)
     make_service(settings)  # a database that cannot be opened fails here, with its reason
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -281,6 +307,24 @@ def serve(
         )
     except (ValueError, OSError) as exc:
         raise fail(str(exc), 2) from None
+
+
+def console_key(settings: Settings, *, demo: bool) -> Settings:
+    """The key that signs console sessions. The demo makes one for this run (every worker
+    forked from it shares it); elsewhere, with none set, the console stays off (503) and
+    the readers' pages, feeds and the token API run as before."""
+    if settings.secret_key:
+        return settings
+    if demo:
+        import secrets
+
+        return settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
+    typer.echo(
+        "warning: LIVELINE_SECRET_KEY is not set, so the newsroom console (/login, /edit) "
+        "is off; set it to a long random string to sign editors in",
+        err=True,
+    )
+    return settings
 
 
 def main() -> None:

@@ -62,7 +62,8 @@ def local_time(text: str, timezone: str) -> datetime | None:
 
 def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dict[str, Any]:
     """The post's fields from a compose or edit form. A reporter's or contributor's form has
-    no pin box, so it sends no pin (leaving it as it is)."""
+    no pin box, so it sends no pin (leaving it as it is); one sent anyway is theirs to be
+    refused for, by the service."""
     action = form.get("action", "publish" if creating else "save")
     if action not in ACTIONS:
         raise Invalid(f"action: unknown button {action!r}", field="action")
@@ -73,7 +74,7 @@ def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dic
         "location": form.get("location", "").strip() or None,
         "key_event": form.get("key_event") == "on",
     }
-    if role.edits_anything:
+    if role.edits_anything or "pinned" in form:
         fields["pinned"] = form.get("pinned") == "on"
     status = ACTIONS[action]
     if status is not None:

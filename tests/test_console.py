@@ -1,0 +1,265 @@
+"""The newsroom console: who may do what (through the console and the API alike), stale
+saves shown side by side, restores, the contributors' queue, and the compose box."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import count
+
+import pytest
+
+from liveline.model import Role
+from tests.newsroom import (
+    Browser,
+    Newsroom,
+    cheap_hashing,  # noqa: F401  (the fixture, used here)
+    console_settings,
+    open_newsroom,
+)
+
+ROLES = ("admin", "editor", "reporter", "contributor")
+EVERYONE = set(ROLES)
+EDITORS = {"admin", "editor"}
+# Each action, and the roles allowed it; everyone else is refused with 403.
+ALLOWED = {
+    "publish": {"admin", "editor", "reporter"},
+    "submit": EVERYONE,
+    "edit own": EVERYONE,
+    "delete own": EVERYONE,
+    "edit others'": EDITORS,
+    "delete others'": EDITORS,
+    "pin": EDITORS,
+    "open blog": EDITORS,
+    "approve": EDITORS,
+}
+numbers = count(1)
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
+    for newsroom in open_newsroom(console_settings(tmp_path_factory.mktemp("console"))):
+        for role in ROLES:
+            newsroom.add(role, Role(role), f"{role.title()} Person")
+        newsroom.add("other", Role.REPORTER)
+        newsroom.add("helper", Role.CONTRIBUTOR, "Helpful Stranger")
+        newsroom.blog("desk")
+        yield newsroom
+
+
+@pytest.fixture(scope="module")
+def browsers(room: Newsroom) -> dict[str, Browser]:
+    return {name: room.browser(name) for name in (*ROLES, "helper")}
+
+
+def own_post(room: Newsroom, role: str) -> dict:
+    """A post of this person's own: a contributor's waits in the queue."""
+    status = "published" if Role(role).publishes else "submitted"
+    return room.post("desk", role, status=status)
+
+
+def target(room: Newsroom, role: str, action: str) -> dict | None:
+    if action in ("edit own", "delete own", "pin"):
+        return own_post(room, role)
+    if action in ("edit others'", "delete others'"):
+        return room.post("desk", "other")
+    if action == "approve":
+        return room.post("desk", "helper", status="submitted")
+    return None
+
+
+def through_console(browser: Browser, action: str, post: dict | None) -> int:
+    url = f"/edit/desk/posts/{post['id']}" if post else ""
+    version = post["version"] if post else None
+    edit = {"headline": "Changed", "body": "New words.", "version": version, "action": "save"}
+    if action in ("publish", "submit"):
+        fields = {"headline": "Polls close", "body": "At 8 p.m.", "action": action}
+        return browser.post("/edit/desk/posts", **fields).status_code
+    if action in ("edit own", "edit others'"):
+        return browser.post(url, **edit).status_code
+    if action == "pin":
+        return browser.post(url, **edit, pinned="on").status_code
+    if action in ("delete own", "delete others'"):
+        return browser.post(url + "/delete", version=version).status_code
+    if action == "open blog":
+        return browser.post("/edit/blogs", title=f"Story {next(numbers)}").status_code
+    if action == "approve":
+        return browser.post(url + "/approve", version=version).status_code
+    raise AssertionError(action)
+
+
+def through_api(room: Newsroom, name: str, action: str, post: dict | None) -> int:
+    headers = room.tokens[name]
+    if post is not None:
+        url = f"/api/blogs/desk/posts/{post['id']}"
+        headers = {**headers, "If-Match": str(post["version"])}
+    http = room.client
+    if action in ("publish", "submit"):
+        status = "published" if action == "publish" else "submitted"
+        body = {"headline": "Polls close", "body": "At 8 p.m.", "status": status}
+        return http.post("/api/blogs/desk/posts", json=body, headers=headers).status_code
+    if action in ("edit own", "edit others'"):
+        return http.patch(url, json={"headline": "Changed"}, headers=headers).status_code
+    if action == "pin":
+        return http.patch(url, json={"pinned": True}, headers=headers).status_code
+    if action in ("delete own", "delete others'"):
+        return http.delete(url, headers=headers).status_code
+    if action == "open blog":
+        return http.post(
+            "/api/blogs", json={"title": f"Story {next(numbers)}"}, headers=headers
+        ).status_code
+    if action == "approve":
+        return http.patch(url, json={"status": "published"}, headers=headers).status_code
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("channel", ["console", "api"])
+@pytest.mark.parametrize("action", list(ALLOWED))
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_matrix(room, browsers, role: str, action: str, channel: str) -> None:
+    post = target(room, role, action)
+    if channel == "console":
+        status = through_console(browsers[role], action, post)
+    else:
+        status = through_api(room, role, action, post)
+    expected = "allowed" if role in ALLOWED[action] else 403
+    assert (status if status == 403 else "allowed" if status < 300 else status) == expected
+
+
+def test_a_stale_save_is_refused_and_shows_the_saved_version_beside_the_writers_own(room, browsers):
+    post = room.post("desk", "reporter", body="First words.")
+    editor, admin = browsers["editor"], browsers["admin"]
+    edit_url = f"/edit/desk/posts/{post['id']}"
+    assert 'name="version" value="1"' in editor.get(edit_url).text
+    assert 'name="version" value="1"' in admin.get(edit_url).text
+
+    saved = editor.post(edit_url, headline="Editor's headline", body="Editor's words.",
+                        version=1, action="save")  # fmt: skip
+    assert saved.status_code == 200
+    stale = admin.post(edit_url, headline="Admin's headline", body="Admin's own words.",
+                       version=1, action="save")  # fmt: skip
+
+    assert stale.status_code == 409
+    saved_part = stale.text[stale.text.index('id="saved-version"') : stale.text.index('id="edit"')]
+    form_part = stale.text[stale.text.index('id="edit"') :]
+    assert "Editor&#39;s headline" in saved_part and "Editor&#39;s words." in saved_part
+    assert "Admin&#39;s headline" in form_part and "Admin&#39;s own words." in form_part
+    assert 'name="version" value="2"' in form_part  # merge, then save against the newer one
+    current = room.client.get(f"/api/blogs/desk/posts/{post['id']}").json()
+    assert current["headline"] == "Editor's headline"  # nothing was overwritten
+
+    merged = admin.post(edit_url, headline="Merged headline", body="Both.", version=2,
+                        action="save")  # fmt: skip
+    assert merged.status_code == 200
+    assert room.client.get(f"/api/blogs/desk/posts/{post['id']}").json()["version"] == 3
+
+
+def test_a_deleted_post_restored_by_an_editor_reappears_with_its_event(room, browsers):
+    post = room.post("desk", "reporter", headline="Bridge reopens")
+    editor = browsers["editor"]
+    editor.post(f"/edit/desk/posts/{post['id']}/delete", version=post["version"])
+    assert "Bridge reopens" not in room.client.get("/blogs/desk").text
+    deleted_tab = editor.get("/edit/desk?tab=deleted").text
+    assert f'id="desk-post-{post["id"]}"' in deleted_tab
+    assert browsers["reporter"].get("/edit/desk?tab=deleted").status_code == 403
+
+    restored = editor.post(f"/edit/desk/posts/{post['id']}/restore", version=post["version"] + 1)
+    assert restored.status_code == 200
+
+    assert "Bridge reopens" in room.client.get("/blogs/desk").text
+    now = room.client.get(f"/api/blogs/desk/posts/{post['id']}").json()
+    assert now["version"] == post["version"] + 2 and now["status"] == "published"
+    events = room.client.get("/api/blogs/desk/events?since=0").json()["events"]
+    mine = [(e["type"], e["post"].get("headline")) for e in events if e["post_id"] == post["id"]]
+    assert mine[-2:] == [("post.deleted", "Bridge reopens"), ("post.published", "Bridge reopens")]
+
+
+def test_a_contribution_waits_in_the_queue_until_an_editor_publishes_it(room, browsers):
+    helper, editor = browsers["helper"], browsers["editor"]
+    headline = f"Shelter opens at the high school {next(numbers)}"
+    sent = helper.post("/edit/desk/posts", headline=headline, body="Cots for 200.",
+                       authors="Helpful Stranger", action="submit")  # fmt: skip
+    assert sent.status_code == 200 and sent.url.params["tab"] == "queue"
+    assert headline in sent.text  # the contributor sees it waiting
+    assert headline not in room.client.get("/blogs/desk").text
+    before = room.client.get("/api/blogs/desk").json()["last_seq"]
+
+    queue = editor.get("/edit/desk?tab=queue").text
+    assert re.search(r"Waiting \(\d+\)", queue) and headline in queue
+    post_id = int(re.search(rf'id="desk-post-(\d+)">\s*<p class="desk-post__meta">'
+                            rf'(?:(?!</li>).)*{re.escape(headline)}', queue, re.S)[1])  # fmt: skip
+    assert room.client.get("/api/blogs/desk").json()["last_seq"] == before  # no event yet
+
+    approved = editor.post(f"/edit/desk/posts/{post_id}/approve", version=1)
+    assert approved.status_code == 200
+    assert headline in room.client.get("/blogs/desk").text
+    events = room.client.get(f"/api/blogs/desk/events?since={before}").json()["events"]
+    assert [(e["type"], e["post_id"]) for e in events] == [("post.published", post_id)]
+    assert headline not in editor.get("/edit/desk?tab=queue").text
+
+
+def test_a_returned_contribution_goes_back_to_its_author_with_the_editors_note(room, browsers):
+    post = room.post("desk", "helper", headline="Rumour of a second storm", status="submitted")
+    editor, helper = browsers["editor"], browsers["helper"]
+    note = "Who told you? We need a named source."
+    returned = editor.post(f"/edit/desk/posts/{post['id']}/return", version=1, note=note)
+    assert returned.status_code == 200
+    drafts = helper.get("/edit/desk?tab=drafts").text
+    assert (
+        "Rumour of a second storm" in drafts and "Who told you? We need a named source." in drafts
+    )
+    assert "Rumour of a second storm" not in helper.get("/edit/desk?tab=queue").text
+    # A contributor may not publish it themselves, by the form or by the API.
+    publish = helper.post(f"/edit/desk/posts/{post['id']}", headline="Rumour", body="",
+                          version=2, action="publish")  # fmt: skip
+    assert publish.status_code == 403
+
+
+def test_drafts_are_their_authors_own_and_every_editors(room, browsers):
+    headline = f"Half-written {next(numbers)}"
+    browsers["reporter"].post("/edit/desk/posts", headline=headline, body="…", action="draft")
+    assert headline in browsers["reporter"].get("/edit/desk?tab=drafts").text
+    assert headline in browsers["editor"].get("/edit/desk?tab=drafts").text
+    assert headline not in browsers["helper"].get("/edit/desk?tab=drafts").text
+    assert headline not in room.client.get("/blogs/desk").text
+
+
+def test_a_refused_post_keeps_every_word_in_the_compose_box(room, browsers):
+    refused = browsers["reporter"].post(
+        "/edit/desk/posts", headline="", body="A paragraph I must not lose.", action="publish"
+    )
+    assert refused.status_code == 422
+    assert 'id="compose-error"' in refused.text
+    assert "A paragraph I must not lose." in refused.text
+
+
+def test_a_schedule_is_entered_and_shown_in_the_blogs_time_zone(room, browsers):
+    headline = f"Curfew lifts {next(numbers)}"
+    scheduled = browsers["editor"].post(
+        "/edit/desk/posts", headline=headline, body="", action="schedule",
+        publish_at="2030-01-07T09:00",
+    )  # fmt: skip
+    assert scheduled.status_code == 200 and scheduled.url.params["tab"] == "scheduled"
+    assert "9:00 a.m. ET, January 7, 2030" in scheduled.text
+    post_id = int(scheduled.url.params["saved"])
+    stored = room.client.get(f"/edit/desk/posts/{post_id}")  # not signed in: sent to sign in
+    assert stored.url.path == "/login"
+    edit = browsers["editor"].get(f"/edit/desk/posts/{post_id}").text
+    assert 'value="2030-01-07T09:00"' in edit
+
+
+def test_the_script_gets_json_and_an_idempotency_key_publishes_once(room, browsers):
+    editor = browsers["editor"]
+    fields = {"csrf": editor.csrf, "headline": "Sent twice", "body": "Once.", "action": "publish"}
+    headers = {"Accept": "application/json", "Idempotency-Key": f"offline-{next(numbers)}"}
+    first = editor.http.post("/edit/desk/posts", data=fields, headers=headers)
+    again = editor.http.post("/edit/desk/posts", data=fields, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    posts = room.client.get("/api/blogs/desk/posts?limit=200").json()["posts"]
+    assert [p["headline"] for p in posts].count("Sent twice") == 1
+
+
+def test_the_byline_defaults_to_the_signed_in_persons_display_name(room, browsers):
+    desk = browsers["reporter"].get("/edit/desk").text
+    assert 'name="authors" value="Reporter Person"' in desk

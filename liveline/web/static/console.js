@@ -1,0 +1,197 @@
+// The console's one script: never lose a word. No build step, no dependencies.
+//
+// - Every form marked data-keep saves what is typed in localStorage as it is typed, and
+//   puts it back after a reload, a crash or a lost connection, until the server has it.
+// - The compose box (data-outbox) sends through an outbox in localStorage: each post waits
+//   there, with its own Idempotency-Key, until the server acknowledges it; offline, it waits
+//   for the connection and is sent once when it returns ("waiting for connection").
+// - Ctrl+Enter (Cmd+Enter on a Mac) presses the form's main button.
+// Without this script every form still works: it posts, and the server answers with a page.
+(function () {
+  "use strict";
+  var PREFIX = "liveline:";
+  var FIELDS = ["headline", "body", "authors", "location", "publish_at", "key_event", "pinned"];
+
+  function load(key) {
+    try { return JSON.parse(localStorage.getItem(PREFIX + key) || "null"); } catch (e) { return null; }
+  }
+  function save(key, value) {
+    try {
+      if (value === null) localStorage.removeItem(PREFIX + key);
+      else localStorage.setItem(PREFIX + key, JSON.stringify(value));
+    } catch (e) { /* storage full or off: the form still posts */ }
+  }
+
+  function read(form) {
+    var text = {};
+    FIELDS.forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (!field) return;
+      text[name] = field.type === "checkbox" ? field.checked : field.value;
+    });
+    return text;
+  }
+  function write(form, text) {
+    FIELDS.forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (!field || !(name in text)) return;
+      if (field.type === "checkbox") field.checked = !!text[name];
+      else field.value = text[name];
+    });
+  }
+  function blank(text) {
+    return !text || !FIELDS.some(function (n) { return typeof text[n] === "string" && text[n].trim() && n !== "authors"; });
+  }
+
+  function status(form, message, waiting) {
+    var line = form.querySelector(".compose__status");
+    if (!line) return;
+    line.textContent = message;
+    line.classList.toggle("compose__status--waiting", !!waiting);
+  }
+
+  // Keep what is typed
+
+  function keep(form) {
+    var key = form.dataset.keep;
+    var stored = load(key);
+    if (stored && !blank(stored)) {
+      write(form, stored);
+      status(form, "Your unsaved text was kept from last time.");
+    }
+    form.addEventListener("input", function () { save(key, read(form)); });
+    form.addEventListener("change", function () { save(key, read(form)); });
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        var main = form.querySelector("[data-publish]");
+        if (main) form.requestSubmit(main);
+      }
+    });
+  }
+
+  // The outbox: posts leave it only when the server has answered for them
+
+  function outboxKey(form) { return "outbox:" + form.dataset.outbox; }
+  function newKey() {
+    return window.crypto && crypto.randomUUID ? crypto.randomUUID()
+      : String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+
+  function queue(form, submitter) {
+    var data = new URLSearchParams(new FormData(form, submitter));
+    var keyField = form.elements.namedItem("client_key");
+    var entry = { key: keyField.value || newKey(), body: data.toString(), headline: data.get("headline") };
+    var outbox = load(outboxKey(form)) || [];
+    outbox.push(entry);
+    save(outboxKey(form), outbox);
+    // The words are in the outbox now; the box is free for the next post, with a new key.
+    save(form.dataset.keep, null);
+    var byline = form.elements.namedItem("authors").value;
+    form.reset();
+    write(form, { headline: "", body: "", authors: byline, location: "", publish_at: "" });
+    keyField.value = newKey();
+  }
+
+  var sending = false;
+  function flush(form) {
+    if (sending) return;
+    var outbox = load(outboxKey(form)) || [];
+    if (!outbox.length) return;
+    if (!navigator.onLine) {
+      status(form, "Waiting for connection: " + outbox.length + " post(s) will be sent when it returns.", true);
+      return;
+    }
+    sending = true;
+    var entry = outbox[0];
+    var body = new URLSearchParams(entry.body);
+    body.set("csrf", form.elements.namedItem("csrf").value); // this page's token: a new sign-in renews it
+    status(form, "Sending “" + entry.headline + "”…");
+    // Not form.action: the buttons are named "action", and that name shadows the property.
+    fetch(form.getAttribute("action"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Accept": "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Idempotency-Key": entry.key,
+      },
+      body: body.toString(),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        sending = false;
+        if (response.ok) {
+          done(form, entry, answer);
+        } else if (response.status >= 500 || response.status === 401 || response.status === 403) {
+          var why = response.status >= 500 ? "the server could not take it yet; retrying"
+            : "sign in again (in another tab), then come back: it is kept here";
+          status(form, "Not sent: " + why + ".", true);
+        } else {
+          refused(form, entry, answer);
+        }
+      });
+    }, function () {
+      sending = false;
+      var count = (load(outboxKey(form)) || []).length;
+      status(form, "Waiting for connection: " + count + " post(s) will be sent when it returns.", true);
+    });
+  }
+
+  function drop(form, entry) {
+    var outbox = (load(outboxKey(form)) || []).filter(function (e) { return e.key !== entry.key; });
+    save(outboxKey(form), outbox);
+    return outbox;
+  }
+
+  function done(form, entry, answer) {
+    var left = drop(form, entry);
+    var word = { published: "Published", draft: "Draft saved", scheduled: "Scheduled", submitted: "Sent to editors" };
+    status(form, (word[answer.status] || "Saved") + ": “" + entry.headline + "”.");
+    if (left.length) return flush(form);
+    // Show it in the list, unless the writer has begun the next post (kept anyway).
+    if (blank(read(form))) {
+      var tab = { draft: "drafts", scheduled: "scheduled", submitted: "queue" }[answer.status];
+      location.assign(location.pathname + "?" + (tab ? "tab=" + tab + "&" : "") + "saved=" + answer.id);
+    }
+  }
+
+  function refused(form, entry, answer) {
+    // The server will never take this one as it is: give the words back to fix them.
+    drop(form, entry);
+    var message = (answer.error && answer.error.message) || "the post was refused";
+    if (blank(read(form))) {
+      var params = new URLSearchParams(entry.body);
+      var text = {};
+      FIELDS.forEach(function (n) { if (params.has(n)) text[n] = n === "key_event" || n === "pinned" ? true : params.get(n); });
+      write(form, text);
+      save(form.dataset.keep, read(form));
+    }
+    status(form, "Not sent: " + message, true);
+  }
+
+  function outbox(form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      queue(form, event.submitter);
+      flush(form);
+    });
+    window.addEventListener("online", function () { flush(form); });
+    setInterval(function () { flush(form); }, 5000);
+    flush(form); // anything left from before a reload or a crash
+  }
+
+  // After a save the desk names the post it saved: that edit's kept text can go.
+  var list = document.getElementById("desk-posts");
+  if (list && list.dataset.saved) {
+    var slug = location.pathname.split("/")[2];
+    save("edit:" + slug + ":" + list.dataset.saved, null);
+  }
+
+  document.querySelectorAll("form[data-keep]").forEach(keep);
+  document.querySelectorAll("form[data-outbox]").forEach(outbox);
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+})();

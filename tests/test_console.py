@@ -263,3 +263,17 @@ def test_the_script_gets_json_and_an_idempotency_key_publishes_once(room, browse
 def test_the_byline_defaults_to_the_signed_in_persons_display_name(room, browsers):
     desk = browsers["reporter"].get("/edit/desk").text
     assert 'name="authors" value="Reporter Person"' in desk
+
+
+def test_without_a_session_the_script_hears_401_and_a_form_is_sent_to_sign_in(room):
+    fields = {"csrf": "x", "headline": "Lost?", "body": "No.", "action": "publish"}
+    answer = room.client.post(
+        "/edit/desk/posts", data=fields, headers={"Accept": "application/json"}
+    )
+    assert answer.status_code == 401  # not a redirect the script could take for success
+    page = room.client.post("/edit/desk/posts", data=fields, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/edit/desk"
+    assert (
+        room.client.get("/edit/desk?tab=drafts", follow_redirects=False).headers["location"]
+        == "/login?next=/edit/desk%3Ftab%3Ddrafts"
+    )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from liveline.errors import Unauthorized
 from liveline.formats import aptime
 from liveline.model import Blog, Post, User
 from liveline.service import Service, Session, rules
@@ -42,7 +43,15 @@ async def signed_in(request: Request) -> Session:
     browser.secret_key(request)  # no key: 503, the console is off
     session = await browser.current_session(request)
     if session is None:
-        raise SignInFirst(request.url.path)
+        if "json" in request.headers.get("accept", ""):
+            # The script must hear "not sent", not follow a redirect to a page that looks
+            # like success: its outbox keeps the post until it is really taken.
+            raise Unauthorized("your session has ended; sign in again and the post will be sent")
+        if request.method == "GET":
+            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:  # a form's target is no page to come back to; its desk is
+            back = "/".join(request.url.path.split("/")[:3])
+        raise SignInFirst(back)
     return session
 
 

@@ -120,9 +120,9 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
         sending = false;
-        if (response.ok) {
+        if (response.ok && answer.id) {
           done(form, entry, answer);
-        } else if (response.status >= 500 || response.status === 401 || response.status === 403) {
+        } else if (response.ok || response.status >= 500 || response.status === 401 || response.status === 403) {
           var why = response.status >= 500 ? "the server could not take it yet; retrying"
             : "sign in again (in another tab), then come back: it is kept here";
           status(form, "Not sent: " + why + ".", true);

@@ -277,3 +277,28 @@ def test_without_a_session_the_script_hears_401_and_a_form_is_sent_to_sign_in(ro
         room.client.get("/edit/desk?tab=drafts", follow_redirects=False).headers["location"]
         == "/login?next=/edit/desk%3Ftab%3Ddrafts"
     )
+
+
+def test_key_and_pin_typed_at_the_start_of_the_body_set_those_flags(room, browsers):
+    headline = f"Levee holds {next(numbers)}"
+    browsers["editor"].post("/edit/desk/posts", headline=headline, body="/key /pin\nIt held.",
+                            action="publish")  # fmt: skip
+    posts = room.client.get("/api/blogs/desk/posts").json()["pinned"]
+    post = next(p for p in posts if p["headline"] == headline)
+    assert (post["key_event"], post["pinned"], post["body"]) == (True, True, "It held.")
+    refused = browsers["reporter"].post("/edit/desk/posts", headline="Mine", body="/pin Top!",
+                                        action="publish")  # fmt: skip
+    assert refused.status_code == 403  # only editors pin, however it is asked for
+
+
+def test_the_preview_is_the_reader_pages_own_rendering_sanitised(room, browsers):
+    editor = browsers["editor"]
+    shown = editor.post("/edit/desk/preview", headline="Roads <b>closed</b>",
+                        body="**Stay home.** <script>alert(1)</script> [x](javascript:alert(1))",
+                        authors="Ana Ruiz", location="Port Ellery")  # fmt: skip
+    assert shown.status_code == 200
+    assert '<article class="post' in shown.text and "<strong>Stay home.</strong>" in shown.text
+    assert "Roads &lt;b&gt;closed&lt;/b&gt;" in shown.text
+    assert "<script" not in shown.text and 'href="javascript' not in shown.text
+    assert "From Ana Ruiz in Port Ellery" in shown.text
+    assert editor.post("/edit/desk/preview", csrf="", headline="x").status_code == 403

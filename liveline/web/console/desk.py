@@ -7,11 +7,11 @@ import uuid
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import Invalid, LivelineError
-from liveline.model import Blog, Post
+from liveline.model import Blog, Limit, Post
 from liveline.service import Session
 from liveline.values import PostIn
 from liveline.web import session as browser
@@ -108,3 +108,29 @@ async def desk_page(
         "saved": saved,
     }
     return render(request, "desk.html", session, status, **context)
+
+
+@router.post("/edit/{slug}/preview")
+async def preview(
+    request: Request, session: Session = Depends(signed_in), blog: Blog = Depends(_blog)
+) -> Response:
+    """The compose box as readers will see it: the reader page's own template and Markdown
+    sanitiser, fed what is typed so far (nothing is stored)."""
+    form = await read_form(request)
+    browser.check_csrf(session, form.get(browser.CSRF_FIELD))
+    fields = post_fields(
+        form | {"action": "save"}, session.user.role, blog.timezone, creating=False
+    )
+    post = {
+        "id": 0,
+        "version": 0,
+        "images": [],
+        "contributors": [],
+        "pinned": False,
+        **fields,
+        "headline": fields["headline"][: Limit.HEADLINE],
+        "body": fields["body"][: Limit.BODY],
+        "published_at": service(request).clock().isoformat(),
+    }
+    html = request.app.state.render_post(post, blog)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -7,6 +7,7 @@ times here; names in a byline are separated by commas.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -30,6 +31,9 @@ ACTIONS: dict[str, str | None] = {
     "save": None,
 }
 TEXT_FIELDS = ("headline", "body", "authors", "location", "publish_at")
+# "/key" and "/pin" typed at the start of the body set those flags, as WordPress's Liveblog
+# taught its users; they are taken out of the text.
+SHORTCUT = re.compile(r"\A[ \t]*/(key|pin)\b[ \t]*(?:\r?\n)?")
 
 
 async def read_form(request: Request) -> Form:
@@ -67,21 +71,31 @@ def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dic
     action = form.get("action", "publish" if creating else "save")
     if action not in ACTIONS:
         raise Invalid(f"action: unknown button {action!r}", field="action")
+    body, flags = shortcuts(form.get("body", ""))
     fields: dict[str, Any] = {
         "headline": form.get("headline", ""),
-        "body": form.get("body", ""),
+        "body": body,
         "authors": names(form.get("authors", "")),
         "location": form.get("location", "").strip() or None,
-        "key_event": form.get("key_event") == "on",
+        "key_event": form.get("key_event") == "on" or "key" in flags,
     }
-    if role.edits_anything or "pinned" in form:
-        fields["pinned"] = form.get("pinned") == "on"
+    if role.edits_anything or "pinned" in form or "pin" in flags:
+        fields["pinned"] = form.get("pinned") == "on" or "pin" in flags
     status = ACTIONS[action]
     if status is not None:
         fields["status"] = status
     if status == "scheduled":
         fields["publish_at"] = local_time(form.get("publish_at", ""), timezone)
     return fields
+
+
+def shortcuts(body: str) -> tuple[str, set[str]]:
+    """The body without its leading "/key" and "/pin", and which of them it had."""
+    flags: set[str] = set()
+    while found := SHORTCUT.match(body):
+        flags.add(found[1])
+        body = body[found.end() :]
+    return body, flags
 
 
 def validated(model: type[M], fields: dict[str, Any]) -> M:

@@ -180,6 +180,39 @@
     flush(form); // anything left from before a reload or a crash
   }
 
+  // A live preview, rendered by the server exactly as the reader page renders a post
+
+  function preview(form) {
+    var pane = form.querySelector(".console-preview");
+    if (!pane) return;
+    var timer = null;
+    function refresh() {
+      var data = new URLSearchParams(new FormData(form));
+      if (!(data.get("headline") || "").trim() && !(data.get("body") || "").trim()) {
+        pane.hidden = true;
+        return;
+      }
+      fetch(form.dataset.preview, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: data.toString(),
+      }).then(function (response) {
+        if (!response.ok) return;
+        return response.text().then(function (html) {
+          // Sanitised by the server, as every post the reader page shows.
+          pane.querySelector(".console-preview__post").innerHTML = html;
+          pane.hidden = false;
+        });
+      }, function () { /* offline: the preview waits, the words are kept */ });
+    }
+    form.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 400);
+    });
+    refresh();
+  }
+
   // After a save the desk names the post it saved: that edit's kept text can go.
   var list = document.getElementById("desk-posts");
   if (list && list.dataset.saved) {
@@ -188,6 +221,7 @@
   }
 
   document.querySelectorAll("form[data-keep]").forEach(keep);
+  document.querySelectorAll("form[data-preview]").forEach(preview);
   document.querySelectorAll("form[data-outbox]").forEach(outbox);
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

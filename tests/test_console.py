@@ -302,3 +302,23 @@ def test_the_preview_is_the_reader_pages_own_rendering_sanitised(room, browsers)
     assert "<script" not in shown.text and 'href="javascript' not in shown.text
     assert "From Ana Ruiz in Port Ellery" in shown.text
     assert editor.post("/edit/desk/preview", csrf="", headline="x").status_code == 403
+
+
+def test_editors_change_close_and_reopen_a_blog_from_its_settings(room, browsers):
+    room.blog("ferry")
+    fields = {
+        "title": "Ferry strike",
+        "authors": "Ana Ruiz, Colm Dwyer",
+        "timezone": "Europe/Dublin",
+    }
+    assert browsers["reporter"].post("/edit/ferry/settings", **fields).status_code == 403
+    closed = browsers["editor"].post("/edit/ferry/settings", **fields, closed="on")
+    assert closed.status_code == 200 and "This live blog is closed" in closed.text
+    blog = room.client.get("/api/blogs/ferry").json()
+    assert (blog["title"], blog["authors"], blog["timezone"], blog["status"]) == (
+        "Ferry strike", ["Ana Ruiz", "Colm Dwyer"], "Europe/Dublin", "closed"
+    )  # fmt: skip
+    bad = browsers["editor"].post("/edit/ferry/settings", **{**fields, "timezone": "Mars/Base"})
+    assert bad.status_code == 422 and "Mars/Base" in bad.text
+    browsers["editor"].post("/edit/ferry/settings", **fields)
+    assert room.client.get("/api/blogs/ferry").json()["status"] == "open"

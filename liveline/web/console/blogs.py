@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from liveline.errors import LivelineError
 from liveline.model import Blog
 from liveline.service import Session
-from liveline.values import BlogIn
+from liveline.values import BlogIn, BlogPatch
 from liveline.web import session as browser
 from liveline.web.console.forms import names, read_form, validated
 from liveline.web.console.pages import render, service, signed_in
@@ -40,6 +40,59 @@ async def open_blog(request: Request, session: Session = Depends(signed_in)) -> 
     except LivelineError as exc:
         return await _page(request, session, error=exc.message, form=form, status=exc.status)
     return RedirectResponse(f"/edit/{blog.slug}", status_code=303)
+
+
+@router.get("/edit/{slug}/settings")
+async def settings_page(
+    slug: str, request: Request, session: Session = Depends(signed_in)
+) -> Response:
+    blog = await run_in_threadpool(service(request).blogs.get, slug)
+    return _settings(request, session, blog, _blog_form(blog))
+
+
+@router.post("/edit/{slug}/settings")
+async def change_blog(
+    slug: str, request: Request, session: Session = Depends(signed_in)
+) -> Response:
+    """Retitle, re-byline, move to another zone, close or reopen (editors; the slug stays)."""
+    blog = await run_in_threadpool(service(request).blogs.get, slug)
+    form = await read_form(request)
+    browser.check_csrf(session, form.get(browser.CSRF_FIELD))
+    fields = {
+        "title": form.get("title", ""),
+        "authors": names(form.get("authors", "")),
+        "organization": form.get("organization", "").strip() or None,
+        "timezone": form.get("timezone", "").strip(),
+        "status": "closed" if form.get("closed") == "on" else "open",
+    }
+    try:
+        await service(request).blogs.update(session.user, blog, validated(BlogPatch, fields))
+    except LivelineError as exc:
+        return _settings(request, session, blog, form, error=exc.message, status=exc.status)
+    return RedirectResponse(f"/edit/{blog.slug}", status_code=303)
+
+
+def _blog_form(blog: Blog) -> dict[str, str]:
+    return {
+        "title": blog.title,
+        "authors": ", ".join(blog.authors),
+        "organization": blog.organization or "",
+        "timezone": blog.timezone,
+        "closed": "" if blog.is_open else "on",
+    }
+
+
+def _settings(
+    request: Request,
+    session: Session,
+    blog: Blog,
+    form: dict[str, str],
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    context = {"blog": blog_view(blog), "form": form, "error": error}
+    return render(request, "settings.html", session, status, **context)
 
 
 async def _page(

@@ -127,6 +127,39 @@ def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:
     context.close()
 
 
+def test_two_editors_edit_one_post_and_the_second_merges_from_both_versions(
+    browser: Browser,  # noqa: F811
+    server,
+) -> None:
+    token = {"Authorization": f"Bearer {server.extra_env['TOKEN']}"}
+    post = httpx.post(f"{server.url}/api/blogs/storm/posts",
+                      json={"headline": "Bridge closed", "body": "Police say."},
+                      headers=token).json()  # fmt: skip
+    first, second = signed_in(browser, server), signed_in(browser, server)
+    pages = [context.new_page() for context in (first, second)]
+    for page in pages:
+        page.goto(f"{server.url}/edit/storm/posts/{post['id']}")
+    pages[0].fill("#edit-body", "Police say the bridge is closed until noon.")
+    pages[0].press("#edit-body", "Control+Enter")
+    pages[0].wait_for_url("**/edit/storm?saved=*")
+
+    pages[1].fill("#edit-headline", "Bridge closed in both directions")
+    pages[1].press("#edit-headline", "Control+Enter")
+    expect(pages[1].locator("#edit-error")).to_be_visible(timeout=SOON)
+    expect(pages[1].locator("#saved-version")).to_contain_text("closed until noon")
+    expect(pages[1].locator("#edit-headline")).to_have_value("Bridge closed in both directions")
+    pages[1].fill("#edit-body", "Police say the bridge is closed until noon, both ways.")
+    pages[1].press("#edit-body", "Control+Enter")
+    pages[1].wait_for_url("**/edit/storm?saved=*")
+
+    merged = httpx.get(f"{server.url}/api/blogs/storm/posts/{post['id']}").json()
+    assert merged["headline"] == "Bridge closed in both directions"
+    assert merged["body"] == "Police say the bridge is closed until noon, both ways."
+    assert merged["version"] == 3
+    first.close()
+    second.close()
+
+
 @pytest.mark.parametrize(
     ("name", "viewport"),
     [
@@ -142,7 +175,11 @@ def test_the_desk_at_desktop_and_phone_width(browser: Browser, server, name, vie
     width = desk.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], f"the desk is {width}px wide at {viewport['width']}px"
     desk.fill("#compose-headline", "Power returns to the east side")
-    desk.fill("#compose-body", "Calder Electric says crews restored 12,000 customers overnight.")
+    desk.fill(
+        "#compose-body", "Calder Electric says crews restored **12,000** customers overnight."
+    )
+    # The live preview is the reader page's rendering, fetched as the writer types.
+    expect(desk.locator(".console-preview strong")).to_have_text("12,000", timeout=SOON)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     # The keyboard reaches the compose box first thing after the header.

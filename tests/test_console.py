@@ -322,3 +322,36 @@ def test_editors_change_close_and_reopen_a_blog_from_its_settings(room, browsers
     assert bad.status_code == 422 and "Mars/Base" in bad.text
     browsers["editor"].post("/edit/ferry/settings", **fields)
     assert room.client.get("/api/blogs/ferry").json()["status"] == "open"
+
+
+def test_admins_manage_people_and_no_one_else_does(room, browsers):
+    admin = browsers["admin"]
+    for name in ("editor", "reporter", "contributor"):
+        assert browsers[name].get("/edit/people").status_code == 403
+    added = admin.post("/edit/people", name="june", display_name="June Okafor", role="reporter",
+                       password="a first password")  # fmt: skip
+    assert added.status_code == 200 and 'id="person-june"' in added.text
+    june = Browser(room.app)
+    assert june.sign_in("june", "a first password").url.path == "/edit"
+    assert 'name="authors" value="June Okafor"' in june.get("/edit/desk").text
+    admin.post("/edit/people/june", change="role", role="editor")
+    assert room.app.state.service.accounts.user("june").role == Role.EDITOR
+    admin.post("/edit/people/june", change="disable")
+    assert june.get("/edit").url.path == "/login"  # disabled: her session ends at once
+    refused = admin.post("/edit/people/admin", change="role", role="reporter")
+    assert refused.status_code == 409  # an admin cannot demote themselves out of the page
+    assert browsers["editor"].post("/edit/people", name="x", role="admin",
+                                   password="0123456789").status_code == 403  # fmt: skip
+
+
+def test_a_person_changes_their_own_password_and_their_other_sessions_end(room):
+    room.add("colm", Role.REPORTER)
+    here, elsewhere = room.browser("colm"), room.browser("colm")
+    wrong = here.post("/edit/account", current_password="nope", new_password="a new password",
+                      again="a new password")  # fmt: skip
+    assert wrong.status_code == 401
+    done = here.post("/edit/account", current_password="correct horse battery staple",
+                     new_password="a new password", again="a new password")  # fmt: skip
+    assert done.status_code == 200 and 'id="account-done"' in done.text
+    assert here.get("/edit").url.path == "/edit"  # the browser that changed it stays in
+    assert elsewhere.get("/edit").url.path == "/login"

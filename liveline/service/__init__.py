@@ -22,6 +22,7 @@ from liveline.service.posts import Page, Posts
 from liveline.service.review import Review
 from liveline.service.scheduling import Scheduling
 from liveline.service.sessions import Session, Sessions, SignedIn
+from liveline.service.staff import Staff
 from liveline.service.unit import UnitOfWork, utcnow
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
@@ -58,6 +59,7 @@ class Service:
         self.archives = Archives(unit)
         self.sessions = Sessions(unit)
         self.review = Review(unit)
+        self.staff = Staff(unit, self.accounts)
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

@@ -1,17 +1,18 @@
 """The newsroom console under /edit: server-rendered pages that work without JavaScript,
 plus one small script (static/console.js) that keeps every word in the browser until the
-server has it. One concept a module: `signin`, `blogs` (the list), `desk` (a blog's desk and
-its compose box), `editing` (one post's changes), `forms` (form input into values.py types)
-and `pages` (rendering, and the signed-in check)."""
+server has it. One concept a module: `signin`, `blogs` (the list, and a blog's settings),
+`people` (accounts), `desk` (a blog's desk and its compose box), `editing` (one post's
+changes), `forms` (form input into values.py types) and `pages` (rendering, and the
+signed-in check)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from liveline.web.console import blogs, desk, editing, pages, signin
+from liveline.web.console import blogs, desk, editing, pages, people, signin
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, blogs, desk, editing):
+for part in (signin, people, blogs, desk, editing):
     router.include_router(part.router)
 
 

@@ -302,6 +302,11 @@ def test_the_preview_is_the_reader_pages_own_rendering_sanitised(room, browsers)
     assert "<script" not in shown.text and 'href="javascript' not in shown.text
     assert "From Ana Ruiz in Port Ellery" in shown.text
     assert editor.post("/edit/desk/preview", csrf="", headline="x").status_code == 403
+    image = editor.post("/edit/desk/preview", headline="x", image_url="https://example.org/a.jpg",
+                        image_caption="Flooded road")  # fmt: skip
+    assert 'src="https://example.org/a.jpg"' in image.text and "Flooded road" in image.text
+    unsafe = editor.post("/edit/desk/preview", headline="x", image_url="javascript:alert(1)")
+    assert "<img" not in unsafe.text
 
 
 def test_editors_change_close_and_reopen_a_blog_from_its_settings(room, browsers):
@@ -355,3 +360,20 @@ def test_a_person_changes_their_own_password_and_their_other_sessions_end(room):
     assert done.status_code == 200 and 'id="account-done"' in done.text
     assert here.get("/edit").url.path == "/edit"  # the browser that changed it stays in
     assert elsewhere.get("/edit").url.path == "/login"
+
+
+def test_a_post_with_contributors_and_an_image_by_its_address(room, browsers):
+    headline = f"Crews at the dam {next(numbers)}"
+    browsers["reporter"].post(
+        "/edit/desk/posts", headline=headline, body="Work through the night.", action="publish",
+        contributors="June Okafor, Priya Nand", image_url="https://example.org/dam.jpg",
+        image_caption="The spillway", image_credit="Colm Dwyer", image_alt="Water over a dam",
+    )  # fmt: skip
+    post = next(p for p in room.client.get("/api/blogs/desk/posts?limit=200").json()["posts"]
+                if p["headline"] == headline)  # fmt: skip
+    assert post["contributors"] == ["June Okafor", "Priya Nand"]
+    assert post["images"] == [{"url": "https://example.org/dam.jpg", "caption": "The spillway",
+                               "credit": "Colm Dwyer", "alt": "Water over a dam"}]  # fmt: skip
+    bad = browsers["reporter"].post("/edit/desk/posts", headline="x", body="", action="publish",
+                                    image_url="javascript:alert(1)")  # fmt: skip
+    assert bad.status_code == 422 and "javascript:alert(1)" in bad.text  # refused, and kept

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from liveline.errors import Invalid, LivelineError
 from liveline.model import Blog, Limit, Post
 from liveline.service import Session
-from liveline.values import PostIn
+from liveline.values import ImageIn, PostIn
 from liveline.web import session as browser
 from liveline.web.api import CLIENT_KEY
 from liveline.web.console.forms import kept, post_fields, read_form, validated
@@ -118,19 +118,25 @@ async def preview(
     sanitiser, fed what is typed so far (nothing is stored)."""
     form = await read_form(request)
     browser.check_csrf(session, form.get(browser.CSRF_FIELD))
-    fields = post_fields(
-        form | {"action": "save"}, session.user.role, blog.timezone, creating=False
-    )
+    fields = post_fields(form | {"action": "save"}, session.user.role, blog.timezone, creating=True)
     post = {
         "id": 0,
         "version": 0,
-        "images": [],
-        "contributors": [],
         "pinned": False,
         **fields,
+        # Only an image whose address would be accepted: the preview shows nothing unsafe.
+        "images": [image for image in fields.get("images", []) if _acceptable(image)],
         "headline": fields["headline"][: Limit.HEADLINE],
         "body": fields["body"][: Limit.BODY],
         "published_at": service(request).clock().isoformat(),
     }
     html = request.app.state.render_post(post, blog)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+def _acceptable(image: dict[str, Any]) -> bool:
+    try:
+        validated(ImageIn, image)
+    except Invalid:
+        return False
+    return True

@@ -124,6 +124,7 @@ def _as_form(post: Post, blog: Blog) -> dict[str, str]:
         "body": post.body,
         "authors": ", ".join(post.authors),
         "location": post.location or "",
+        "contributors": ", ".join(post.contributors),
         "publish_at": in_zone(post.publish_at, blog.timezone),
         "key_event": "on" if post.key_event else "",
         "pinned": "on" if post.pinned else "",

@@ -30,7 +30,8 @@ ACTIONS: dict[str, str | None] = {
     "submit": "submitted",
     "save": None,
 }
-TEXT_FIELDS = ("headline", "body", "authors", "location", "publish_at")
+TEXT_FIELDS = ("headline", "body", "authors", "location", "publish_at", "contributors")
+IMAGE_FIELDS = ("image_url", "image_caption", "image_credit", "image_alt")
 # "/key" and "/pin" typed at the start of the body set those flags, as WordPress's Liveblog
 # taught its users; they are taken out of the text.
 SHORTCUT = re.compile(r"\A[ \t]*/(key|pin)\b[ \t]*(?:\r?\n)?")
@@ -78,7 +79,17 @@ def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dic
         "authors": names(form.get("authors", "")),
         "location": form.get("location", "").strip() or None,
         "key_event": form.get("key_event") == "on" or "key" in flags,
+        "contributors": names(form.get("contributors", "")),
     }
+    if creating and form.get("image_url", "").strip():
+        # One image by its address, until the photos work's uploads land; an edit leaves a
+        # post's images as they are.
+        fields["images"] = [
+            {
+                name.removeprefix("image_"): form.get(name, "").strip() or None
+                for name in IMAGE_FIELDS
+            }
+        ]
     if role.edits_anything or "pinned" in form or "pin" in flags:
         fields["pinned"] = form.get("pinned") == "on" or "pin" in flags
     status = ACTIONS[action]
@@ -115,7 +126,7 @@ def version(form: Form) -> int | None:
 
 def kept(form: Form) -> dict[str, str]:
     """What the writer typed, to put back in the form when a save is refused."""
-    return {name: form.get(name, "") for name in TEXT_FIELDS} | {
+    return {name: form.get(name, "") for name in (*TEXT_FIELDS, *IMAGE_FIELDS)} | {
         "key_event": form.get("key_event", ""),
         "pinned": form.get("pinned", ""),
     }

@@ -10,7 +10,8 @@
 (function () {
   "use strict";
   var PREFIX = "liveline:";
-  var FIELDS = ["headline", "body", "authors", "location", "publish_at", "key_event", "pinned"];
+  var FIELDS = ["headline", "body", "authors", "location", "publish_at", "key_event", "pinned",
+    "contributors", "image_url", "image_caption", "image_credit", "image_alt"];
 
   function load(key) {
     try { return JSON.parse(localStorage.getItem(PREFIX + key) || "null"); } catch (e) { return null; }
@@ -89,7 +90,8 @@
     save(form.dataset.keep, null);
     var byline = form.elements.namedItem("authors").value;
     form.reset();
-    write(form, { headline: "", body: "", authors: byline, location: "", publish_at: "" });
+    write(form, { headline: "", body: "", authors: byline, location: "", publish_at: "", contributors: "",
+      image_url: "", image_caption: "", image_credit: "", image_alt: "" });
     keyField.value = newKey();
   }
 

@@ -115,6 +115,19 @@ def test_a_post_published_offline_goes_out_once_when_the_connection_returns(
     context.close()
 
 
+def test_a_colleagues_post_appears_on_the_desk_without_a_reload(browser: Browser, server) -> None:  # noqa: F811
+    context = signed_in(browser, server)
+    desk = context.new_page()
+    desk.goto(f"{server.url}/edit/storm")
+    desk.fill("#compose-headline", "My own half-written post")
+    token = {"Authorization": f"Bearer {server.extra_env['TOKEN']}"}
+    httpx.post(f"{server.url}/api/blogs/storm/posts", headers=token,
+               json={"headline": "A colleague's scoop", "body": "Breaking."})  # fmt: skip
+    expect(desk.locator("#desk-posts")).to_contain_text("A colleague's scoop", timeout=SOON)
+    expect(desk.locator("#compose-headline")).to_have_value("My own half-written post")
+    context.close()
+
+
 def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:  # noqa: F811
     context = signed_in(browser, server)
     desk = context.new_page()

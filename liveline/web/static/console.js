@@ -222,12 +222,44 @@
     save("edit:" + slug + ":" + list.dataset.saved, null);
   }
 
+  // Colleagues' work appears live: the blog's public stream says when something changed,
+  // and the list is fetched again (drafts and the queue are not in that stream: they are
+  // looked at every 20 s). Never while the writer is inside the list, typing a note.
+  function live(list) {
+    var refreshing = false;
+    function refresh() {
+      if (refreshing || list.contains(document.activeElement)) return;
+      refreshing = true;
+      var query = new URLSearchParams(location.search);
+      query.delete("saved");
+      fetch(location.pathname + "?" + query.toString(), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          refreshing = false;
+          if (!html || list.contains(document.activeElement)) return;
+          var page = new DOMParser().parseFromString(html, "text/html");
+          [".desk-posts", ".desk-tabs", ".desk-head__meta"].forEach(function (selector) {
+            var fresh = page.querySelector(selector), here = document.querySelector(selector);
+            if (fresh && here) here.innerHTML = fresh.innerHTML;
+          });
+        }, function () { refreshing = false; });
+    }
+    if (window.EventSource) {
+      var source = new EventSource(list.dataset.stream + "?since=" + encodeURIComponent(list.dataset.since));
+      ["post.published", "post.updated", "post.pinned", "post.unpinned", "post.deleted"].forEach(function (type) {
+        source.addEventListener(type, refresh);
+      });
+    }
+    setInterval(refresh, 20000);
+  }
+
   document.querySelectorAll("form[data-keep]").forEach(keep);
   document.querySelectorAll("form[data-preview]").forEach(preview);
   document.querySelectorAll("form[data-outbox]").forEach(outbox);
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
+  if (list) live(list);
+  // Delegated: the list's forms are replaced when it refreshes.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 })();

@@ -24,6 +24,7 @@ from liveline.store.sessions import SessionRows
 
 SESSION_LIFETIME = timedelta(days=7)
 WINDOW = timedelta(minutes=15)
+KEEP_ENDED = timedelta(days=30)  # ended sessions are kept a while, for anyone looking into one
 # Failures allowed in WINDOW before sign-in is refused: for one name (a guess at one
 # person's password), and for one address (a guess at everyone's, from one place).
 PER_NAME = 5
@@ -106,12 +107,13 @@ class Sessions:
             )
 
     def _fail(self, tx: Tx, keys: tuple[str, str]) -> None:
+        ROWS.forget_old(tx.conn, tx.now - WINDOW, tx.now - KEEP_ENDED)
         for key in keys:
-            ROWS.forget_failures(tx.conn, key, before=tx.now - WINDOW)  # keep the table small
             ROWS.add_failure(tx.conn, key, tx.now)
 
     def _open(self, tx: Tx, user: User, name_key: str) -> SignedIn:
         ROWS.forget_failures(tx.conn, name_key)  # the owner got in: the count starts again
+        ROWS.forget_old(tx.conn, tx.now - WINDOW, tx.now - KEEP_ENDED)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         session_id = ROWS.insert(

@@ -90,8 +90,17 @@ class SessionRows:
         count, earliest = conn.execute(query).one()
         return int(count), earliest or since
 
-    def forget_failures(self, conn: Connection, key: str, before: datetime | None = None) -> None:
-        query = delete(sign_in_failures).where(sign_in_failures.c.key == key)
-        if before is not None:
-            query = query.where(sign_in_failures.c.at <= before)
-        conn.execute(query)
+    def forget_failures(self, conn: Connection, key: str) -> None:
+        conn.execute(delete(sign_in_failures).where(sign_in_failures.c.key == key))
+
+    def forget_old(
+        self, conn: Connection, failed_before: datetime, expired_before: datetime
+    ) -> None:
+        """Failures older than the throttle's window, and sessions long expired or ended:
+        neither table grows with time, however many names an attacker tries."""
+        conn.execute(delete(sign_in_failures).where(sign_in_failures.c.at <= failed_before))
+        conn.execute(
+            delete(sessions).where(
+                (sessions.c.expires_at < expired_before) | (sessions.c.ended_at < expired_before)
+            )
+        )

@@ -6,16 +6,19 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 import pytest
 from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from liveline.app import create_app
 from liveline.model import Role
 from liveline.service import passwords, sessions
+from liveline.store.tables import sign_in_failures
 from tests.newsroom import (
     PASSWORD,
     Browser,
@@ -208,3 +211,17 @@ def test_without_a_secret_key_the_console_is_off_and_the_rest_runs(client: TestC
 def _message(html: str) -> str:
     start = html.index('id="sign-in-error">') + len('id="sign-in-error">')
     return html[start : html.index("<", start)]
+
+
+def test_the_throttle_lifts_when_its_window_has_passed_and_old_failures_are_deleted(newsroom):
+    browser = Browser(newsroom.app)
+    for _ in range(sessions.PER_NAME):
+        browser.sign_in("ed", "guess")
+    assert browser.sign_in("ed").status_code == 429
+    unit = newsroom.app.state.service._unit
+    later = unit.clock() + sessions.WINDOW + timedelta(seconds=1)
+    unit.clock = lambda: later
+    assert browser.sign_in("ed").url.path == "/edit"
+    with unit.store.reading() as conn:
+        left = conn.execute(select(func.count()).select_from(sign_in_failures)).scalar_one()
+    assert left == 0

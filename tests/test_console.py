@@ -377,3 +377,9 @@ def test_a_post_with_contributors_and_an_image_by_its_address(room, browsers):
     bad = browsers["reporter"].post("/edit/desk/posts", headline="x", body="", action="publish",
                                     image_url="javascript:alert(1)")  # fmt: skip
     assert bad.status_code == 422 and "javascript:alert(1)" in bad.text  # refused, and kept
+
+
+def test_colleagues_names_for_the_byline_need_a_session(room, browsers):
+    names = browsers["contributor"].get("/edit/names").json()["people"]
+    assert {"name": "editor", "byline": "Editor Person"} in names
+    assert room.client.get("/edit/names", follow_redirects=False).status_code == 303

@@ -128,6 +128,23 @@ def test_a_colleagues_post_appears_on_the_desk_without_a_reload(browser: Browser
     context.close()
 
 
+def test_at_in_the_byline_suggests_colleagues_by_keyboard(browser: Browser, server) -> None:  # noqa: F811
+    server.cli("user", "add", "tomas", "--role", "reporter", "--display-name", "Tomas Whitfield")
+    context = signed_in(browser, server)
+    desk = context.new_page()
+    desk.goto(f"{server.url}/edit/storm")
+    desk.click("#compose-authors")
+    desk.keyboard.press("End")
+    desk.keyboard.type(", @tom")
+    expect(desk.locator("#compose-authors-names [role=option]")).to_have_text(
+        ["Tomas Whitfield (@tomas)"], timeout=SOON
+    )
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#compose-authors")).to_have_value("Ana Ruiz, Tomas Whitfield, ")
+    expect(desk.locator("#compose-authors-names")).to_be_hidden()
+    context.close()
+
+
 def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:  # noqa: F811
     context = signed_in(browser, server)
     desk = context.new_page()

@@ -85,6 +85,10 @@ class Sessions:
         row = self._unit.read(lambda conn: ROWS.live(conn, digest, self._unit.clock()))
         return None if row is None else Session(row.id, row.user, row.csrf_token)
 
+    def end(self, session: Session) -> None:
+        """End this one session (a browser signing in again, perhaps as someone else)."""
+        self._unit.write_quietly(lambda tx: ROWS.end(tx.conn, session.id, tx.now))
+
     def sign_out(self, session: Session) -> None:
         """End this session and every other of its user's: signing out anywhere signs out
         everywhere, so a browser left signed in elsewhere is closed too."""

@@ -25,7 +25,8 @@ Tab = Literal["posts", "drafts", "scheduled", "queue", "deleted"]
 DESK_LENGTH = 50  # the newest posts shown below the compose box
 
 
-async def _blog(slug: str, request: Request) -> Blog:
+async def blog_of(slug: str, request: Request) -> Blog:
+    """The blog a console path names (a dependency)."""
     return await run_in_threadpool(service(request).blogs.get, slug)
 
 
@@ -35,14 +36,14 @@ async def desk(
     tab: Tab = "posts",
     saved: int | None = None,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     return await desk_page(request, session, blog, tab, saved=saved)
 
 
 @router.post("/edit/{slug}/posts")
 async def compose(
-    request: Request, session: Session = Depends(signed_in), blog: Blog = Depends(_blog)
+    request: Request, session: Session = Depends(signed_in), blog: Blog = Depends(blog_of)
 ) -> Response:
     """Publish, save a draft, schedule or submit the compose box. The script sends the same
     form asking for JSON, with an Idempotency-Key, so a post queued offline goes out once."""
@@ -112,7 +113,7 @@ async def desk_page(
 
 @router.post("/edit/{slug}/preview")
 async def preview(
-    request: Request, session: Session = Depends(signed_in), blog: Blog = Depends(_blog)
+    request: Request, session: Session = Depends(signed_in), blog: Blog = Depends(blog_of)
 ) -> Response:
     """The compose box as readers will see it: the reader page's own template and Markdown
     sanitiser, fed what is typed so far (nothing is stored)."""

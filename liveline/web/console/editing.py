@@ -18,7 +18,7 @@ from liveline.model import Blog, Post
 from liveline.service import Session
 from liveline.values import Note, PostPatch, validate_one
 from liveline.web import session as browser
-from liveline.web.console.desk import _blog
+from liveline.web.console.desk import blog_of
 from liveline.web.console.forms import Form, kept, post_fields, read_form, validated, version
 from liveline.web.console.pages import in_zone, post_row, render, service, signed_in
 from liveline.web.render import blog_view
@@ -32,7 +32,7 @@ async def edit_page(
     post_id: int,
     request: Request,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     post = await run_in_threadpool(service(request).posts.get, blog, post_id)
     return _page(request, session, blog, post, _as_form(post, blog))
@@ -43,7 +43,7 @@ async def save(
     post_id: int,
     request: Request,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     form = await _checked_form(request, session)
     try:
@@ -68,7 +68,7 @@ async def delete(
     post_id: int,
     request: Request,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     form = await _checked_form(request, session)
     await service(request).posts.delete(session.user, blog, post_id, version(form))
@@ -80,7 +80,7 @@ async def restore(
     post_id: int,
     request: Request,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     form = await _checked_form(request, session)
     await service(request).review.restore(session.user, blog, post_id, version(form))
@@ -92,7 +92,7 @@ async def approve(
     post_id: int,
     request: Request,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     form = await _checked_form(request, session)
     await service(request).review.approve(session.user, blog, post_id, version(form))
@@ -104,7 +104,7 @@ async def send_back(
     post_id: int,
     request: Request,
     session: Session = Depends(signed_in),
-    blog: Blog = Depends(_blog),
+    blog: Blog = Depends(blog_of),
 ) -> Response:
     form = await _checked_form(request, session)
     note = validate_one(Note, form.get("note", ""), "note")

@@ -4,7 +4,7 @@ everyone changes their own password (/edit/account)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import Invalid, LivelineError
@@ -62,6 +62,14 @@ async def change_person(
     except LivelineError as exc:
         return await _people(request, session, error=exc.message, status=exc.status)
     return RedirectResponse("/edit/people", status_code=303)
+
+
+@router.get("/edit/names")
+async def names(request: Request, session: Session = Depends(signed_in)) -> Response:
+    """Colleagues' bylines, for the byline's `@` suggestions (anyone signed in may ask)."""
+    people = await run_in_threadpool(service(request).accounts.users)
+    found = [{"name": p.name, "byline": p.byline} for p in people if not p.disabled]
+    return JSONResponse({"people": found}, headers={"Cache-Control": "private, max-age=60"})
 
 
 @router.get("/edit/account")

@@ -55,6 +55,9 @@ async def sign_in(request: Request) -> Response:
         refused = _form(request, _next(next_), name=name, error=exc.message, status=429)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
+    earlier = await browser.current_session(request)
+    if earlier is not None:  # this browser's old session must not outlive its cookie
+        await run_in_threadpool(service(request).sessions.end, earlier)
     response = RedirectResponse(_next(next_), status_code=303)
     browser.set_session_cookie(response, request, signed.token)
     response.delete_cookie(browser.SIGN_IN_COOKIE, path="/login")

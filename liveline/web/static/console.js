@@ -215,6 +215,84 @@
     refresh();
   }
 
+  // "@" in a byline suggests colleagues: arrows to choose, Enter or Tab to take, Esc to close
+
+  var people = null;
+  function names(input) {
+    var list = document.createElement("ul");
+    list.className = "console-names";
+    list.id = input.id + "-names";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-controls", list.id);
+    input.setAttribute("aria-expanded", "false");
+    input.insertAdjacentElement("afterend", list);
+    var choices = [], chosen = 0;
+
+    function token() {
+      var before = input.value.slice(0, input.selectionStart);
+      var start = before.lastIndexOf(",") + 1;
+      var text = before.slice(start).replace(/^\s+/, "");
+      return text.charAt(0) === "@" ? { start: before.length - text.length, query: text.slice(1).toLowerCase() } : null;
+    }
+    function close() { list.hidden = true; choices = []; input.setAttribute("aria-expanded", "false"); }
+    function show() {
+      list.innerHTML = "";
+      choices.forEach(function (person, index) {
+        var item = document.createElement("li");
+        item.id = list.id + "-" + index;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", index === chosen ? "true" : "false");
+        item.textContent = person.byline + (person.byline !== person.name ? " (@" + person.name + ")" : "");
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); take(index); });
+        list.appendChild(item);
+      });
+      list.hidden = !choices.length;
+      input.setAttribute("aria-expanded", choices.length ? "true" : "false");
+      if (choices.length) input.setAttribute("aria-activedescendant", list.id + "-" + chosen);
+    }
+    function take(index) {
+      var at = token();
+      if (!at) return close();
+      var rest = input.value.slice(input.selectionStart).replace(/^[^,]*/, "");
+      var head = input.value.slice(0, at.start) + choices[index].byline;
+      input.value = head + (rest || ", ");
+      input.setSelectionRange(head.length + 2, head.length + 2);
+      close();
+      input.dispatchEvent(new Event("input", { bubbles: true })); // kept like anything typed
+    }
+    function suggest() {
+      var at = token();
+      if (!at) return close();
+      var load = people ? Promise.resolve(people) : fetch("/edit/names", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { people: [] }; })
+        .then(function (answer) { people = answer.people; return people; });
+      load.then(function (all) {
+        choices = all.filter(function (p) {
+          return p.name.toLowerCase().indexOf(at.query) === 0 || p.byline.toLowerCase().split(" ").some(function (w) { return w.indexOf(at.query) === 0; });
+        }).slice(0, 6);
+        chosen = 0;
+        show();
+      }, close);
+    }
+    input.addEventListener("input", function (event) { if (event.isTrusted) suggest(); });
+    input.addEventListener("blur", close);
+    input.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        chosen = (chosen + (event.key === "ArrowDown" ? 1 : choices.length - 1)) % choices.length;
+        show();
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        take(chosen);
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+  }
+
   // After a save the desk names the post it saved: that edit's kept text can go.
   var list = document.getElementById("desk-posts");
   if (list && list.dataset.saved) {
@@ -255,6 +333,7 @@
 
   document.querySelectorAll("form[data-keep]").forEach(keep);
   document.querySelectorAll("form[data-preview]").forEach(preview);
+  document.querySelectorAll("input[data-names]").forEach(names);
   document.querySelectorAll("form[data-outbox]").forEach(outbox);
   if (list) live(list);
   // Delegated: the list's forms are replaced when it refreshes.

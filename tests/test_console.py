@@ -383,3 +383,33 @@ def test_colleagues_names_for_the_byline_need_a_session(room, browsers):
     names = browsers["contributor"].get("/edit/names").json()["people"]
     assert {"name": "editor", "byline": "Editor Person"} in names
     assert room.client.get("/edit/names", follow_redirects=False).status_code == 303
+
+
+def test_a_posts_history_lists_who_saved_each_version_and_an_earlier_one_comes_back(room, browsers):
+    post = room.post("desk", "reporter", headline="Dam holds", body="For now.")
+    editor = browsers["editor"]
+    editor.post(f"/edit/desk/posts/{post['id']}", headline="Dam breached", body="Evacuate.",
+                version=1, action="save")  # fmt: skip
+    page = _text(editor.get(f"/edit/desk/posts/{post['id']}/history").text)
+    assert "v2 · published · saved by Editor Person" in page
+    assert "v1 · published · saved by Reporter Person" in page
+    assert "Dam breached" in page and "Dam holds" in page
+    before = room.client.get("/api/blogs/desk").json()["last_seq"]
+
+    back = editor.post(f"/edit/desk/posts/{post['id']}/history/1/restore", version=2)
+    assert back.status_code == 200
+    assert "v3 · published · saved by Editor Person" in _text(back.text)
+    now = room.client.get(f"/api/blogs/desk/posts/{post['id']}").json()
+    assert (now["headline"], now["body"], now["version"]) == ("Dam holds", "For now.", 3)
+    events = room.client.get(f"/api/blogs/desk/events?since={before}").json()["events"]
+    assert [(e["type"], e["post"]["headline"]) for e in events] == [("post.updated", "Dam holds")]
+    stale = editor.post(f"/edit/desk/posts/{post['id']}/history/2/restore", version=2)
+    assert stale.status_code == 409  # a restore is an edit: it carries the version it saw
+    assert browsers["contributor"].post(
+        f"/edit/desk/posts/{post['id']}/history/2/restore", version=3
+    ).status_code == 403  # fmt: skip
+
+
+def _text(html: str) -> str:
+    """A page's words, without its tags."""
+    return re.sub(r"<[^>]+>", "", html)

@@ -17,6 +17,7 @@ from liveline.model import Event
 from liveline.service.accounts import Accounts, hash_token
 from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
+from liveline.service.history import History
 from liveline.service.importing import Importing
 from liveline.service.posts import Page, Posts
 from liveline.service.review import Review
@@ -60,6 +61,7 @@ class Service:
         self.sessions = Sessions(unit)
         self.review = Review(unit)
         self.staff = Staff(unit, self.accounts)
+        self.history = History(unit, self.posts)
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

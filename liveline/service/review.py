@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from liveline.errors import Conflict, Forbidden, NotFound
 from liveline.model import Blog, EventType, Post, PostStatus, User
-from liveline.service import rules
+from liveline.service import history, rules
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store.desk import DeskRows
 
@@ -104,6 +104,7 @@ class Review:
             after = tx.store.update_post(tx.conn, before, {**values, "updated_at": tx.now})
             if after is None:  # cannot happen under the blog's lock; kept as a guard
                 raise Conflict(f"post {post_id} changed while saving; reload and try again")
+            history.record(tx, after, user.id)
             if after.is_visible:
                 tx.record_post(after, EventType.POST_PUBLISHED)
             else:

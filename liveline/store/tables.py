@@ -168,3 +168,16 @@ post_notes = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_post_notes_post", "post_id"),
 )
+
+# Every version of a post as it was saved, and by whom: the desk's history, from which an
+# earlier version can be restored as a new one. (The public log keeps only what readers
+# may see now; this is the desk's own record.)
+post_versions = Table(
+    "post_versions",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", Integer, ForeignKey("users.id")),  # None: the server (a schedule)
+    Column("saved_at", UTCDateTime, nullable=False),
+    Column("snapshot", JSON, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""sessions, sign_in_failures (the sign-in throttle), post_notes (contributions returned)
+"""sessions, sign_in_failures (the sign-in throttle), post_notes (contributions returned),
+post_versions (each post's history)
 
 Revision ID: 0004
 Revises: 0003
@@ -50,9 +51,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_post_notes_post", "post_notes", ["post_id"])
+    op.create_table(
+        "post_versions",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("saved_at", liveline.store.tables.UTCDateTime(), nullable=False),
+        sa.Column("snapshot", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["post_id"], ["posts.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("post_id", "version"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("post_versions")
     op.drop_index("ix_post_notes_post", "post_notes")
     op.drop_table("post_notes")
     op.drop_index("ix_sign_in_failures_key_at", "sign_in_failures")

@@ -225,3 +225,28 @@ def test_the_throttle_lifts_when_its_window_has_passed_and_old_failures_are_dele
     with unit.store.reading() as conn:
         left = conn.execute(select(func.count()).select_from(sign_in_failures)).scalar_one()
     assert left == 0
+
+
+@pytest.mark.postgres
+def test_on_postgresql_sign_in_the_throttle_sign_out_and_history(postgres_database, tmp_path):
+    from liveline.config import Settings
+    from tests.conftest import emptied
+
+    settings = Settings(database_url=emptied(postgres_database), secret_key="k" * 32)
+    for room in open_newsroom(settings):
+        room.add("ed", Role.EDITOR, "Ed Marsh")
+        blog = room.blog()
+        ed = room.browser("ed")
+        made = ed.post(f"/edit/{blog}/posts", headline="On PostgreSQL", body="x", action="publish")
+        assert made.status_code == 200
+        post_id = int(made.url.params["saved"])
+        ed.post(f"/edit/{blog}/posts/{post_id}", headline="Edited", body="y", version=1,
+                action="save")  # fmt: skip
+        assert "Edited" in ed.get(f"/edit/{blog}/posts/{post_id}/history").text
+        guesser = Browser(room.app)
+        for _ in range(sessions.PER_NAME):
+            assert guesser.sign_in("ed", "guess").status_code == 401
+        refused = guesser.sign_in("ed")
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        ed.post("/logout")
+        assert ed.get("/edit").url.path == "/login"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from itertools import count
 
 import pytest
@@ -410,6 +411,68 @@ def test_a_posts_history_lists_who_saved_each_version_and_an_earlier_one_comes_b
     ).status_code == 403  # fmt: skip
 
 
+class _Elements(HTMLParser):
+    """Every element and attribute as a browser would build them from the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("iframe", "object", "embed", "svg"):
+            self.found.append(tag)
+        for name, value in attrs:
+            value = (value or "").strip().lower()
+            if name.startswith("on") or (name == "style" and "javascript" in value):
+                self.found.append(f"{tag}[{name}]")
+            if name in ("href", "src", "action") and value.startswith(("javascript:", "data:")):
+                self.found.append(f"{tag}[{name}={value[:20]}]")
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script" and "alert" in data:
+            self.found.append("script")
+
+
+def _unsafe(html: str) -> list[str]:
+    parser = _Elements()
+    parser.feed(html)
+    return parser.found
+
+
 def _text(html: str) -> str:
     """A page's words, without its tags."""
     return re.sub(r"<[^>]+>", "", html)
+
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[click](javascript:alert(1))",
+    "![x](javascript:alert(1))",
+    '<iframe src="data:text/html,<script>alert(1)</script>">',
+    '<div style="background:url(javascript:alert(1))">',
+    "{{ 7*7 }}",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_no_field_a_writer_fills_reaches_a_console_page_unescaped(room, browsers, payload):
+    editor = browsers["editor"]
+    fields = {"headline": f"H {payload}", "body": f"B {payload}", "authors": f"A {payload}",
+              "location": f"L {payload}", "contributors": f"C {payload}"}  # fmt: skip
+    made = editor.post("/edit/desk/posts", **fields, action="draft")
+    post_id = int(made.url.params["saved"])
+    pages = [
+        made.text,
+        editor.get(f"/edit/desk/posts/{post_id}").text,
+        editor.get(f"/edit/desk/posts/{post_id}/history").text,
+        editor.post("/edit/desk/preview", **fields).text,
+        editor.post(f"/edit/desk/posts/{post_id}", **fields, version=99, action="save").text,
+    ]
+    for html in pages:
+        assert _unsafe(html) == [], payload
+        assert "H {{ 7*7 }}" in html or "7*7" not in payload  # never evaluated as a template

@@ -476,3 +476,24 @@ def test_no_field_a_writer_fills_reaches_a_console_page_unescaped(room, browsers
     for html in pages:
         assert _unsafe(html) == [], payload
         assert "H {{ 7*7 }}" in html or "7*7" not in payload  # never evaluated as a template
+
+
+def test_a_post_someone_else_has_open_says_who_is_editing_it(room, browsers):
+    post = room.post("desk", "reporter", headline=f"Presence {next(numbers)}")
+    editor, admin = browsers["editor"], browsers["admin"]
+    url = f"/edit/desk/posts/{post['id']}"
+    assert 'id="presence" role="status" hidden' in editor.get(url).text  # no one else yet
+    seen = _text(admin.get(url).text)
+    assert "Editor Person is editing this post too" in seen
+    row = admin.get("/edit/desk").text.split(f'id="desk-post-{post["id"]}"')[1].split("</li>")[0]
+    assert "Editor Person is editing" in row
+    assert editor.post(url + "/presence").json() == {"editing": ["Admin Person"]}
+    editor.post(url, headline="Saved", body="", version=1, action="save")  # saving leaves
+    admin.post(url + "/presence", gone="1")
+    assert (
+        "is editing"
+        not in editor.get("/edit/desk")
+        .text.split(f'id="desk-post-{post["id"]}"')[1]
+        .split("</li>")[0]
+    )
+    assert admin.post(url + "/presence", csrf="").status_code == 403

@@ -20,6 +20,7 @@ from liveline.service.blogs import Blogs, slugify
 from liveline.service.history import History
 from liveline.service.importing import Importing
 from liveline.service.posts import Page, Posts
+from liveline.service.presence import Presence
 from liveline.service.review import Review
 from liveline.service.scheduling import Scheduling
 from liveline.service.sessions import Session, Sessions, SignedIn
@@ -62,6 +63,7 @@ class Service:
         self.review = Review(unit)
         self.staff = Staff(unit, self.accounts)
         self.history = History(unit, self.posts)
+        self.presence = Presence(unit)
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

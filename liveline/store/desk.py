@@ -1,14 +1,15 @@
-"""What the newsroom's desk lists and no reader sees: posts by state, and editors' notes."""
+"""What the newsroom's desk lists and no reader sees: posts by state, editors' notes, and
+who has a post open."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from liveline.model import Post, PostStatus
 from liveline.store.queries import _post
-from liveline.store.tables import post_notes, posts
+from liveline.store.tables import post_notes, posts, presence, users
 
 
 class DeskRows:
@@ -45,3 +46,38 @@ class DeskRows:
             .order_by(post_notes.c.id)
         )
         return {row.post_id: row.note for row in conn.execute(query)}
+
+
+class PresenceRows:
+    def seen(self, conn: Connection, post_id: int, user_id: int, now: datetime) -> None:
+        key = (presence.c.post_id == post_id) & (presence.c.user_id == user_id)
+        if conn.execute(update(presence).where(key).values(seen_at=now)).rowcount == 0:
+            conn.execute(insert(presence).values(post_id=post_id, user_id=user_id, seen_at=now))
+
+    def left(self, conn: Connection, post_id: int, user_id: int) -> None:
+        key = (presence.c.post_id == post_id) & (presence.c.user_id == user_id)
+        conn.execute(delete(presence).where(key))
+
+    def forget_before(self, conn: Connection, before: datetime) -> None:
+        conn.execute(delete(presence).where(presence.c.seen_at < before))
+
+    def editing(
+        self, conn: Connection, post_ids: list[int], since: datetime, but: int
+    ) -> dict[int, list[str]]:
+        """Who else has each of these posts open, seen after `since`: their bylines."""
+        if not post_ids:
+            return {}
+        query = (
+            select(presence.c.post_id, users.c.name, users.c.display_name)
+            .join(users, users.c.id == presence.c.user_id)
+            .where(
+                presence.c.post_id.in_(post_ids),
+                presence.c.seen_at > since,
+                presence.c.user_id != but,
+            )
+            .order_by(presence.c.seen_at)
+        )
+        found: dict[int, list[str]] = {}
+        for row in conn.execute(query):
+            found.setdefault(row.post_id, []).append(row.display_name or row.name)
+        return found

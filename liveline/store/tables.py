@@ -181,3 +181,13 @@ post_versions = Table(
     Column("saved_at", UTCDateTime, nullable=False),
     Column("snapshot", JSON, nullable=False),
 )
+
+# Who has a post open in the console, and when their page last said so: "Ana is editing"
+# (presence, not a lock). In the store, so every worker sees every editor.
+presence = Table(
+    "presence",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False),
+)

@@ -97,10 +97,15 @@ async def desk_page(
         posts = await run_in_threadpool(service(request).review.tab, user, blog, tab)
         notes = await run_in_threadpool(service(request).review.notes, posts)
     queue = await run_in_threadpool(service(request).review.tab, user, blog, "queue")
+    editing = await run_in_threadpool(service(request).presence.others, user, posts)
     context: dict[str, Any] = {
         "blog": blog_view(blog),
         "tab": tab,
-        "posts": [post_row(post, blog, user) | {"note": notes.get(post.id)} for post in posts],
+        "posts": [
+            post_row(post, blog, user)
+            | {"note": notes.get(post.id), "editing": editing.get(post.id)}
+            for post in posts
+        ],
         "queue_count": len(queue),
         "compose": compose or {"authors": user.byline},
         "client_key": str(uuid.uuid4()),

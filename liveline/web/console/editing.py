@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import Conflict, LivelineError
@@ -35,7 +35,27 @@ async def edit_page(
     blog: Blog = Depends(blog_of),
 ) -> Response:
     post = await run_in_threadpool(service(request).posts.get, blog, post_id)
-    return _page(request, session, blog, post, _as_form(post, blog))
+    await run_in_threadpool(service(request).presence.here, session.user, post)
+    return await _page(request, session, blog, post, _as_form(post, blog))
+
+
+@router.post(POST + "/presence")
+async def still_here(
+    post_id: int,
+    request: Request,
+    session: Session = Depends(signed_in),
+    blog: Blog = Depends(blog_of),
+) -> Response:
+    """An open edit page saying it is still open; answers who else has the post open."""
+    form = await _checked_form(request, session)
+    post = await run_in_threadpool(service(request).posts.get, blog, post_id)
+    presence = service(request).presence
+    if form.get("gone"):
+        await run_in_threadpool(presence.gone, session.user, post)
+        return JSONResponse({"editing": []})
+    await run_in_threadpool(presence.here, session.user, post)
+    others = await run_in_threadpool(presence.others, session.user, [post])
+    return JSONResponse({"editing": others.get(post.id, [])})
 
 
 @router.post(POST)
@@ -53,13 +73,15 @@ async def save(
         )
     except Conflict as exc:  # someone saved first: show both, keep every word
         current = await run_in_threadpool(service(request).posts.get, blog, post_id)
-        return _page(
+        return await _page(
             request, session, blog, current, kept(form), error=exc, theirs=current, status=409
         )
     except LivelineError as exc:
         current = await run_in_threadpool(service(request).posts.get, blog, post_id)
         mine = kept(form) | {"version": form.get("version", "")}
-        return _page(request, session, blog, current, mine, error=exc, status=exc.status)
+        return await _page(request, session, blog, current, mine, error=exc, status=exc.status)
+    saved = await run_in_threadpool(service(request).posts.get, blog, post_id)
+    await run_in_threadpool(service(request).presence.gone, session.user, saved)
     return RedirectResponse(f"/edit/{blog.slug}?saved={post_id}", status_code=303)
 
 
@@ -131,7 +153,7 @@ def _as_form(post: Post, blog: Blog) -> dict[str, str]:
     }
 
 
-def _page(
+async def _page(
     request: Request,
     session: Session,
     blog: Blog,
@@ -150,5 +172,8 @@ def _page(
         "version": form.get("version") or post.version,
         "error": error.message if error else "",
         "theirs": _as_form(theirs, blog) | {"version": str(theirs.version)} if theirs else None,
+        "editing": (
+            await run_in_threadpool(service(request).presence.others, session.user, [post])
+        ).get(post.id, []),
     }
     return render(request, "edit.html", session, status, **context)

@@ -293,6 +293,32 @@
     });
   }
 
+  // Presence: an open edit page says so every 15 s, and shows who else has the post open
+
+  function presence(form) {
+    var note = document.getElementById("presence");
+    function names(list) {
+      return list.length <= 1 ? list.join("") : list.slice(0, -1).join(", ") + " and " + list[list.length - 1];
+    }
+    function ping() {
+      var body = new URLSearchParams({ csrf: form.elements.namedItem("csrf").value });
+      fetch(form.dataset.presence, { method: "POST", credentials: "same-origin", body: body })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (!answer || !note) return;
+          var who = answer.editing;
+          note.hidden = !who.length;
+          note.textContent = who.length ? names(who) + (who.length === 1 ? " is" : " are") +
+            " editing this post too. You may both save: the second to save sees both versions." : "";
+        }, function () { /* offline: try again at the next beat */ });
+    }
+    setInterval(ping, 15000);
+    window.addEventListener("pagehide", function () {
+      var body = new URLSearchParams({ csrf: form.elements.namedItem("csrf").value, gone: "1" });
+      if (navigator.sendBeacon) navigator.sendBeacon(form.dataset.presence, body);
+    });
+  }
+
   // After a save the desk names the post it saved: that edit's kept text can go.
   var list = document.getElementById("desk-posts");
   if (list && list.dataset.saved) {
@@ -334,6 +360,7 @@
   document.querySelectorAll("form[data-keep]").forEach(keep);
   document.querySelectorAll("form[data-preview]").forEach(preview);
   document.querySelectorAll("input[data-names]").forEach(names);
+  document.querySelectorAll("form[data-presence]").forEach(presence);
   document.querySelectorAll("form[data-outbox]").forEach(outbox);
   if (list) live(list);
   // Delegated: the list's forms are replaced when it refreshes.

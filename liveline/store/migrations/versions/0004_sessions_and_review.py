@@ -1,5 +1,5 @@
 """sessions, sign_in_failures (the sign-in throttle), post_notes (contributions returned),
-post_versions (each post's history)
+post_versions (each post's history), presence (who has a post open)
 
 Revision ID: 0004
 Revises: 0003
@@ -62,9 +62,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("post_id", "version"),
     )
+    op.create_table(
+        "presence",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("seen_at", liveline.store.tables.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["post_id"], ["posts.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("post_id", "user_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("presence")
     op.drop_table("post_versions")
     op.drop_index("ix_post_notes_post", "post_notes")
     op.drop_table("post_notes")

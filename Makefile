@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup browser lint format bench clean
+.PHONY: run test setup browser lint format bench reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
@@ -12,6 +12,7 @@ run: setup
 test: setup browser
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 setup: $(STAMP)
@@ -34,6 +35,7 @@ browser:
 lint: setup
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format liveline tests bench
@@ -41,6 +43,10 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/fanout.py --clients 1000 --baseline
+
+# Regenerates docs/reliability.md from a run of the fault tests (LIVELINE_LONG_TESTS=1: long).
+reliability: setup
+	$(BIN)/python -m tests.reliability
 
 clean:
 	rm -rf $(VENV) liveline.db liveline.db-wal liveline.db-shm

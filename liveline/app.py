@@ -18,9 +18,9 @@ from liveline import __version__
 from liveline.config import Settings
 from liveline.model import Event
 from liveline.service import open_service
-from liveline.web import api, console, errors, feeds, reader, stream
+from liveline.web import api, console, docs, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
-from liveline.web.limits import BodySizeLimit
+from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.shutdown import end_streams_on_exit
@@ -35,10 +35,15 @@ class Liveline(FastAPI):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.stream_path = ActivePath()
+        self.max_headers = 100
+        self.max_header_bytes = 32_768
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.stream_path.note(send)
+            refusal = headers_over(scope, self.max_headers, self.max_header_bytes)
+            if refusal is not None:
+                return await refuse_headers(send, refusal)
             slug = stream.stream_slug(scope)
             if slug is not None:
                 return await stream.serve_stream(self, slug, scope, receive, send)
@@ -61,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue_size=settings.stream_queue_size,
         heartbeat_seconds=settings.stream_heartbeat_seconds,
         catch_up_seconds=settings.stream_catch_up_seconds,
+        cache_bytes=settings.frame_cache_bytes,
     )
 
     @contextlib.asynccontextmanager
@@ -83,16 +89,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Liveline",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package by web/docs.py, not from a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.state.stream_cap_exempt = settings.stream_cap_exempt_addresses
+    app.max_headers = settings.max_headers
+    app.max_header_bytes = settings.max_header_bytes
     app.state.service = service
     app.state.templates = templates
     app.state.render_post = render_post
     app.state.fanout = fanout
     errors.install(app)
+    docs.install(app)
     app.include_router(api.router)
     app.include_router(stream.router)
     app.include_router(reader.router)

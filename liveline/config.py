@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,10 +28,55 @@ class Settings(BaseSettings):
     stream_retry_ms: int = Field(default=2_000, ge=100)
     # How often each process checks the log of its open blogs for events the broker missed.
     stream_catch_up_seconds: float = Field(default=2.0, gt=0)
+    # Encoded events kept for every stream and poll of this process, in bytes of HTTP chunks.
+    frame_cache_bytes: int = Field(default=64 << 20, ge=1 << 20)
+    # A poll answers at most this many bytes of events (always one at least); the client
+    # polls again from its `last_seq`.
+    poll_max_bytes: int = Field(default=1_000_000, ge=1_024)
     cache_max_age: int = Field(default=5, ge=0)
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"
+    # The site's public address, for the absolute URLs in feeds and JSON-LD. Unset (development)
+    # they come from the request's Host, and those responses say `Vary: Host`.
+    base_url: str | None = Field(
+        default=None, description="https://live.example.org (no query or fragment)"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        if parts.query or parts.fragment or "?" in value or "#" in value:
+            raise ValueError("must have no query (?…) or fragment (#…)")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user name or password")
+        try:
+            parts.port  # noqa: B018 — raises on a port that is not a number in range
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        return value.strip().rstrip("/")
+
+    # Hostile traffic (see web/connections.py): request headers past these get 431, a
+    # connection whose request headers are not complete in time gets 408 and is closed, an
+    # idle one is closed after keep_alive_seconds, and one address may hold only so many
+    # streams (0: no cap; behind a proxy every reader has the proxy's address).
+    max_header_bytes: int = Field(default=32_768, ge=1_024)
+    max_headers: int = Field(default=100, ge=8)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    keep_alive_seconds: float = Field(default=5.0, gt=0)
+    max_streams_per_address: int = Field(default=50, ge=0)
+    # Addresses the cap never applies to, comma-separated: loopback is a proxy on this host
+    # (every reader arrives from it) or the operator's own tools and benchmarks.
+    stream_cap_exempt: str = "127.0.0.1,::1"
+
+    @property
+    def stream_cap_exempt_addresses(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.stream_cap_exempt.split(",") if a.strip())
 
     @field_validator("default_timezone")
     @classmethod

@@ -42,15 +42,16 @@ class Invalid(LivelineError):
     status = 422
 
 
-class Unavailable(LivelineError):
-    status = 503
-
-
-class TooManyRequests(LivelineError):
-    """Too many tries (sign-in): wait `retry_after` seconds."""
+class TooMany(LivelineError):
+    """More of something than one client may have (streams from one address, sign-in
+    attempts for one name or address): wait `retry_after` seconds."""
 
     status = 429
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(LivelineError):
+    status = 503

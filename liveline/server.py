@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import resource
 import signal
 import socket
@@ -21,6 +20,8 @@ from liveline.config import Settings
 from liveline.demo.setup import demo_editor, ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
 from liveline.service import open_service
+from liveline.web.connections import guarded
+from liveline.workers import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +62,18 @@ def run(
     claim = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     claim.bind((host, port))
-    children = []
-    for index in range(workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: its own group, so a terminal's Ctrl-C reaches it only once
-            os.setpgid(0, 0)
-            code = 0
-            try:
-                listening = socket.create_server((host, port), backlog=4096, reuse_port=True)
-                _serve(settings, host, port, demo_interval if index == 0 else None, [listening])
-            except BaseException:
-                log.exception("worker %d failed", index)
-                code = 1
-            os._exit(code)
-        children.append(pid)
+
+    def work(index: int, ready: Callable[[], None]) -> None:
+        listening = socket.create_server((host, port), backlog=4096, reuse_port=True)
+        # The demo desk runs in one worker only, or every post would be published N times.
+        desk = demo_interval if index == 0 else None
+        _serve(settings, host, port, desk, [listening], ready=ready)
+
     log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
-
-    def forward(signum: int, _frame: object) -> None:
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signum)
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    for pid in children:
-        os.waitpid(pid, 0)
-    claim.close()
+    try:
+        Supervisor(work, workers).run()
+    finally:
+        claim.close()
 
 
 def _serve(
@@ -95,6 +82,7 @@ def _serve(
     port: int,
     demo_interval: float | None,
     sockets: list[socket.socket] | None,
+    ready: Callable[[], None] | None = None,
 ) -> None:
     app = create_app(settings)
     service = app.state.service
@@ -107,9 +95,16 @@ def _serve(
             loop.call_soon_threadsafe(app.state.fanout.close)
             loop.call_soon_threadsafe(stop_desk.set)
 
+    protocol = guarded(
+        settings.http,
+        header_timeout=settings.header_timeout_seconds,
+        max_header_bytes=settings.max_header_bytes,
+    )
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=False, backlog=4096,
-        timeout_graceful_shutdown=5, loop="auto", http=settings.http,
+        timeout_graceful_shutdown=5, loop="auto", http=protocol,
+        timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]  # a float works
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )  # fmt: skip
     server = _Server(config, on_exit)
 
@@ -124,12 +119,17 @@ def _serve(
         # collection, whose pauses grow with the objects they walk.
         gc.collect()
         gc.freeze()
+        if ready is not None:
+            asyncio.get_running_loop().create_task(_when_started(server, ready))
         await server.serve(sockets=sockets)
         if desk is not None:
             stop_desk.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await desk
 
+    # uvicorn shuts down cleanly on SIGTERM, then raises the signal again to end the process
+    # by it (status -15); with this handler in place beforehand, the clean end exits 0.
+    signal.signal(signal.SIGTERM, _after_clean_shutdown)
     try:
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
             runner.run(main())
@@ -137,6 +137,18 @@ def _serve(
         # uvicorn re-raises the Ctrl-C it handled once it has shut down; that shutdown was clean.
         if not server.should_exit:
             raise
+
+
+async def _when_started(server: uvicorn.Server, ready: Callable[[], None]) -> None:
+    while not server.started:
+        if server.should_exit:
+            return
+        await asyncio.sleep(0.05)
+    ready()
+
+
+def _after_clean_shutdown(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM once uvicorn has finished with it: the shutdown is done, nothing is left."""
 
 
 async def _prepare(settings: Settings) -> Blog | None:

@@ -22,6 +22,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from liveline.errors import Invalid
@@ -140,7 +141,17 @@ class BlogIn(_Input):
 
 
 class BlogPatch(_Input):
-    """A change to a blog: only the fields sent change; a slug never does."""
+    """A change to a blog: only the fields sent change; a slug never does. At least one
+    field: an empty change has nothing to record (and the store cannot write it)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something(cls, value: Any) -> Any:
+        if isinstance(value, dict) and not value:
+            raise ValueError("send at least one field to change")
+        return value
 
     title: Title = None  # type: ignore[assignment]  # absent means unchanged, null is refused
     authors: Annotated[Names, BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
@@ -188,3 +199,18 @@ def validate_one(kind: Any, value: Any, name: str) -> Any:
         if name == "slug":
             reason = SLUG_RULE
         raise Invalid(f"{name}: {reason}", field=name) from None
+
+
+# An event seq as a client sends it back (`since`, `Last-Event-ID`): ASCII digits only (not
+# `str.isdigit()`, which lets '²' and other scripts' digits through), within the column.
+MAX_SEQ = 2**31 - 1
+SEQ_TEXT = re.compile(r"[0-9]{1,10}")
+
+
+def parse_seq(raw: str, name: str) -> int:
+    """A seq from a query parameter or header, refused as Invalid naming `name`."""
+    if not SEQ_TEXT.fullmatch(raw) or int(raw) > MAX_SEQ:
+        raise Invalid(
+            f"{name} must be an event seq: ASCII digits 0-9, at most {MAX_SEQ}", field=name
+        )
+    return int(raw)

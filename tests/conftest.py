@@ -1,8 +1,22 @@
-"""Shared fixtures: a fresh database per test, an in-process app, and a real server process."""
+"""Shared fixtures: a fresh database per test, an in-process app, and real server processes.
+
+- `database_url` / `settings` / `client`: a fresh SQLite database (a copy of one migrated
+  once per session) and the app on it, in-process.
+- `invoke_cli`: the `liveline` command in this process (typer's CliRunner); `run_cli` runs
+  `python -m liveline` as a process, for the tests that are about the process (its exit
+  status, what reaches stderr). `make_token` and `LiveServer.token` use `invoke_cli`.
+- `live_server`: a real server of the test's own, fresh (the next one starts in the
+  background while the test before it runs); use it where the test is about the server
+  (restarts, shutdown) or needs it empty.
+- `shared_server`: one real server for the whole session, for tests that need a server but
+  not a fresh one; they use names and slugs of their own (`unique`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -10,6 +24,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +33,10 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from liveline.app import create_app
+from liveline.cli import cli, serviced
 from liveline.config import Settings
 
 # The real live blog we must import, and its hand-checked parse, live beside the checkout
@@ -37,16 +54,26 @@ needs_seed = pytest.mark.skipif(
 )
 
 
+# What a `liveline` process gets from the environment the tests run in: everything but the
+# settings (LIVELINE_*), which each test gives itself. Taken once, here: invoke_cli changes
+# os.environ while a command runs, and a server may be starting in another thread meanwhile.
+INHERITED_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVELINE_")}
+UNSET_SETTINGS: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LIVELINE_")}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`python -m liveline ARGS` in a process of its own: for tests about the process."""
     result = subprocess.run(
         [sys.executable, "-m", "liveline", *args],
-        env={**os.environ, **env},
+        env={**INHERITED_ENV, **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -56,8 +83,53 @@ def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.C
     return result
 
 
+@dataclass(frozen=True)
+class CliResult:
+    """What an in-process `liveline` command did, named as subprocess.CompletedProcess is."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def invoke_cli(*args: str, env: dict[str, str], check: bool = True) -> CliResult:
+    """`liveline ARGS` run in this process by typer's CliRunner, with `env` (and no other
+    LIVELINE_* setting) in os.environ while it runs.
+
+    An exception the command does not turn into an error message propagates and fails the
+    test: in-process, that is what a traceback on stderr would be from a real process.
+    """
+    result = CliRunner().invoke(
+        cli, list(args), env={**UNSET_SETTINGS, **env}, catch_exceptions=False
+    )
+    done = CliResult(args, result.exit_code, result.stdout, result.stderr)
+    if check and done.returncode != 0:
+        raise AssertionError(f"liveline {' '.join(args)} failed: {done.stderr}")
+    return done
+
+
+def add_user_with_token(env: dict[str, str], name: str, role: str) -> str:
+    """`liveline user add NAME --role ROLE`, then `liveline token create NAME`: the token."""
+    invoke_cli("user", "add", name, "--role", role, env=env)
+    return invoke_cli("token", "create", name, env=env).stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database brought from nothing to the newest schema, once per session."""
+    path = tmp_path_factory.mktemp("migrated") / "liveline.db"
+    # As every command does; disposed, the last connection out folds the WAL into the file.
+    with serviced(Settings(database_url=f"sqlite:///{path}")):
+        pass
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(migrated_database: Path, tmp_path: Path) -> str:
+    """A fresh database for this test: a copy of `migrated_database`, as migrating an empty
+    file would make it, without running every migration again for every test."""
+    shutil.copy(migrated_database, tmp_path / "liveline.db")
     return f"sqlite:///{tmp_path / 'liveline.db'}"
 
 
@@ -81,7 +153,7 @@ class LiveServer:
     extra_env: dict[str, str] = field(default_factory=dict)
     extra_args: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -95,19 +167,22 @@ class LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "liveline", "serve", "--port", str(self.port), *self.extra_args],
-            env={**os.environ, **self.env},
+            env={**INHERITED_ENV, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
+        # One client for all the polls: each httpx.get() builds an SSL context, ~30 ms of
+        # CPU taken from the server that is starting on the same cores.
+        with httpx.Client(timeout=1) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"server exited: {self.log_path.read_text()[-2000:]}")
+                try:
+                    if client.get(f"{self.url}/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    time.sleep(0.05)
         raise AssertionError(f"server did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self, sig: int = signal.SIGINT) -> None:
@@ -124,26 +199,127 @@ class LiveServer:
         self.stop()
         self.start()
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return run_cli(*args, env=self.env, check=check)
+    def cli(self, *args: str, check: bool = True) -> CliResult:
+        """A `liveline` command on this server's database, run in the test's process."""
+        return invoke_cli(*args, env=self.env, check=check)
 
     def token(self, name: str, role: str = "editor") -> str:
-        self.cli("user", "add", name, "--role", role)
-        return self.cli("token", "create", name).stdout.strip().splitlines()[-1]
+        return add_user_with_token(self.env, name, role)
+
+
+def _started(server: LiveServer) -> LiveServer:
+    try:
+        server.start()
+    except BaseException:
+        server.stop()  # one that did not come up in time must not outlive its test
+        raise
+    return server
+
+
+class FreshServers:
+    """Real servers, each on an empty database of its own, for one test each.
+
+    Starting one costs seconds on this machine, so while a test runs the next server is
+    already starting, when a test still to come wants one: a test waits for its server
+    only if the one before it was quicker than a server's start. One starts at a time.
+    """
+
+    def __init__(self, where: Path) -> None:
+        self._where = where
+        self._made = 0
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-server")
+        self._next: Future[LiveServer] | None = None
+
+    def _start_new(self) -> Future[LiveServer]:
+        self._made += 1
+        where = self._where / f"server-{self._made}"
+        where.mkdir()
+        server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
+        return self._starter.submit(_started, server)
+
+    def prepare(self) -> None:
+        """Have a server starting for the next test that asks for one."""
+        if self._next is None:
+            self._next = self._start_new()
+
+    def take(self, more_to_come: bool) -> LiveServer:
+        current = self._next or self._start_new()
+        self._next = self._start_new() if more_to_come else None
+        return current.result()
+
+    def close(self) -> None:
+        if self._next is not None:
+            with contextlib.suppress(Exception):
+                self._next.result().stop()
+        self._starter.shutdown()
+
+
+def _fixtures(item: pytest.Item) -> tuple[str, ...]:
+    return tuple(getattr(item, "fixturenames", ()))
+
+
+def _wants_live_server(item: pytest.Item) -> bool:
+    return "live_server" in _fixtures(item)
+
+
+@pytest.fixture(scope="session")
+def fresh_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshServers]:
+    servers = FreshServers(tmp_path_factory.mktemp("live-servers"))
+    yield servers
+    servers.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _servers_start_early(request: pytest.FixtureRequest) -> None:
+    """A session with tests that want `shared_server` or `live_server` starts that server,
+    or the first of them, at once, in the background, while the tests before them run."""
+    wanted = {name for item in request.session.items for name in _fixtures(item)}
+    if "shared_server" in wanted:
+        request.getfixturevalue("_shared_server_starting")
+    if "live_server" in wanted:
+        request.getfixturevalue("fresh_servers").prepare()
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log")
-    server.start()
+def live_server(
+    request: pytest.FixtureRequest, fresh_servers: FreshServers
+) -> Iterator[LiveServer]:
+    """`liveline serve` in its own process, fresh: an empty database, used by no other test."""
+    items = request.session.items
+    later = items[items.index(request.node) + 1 :] if request.node in items else []
+    server = fresh_servers.take(more_to_come=any(_wants_live_server(item) for item in later))
     yield server
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def _shared_server_starting(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Future[LiveServer]]:
+    where = tmp_path_factory.mktemp("shared-server")
+    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-server") as starter:
+        starting = starter.submit(_started, server)
+        yield starting
+        with contextlib.suppress(Exception):
+            starting.result()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_server(_shared_server_starting: Future[LiveServer]) -> LiveServer:
+    """One real server for the whole session, for tests that need a server but not a fresh
+    one: each gives its users and blogs names of its own (`unique`), and none stops it."""
+    return _shared_server_starting.result()
+
+
+def unique(prefix: str) -> str:
+    """A user name or slug no other test uses, for tests that share a server or database."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
 def make_token(settings: Settings, name: str, role: str) -> str:
-    env = {"LIVELINE_DATABASE_URL": settings.database_url}
-    run_cli("user", "add", name, "--role", role, env=env)
-    return run_cli("token", "create", name, env=env).stdout.strip().splitlines()[-1]
+    return add_user_with_token({"LIVELINE_DATABASE_URL": settings.database_url}, name, role)
 
 
 def auth(token: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import auth, make_token, run_cli
+from tests.conftest import auth, invoke_cli, make_token
 
 IMAGE = {
     "url": "https://example.com/talks.jpg",
@@ -108,7 +108,7 @@ def write_source(settings: Settings, client: TestClient) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def archive_file(source: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("archive") / "storm.json"
-    run_cli("export", "storm", "--output", str(path), env=source)
+    invoke_cli("export", "storm", "--output", str(path), env=source)
     return path
 
 
@@ -116,7 +116,7 @@ def archive_file(source: dict[str, str], tmp_path_factory: pytest.TempPathFactor
 def imported_once(archive_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database the archive was imported into as 'copy'; tests work on copies of it."""
     path = tmp_path_factory.mktemp("imported") / "target.db"
-    run_cli("import-json", str(archive_file), "--slug", "copy", env=db_env(path))
+    invoke_cli("import-json", str(archive_file), "--slug", "copy", env=db_env(path))
     return path
 
 
@@ -128,7 +128,7 @@ def without_ids(archive: dict) -> dict:
 
 
 def test_export_holds_every_post_including_drafts_scheduled_and_deleted(source) -> None:
-    result = run_cli("export", "storm", env=source)
+    result = invoke_cli("export", "storm", env=source)
 
     archive = json.loads(result.stdout)
     assert archive["liveline_archive"] == 2
@@ -151,7 +151,7 @@ def test_export_holds_every_post_including_drafts_scheduled_and_deleted(source) 
 
 
 def test_an_unknown_slug_is_refused_on_export(source) -> None:
-    result = run_cli("export", "nowhere", env=source, check=False)
+    result = invoke_cli("export", "nowhere", env=source, check=False)
     assert result.returncode == 1
     assert "nowhere" in result.stderr and "Traceback" not in result.stderr
 
@@ -161,11 +161,11 @@ def test_round_trip_into_a_fresh_database_loses_nothing(
 ) -> None:
     fresh = db_env(tmp_path / "fresh.db")
 
-    imported = run_cli("import-json", str(archive_file), "--slug", "copy", env=fresh)
+    imported = invoke_cli("import-json", str(archive_file), "--slug", "copy", env=fresh)
 
     assert "imported 6 posts into /blogs/copy" in imported.stdout
     first = json.loads(archive_file.read_text(encoding="utf-8"))
-    again = json.loads(run_cli("export", "copy", env=fresh).stdout)
+    again = json.loads(invoke_cli("export", "copy", env=fresh).stdout)
     assert again["blog"]["slug"] == "copy"
     expected, actual = without_ids(first), without_ids(again)
     assert actual["blog"] == expected["blog"]
@@ -250,7 +250,7 @@ def test_a_bad_archive_is_refused_with_its_json_path_and_changes_nothing(
 
     for slug in ("copy", "other"):
         args = ("import-json", str(bad), "--slug", slug, "--replace")
-        message = refused(run_cli(*args, env=target, check=False))
+        message = refused(invoke_cli(*args, env=target, check=False))
         assert message.startswith(f"error: {bad}: {path(archive)}: "), message
     assert row_counts(target) == before
 
@@ -263,7 +263,7 @@ def test_what_is_not_an_archive_at_all_is_refused(tmp_path: Path, content: bytes
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
 
-    message = refused(run_cli("import-json", str(bad), env=env, check=False))
+    message = refused(invoke_cli("import-json", str(bad), env=env, check=False))
 
     assert message.startswith(f"error: {bad}: ")
     assert not (tmp_path / "target.db").exists() or row_counts(env)["posts"] == 0
@@ -272,23 +272,23 @@ def test_what_is_not_an_archive_at_all_is_refused(tmp_path: Path, content: bytes
 def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.json"
     message = refused(
-        run_cli("import-json", str(missing), env=db_env(tmp_path / "t.db"), check=False)
+        invoke_cli("import-json", str(missing), env=db_env(tmp_path / "t.db"), check=False)
     )
     assert f"{missing}: cannot read" in message
 
 
 def test_a_taken_slug_is_refused_unless_replace(archive_file: Path, tmp_path: Path) -> None:
     target = db_env(tmp_path / "target.db")
-    run_cli("import-json", str(archive_file), "--slug", "copy", env=target)
+    invoke_cli("import-json", str(archive_file), "--slug", "copy", env=target)
     before = row_counts(target)
 
-    again = run_cli("import-json", str(archive_file), "--slug", "copy", env=target, check=False)
+    again = invoke_cli("import-json", str(archive_file), "--slug", "copy", env=target, check=False)
 
     assert again.returncode != 0 and "Traceback" not in again.stderr
     assert "--replace" in again.stderr
     assert row_counts(target) == before
 
-    run_cli("import-json", str(archive_file), "--slug", "copy", "--replace", env=target)
+    invoke_cli("import-json", str(archive_file), "--slug", "copy", "--replace", env=target)
 
     after = row_counts(target)
     assert after["blogs"] == 1 and after["posts"] == 2 * before["posts"]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 from liveline.broker import MemoryBroker
-from liveline.model import Event, Role
+from liveline.model import Event, EventType, Role
 from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.values import BlogIn, PostIn
-from liveline.web.fanout import HEARTBEAT, FanOut
+from liveline.web.fanout import HEARTBEAT, FanOut, Frame, FrameCache
+
+AT = datetime(2026, 10, 3, 18, 0, tzinfo=UTC)
 
 
 def a_blog_with_events(tmp_path: Path, posts: int) -> tuple[Service, list[Event]]:
@@ -141,3 +144,61 @@ def test_events_ahead_of_the_log_are_dropped_not_waited_for_forever(tmp_path: Pa
         return len(reader.frames), channel._filling is None
 
     assert asyncio.run(scenario()) == (0, True)
+
+
+def test_a_frame_is_one_chunk_and_its_sse_bytes_and_message_are_views_of_it() -> None:
+    event = Event(
+        blog_id=1, seq=7, type=EventType.POST_PUBLISHED, post_id=3, payload={}, created_at=AT
+    )
+    frame = Frame.of(event, '{"seq":7,"headline":"Ünïcode"}')
+    sse = 'id: 7\nevent: post.published\ndata: {"seq":7,"headline":"Ünïcode"}\n\n'.encode()
+    assert frame.chunk == b"%x\r\n%b\r\n" % (len(sse), sse)
+    assert bytes(frame.data) == sse
+    assert bytes(frame.message).decode() == '{"seq":7,"headline":"Ünïcode"}'
+    assert frame.data.obj is frame.chunk and frame.message.obj is frame.chunk  # no copies
+    assert bytes(HEARTBEAT.data) == b":\n\n"
+
+
+def test_the_frame_cache_is_bounded_in_bytes_least_recently_used_first_out() -> None:
+    body = "x" * 100_000
+    cache = FrameCache(lambda event, blog: body, max_bytes=350_000)
+    blog = None  # the encoder above never looks at it
+    events = [
+        Event(blog_id=1, seq=n, type=EventType.POST_PUBLISHED, post_id=n, payload={}, created_at=AT)
+        for n in range(9)
+    ]
+    frames = [cache.frame(event, blog) for event in events[:3]]  # type: ignore[arg-type]
+    assert cache.frame(events[0], blog) is frames[0]  # type: ignore[arg-type]  # now newest
+    cache.frame(events[3], blog)  # type: ignore[arg-type]
+    assert len(cache) == 3 and cache.bytes <= 350_000
+    assert cache.frame(events[0], blog) is frames[0]  # type: ignore[arg-type]  # kept
+    assert cache.frame(events[1], blog) is not frames[1]  # type: ignore[arg-type]  # evicted
+    for event in events:
+        cache.frame(event, blog)  # type: ignore[arg-type]
+        assert cache.bytes <= 350_000
+    huge = FrameCache(lambda event, blog: "y" * 400_000, max_bytes=350_000)
+    assert huge.frame(events[0], blog).size > 400_000  # type: ignore[arg-type]
+    assert len(huge) == 0 and huge.bytes == 0  # served, not kept
+
+
+def test_streams_are_counted_by_address_once_each(tmp_path: Path) -> None:
+    service, _ = a_blog_with_events(tmp_path, posts=1)
+    blog = service.blogs.get("storm-watch")
+
+    async def scenario() -> list[int]:
+        fanout = fanout_for(service)
+        one = fanout.join(blog, None, "198.51.100.7")
+        two = fanout.join(blog, None, "198.51.100.7")
+        other = fanout.join(blog, None, "203.0.113.9")
+        fanout.join(blog, None)  # no address known: not counted
+        counts = [fanout.streams_from("198.51.100.7"), fanout.streams_from("203.0.113.9")]
+        fanout.leave(one[1], one[0])
+        fanout.leave(one[1], one[0])  # leaving twice frees one place, not two
+        counts.append(fanout.streams_from("198.51.100.7"))
+        fanout.leave(two[1], two[0])
+        fanout.leave(other[1], other[0])
+        counts += [fanout.streams_from("198.51.100.7"), fanout.streams_from("203.0.113.9")]
+        fanout.close()
+        return counts
+
+    assert asyncio.run(scenario()) == [2, 1, 1, 0, 0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -91,3 +92,35 @@ def test_if_none_match_compares_tags_weakly_and_takes_lists_and_star(
     for header in ('"other"', 'W/"other", "0-nothing"', etag.replace('"', "")):
         assert client.get(path, headers={"If-None-Match": header}).status_code == 200, header
     assert client.head(path, headers={"If-None-Match": strong}).status_code == 304
+
+
+def test_swagger_ui_comes_from_the_package_and_asks_no_other_origin(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", page.text)
+    assert urls and all(url.startswith("/") and not url.startswith("//") for url in urls), urls
+    assert "cdn" not in page.text.lower()
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_openapi_document_says_what_the_server_really_sends(client: TestClient) -> None:
+    document = client.get("/api/openapi.json").json()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    error = {"$ref": "#/components/schemas/Error"}
+    paths = document["paths"]
+    edit = paths["/api/blogs/{slug}/posts/{post_id}"]["patch"]
+    assert {"401", "403", "404", "409", "413", "422", "428"} <= set(edit["responses"])
+    for status in ("401", "409", "422", "428"):
+        assert edit["responses"][status]["content"]["application/json"]["schema"] == error
+    assert edit["security"] == [{"bearer": []}]
+    parameters = {p["name"]: p for p in edit["parameters"]}
+    assert parameters["if-match"]["required"] is True
+    assert parameters["slug"]["schema"]["minLength"] == 1
+    poll = {p["name"]: p["schema"] for p in paths["/api/blogs/{slug}/events"]["get"]["parameters"]}
+    assert poll["since"]["minimum"] == 0 and poll["since"]["maximum"] == 2**31 - 1
+    listing = paths["/api/blogs/{slug}/posts"]["get"]["parameters"]
+    cursor = next(p["schema"] for p in listing if p["name"] == "cursor")
+    assert cursor["minLength"] == 1 and "anyOf" not in cursor  # no null, no empty cursor
+    assert "security" not in paths["/api/blogs/{slug}"]["get"]

@@ -51,6 +51,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.formats",
         "liveline.service",
         "liveline.server",
+        "liveline.cli",
     ),
     # The composition roots: they put an app or a process together.
     "liveline.app": (
@@ -68,7 +69,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.broker",
         "liveline.demo",
         "liveline.web",
+        "liveline.workers",
     ),
+    "liveline.workers": (),
     "liveline.__main__": ("liveline.cli",),
     "liveline": (),
 }

@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from liveline.store.db import MIGRATIONS, make_engine, migrate
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 
 OLD_ROWS = """
 INSERT INTO users (id, name, role, created_at) VALUES (1, 'ana', 'editor', '2026-01-01');
@@ -58,7 +58,7 @@ def test_a_database_from_a_newer_release_is_refused_in_one_line(tmp_path: Path) 
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     engine.dispose()
-    result = run_cli("user", "add", "ana", env={"LIVELINE_DATABASE_URL": url}, check=False)
+    result = invoke_cli("user", "add", "ana", env={"LIVELINE_DATABASE_URL": url}, check=False)
     assert result.returncode == 2
     assert "newer Liveline" in result.stderr
     assert "Traceback" not in result.stderr

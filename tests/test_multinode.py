@@ -3,10 +3,15 @@
 An editor publishes through either node; readers of either node get every post, in order,
 exactly once, and a reader that moves between nodes, or whose node restarts, replays
 exactly what it missed from the log.
+
+The module's tests share one pair of nodes (each test on a blog and an editor of its own):
+starting two servers is most of what a test here would cost.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,14 +20,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, emptied, reachable_redis
-from tests.test_stream import Desk, follow, open_blog, take, wait_for_readers
+from tests.conftest import LiveServer, auth, emptied, reachable_redis, unique
+from tests.test_stream import TIMEOUT, Desk, follow, open_blog, take, wait_for_readers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def postgres_url(postgres_database: str) -> str:
+    """Emptied once, for this module: its first server migrates it from nothing."""
     return emptied(postgres_database)
 
 
@@ -31,13 +37,16 @@ def redis_url() -> str:
     return reachable_redis(5)
 
 
-@pytest.fixture
-def nodes(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, ...]]:
+@pytest.fixture(scope="module")
+def shared_nodes(
+    postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, ...]]:
     """Two servers on an emptied database. Redis pub/sub ignores the database number, so the
-    channels get a prefix of this test's own: parallel runs never hear each other."""
+    channels get a prefix of this module's own: parallel runs never hear each other."""
+    where = tmp_path_factory.mktemp("nodes")
     broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
     servers = tuple(
-        LiveServer(postgres_url, tmp_path / f"{name}.log", {"LIVELINE_BROKER_URL": broker_url})
+        LiveServer(postgres_url, where / f"{name}.log", {"LIVELINE_BROKER_URL": broker_url})
         for name in ("a", "b")
     )
     try:
@@ -49,11 +58,35 @@ def nodes(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[L
             server.stop()
 
 
+@pytest.fixture
+def nodes(shared_nodes: tuple[LiveServer, ...]) -> tuple[LiveServer, ...]:
+    """Both nodes up: a test that stopped one and failed before starting it again leaves
+    the next test a node restarted, not a node missing."""
+    for server in shared_nodes:
+        if server.process is None or server.process.poll() is not None:
+            server.start()
+    return shared_nodes
+
+
+def open_own_blog(server: LiveServer) -> Desk:
+    """A blog, and an editor, of this test's own on the shared nodes."""
+    headers = auth(server.token(unique("editor"), "editor"))
+    slug = unique("storm")
+    created = httpx.post(
+        f"{server.url}/api/blogs",
+        json={"slug": slug, "title": "Storm watch", "organization": "Liveline News"},
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    assert created.status_code == 201, created.text
+    return Desk(server.url, slug, headers)
+
+
 def test_readers_of_both_nodes_get_posts_from_both_in_order_exactly_once(
     nodes: tuple[LiveServer, LiveServer],
 ) -> None:
     a, b = nodes
-    desk_a = open_blog(a)
+    desk_a = open_own_blog(a)
     desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
 
     with follow(a, desk_a.slug) as on_a, follow(b, desk_a.slug) as on_b:
@@ -78,7 +111,7 @@ def test_a_reader_that_moves_to_the_other_node_gets_exactly_what_it_missed(
     nodes: tuple[LiveServer, LiveServer],
 ) -> None:
     a, b = nodes
-    desk_a = open_blog(a)
+    desk_a = open_own_blog(a)
     desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
 
     with follow(b, desk_a.slug) as events:
@@ -104,7 +137,7 @@ def test_a_node_that_restarts_replays_exactly_what_its_reader_missed(
     nodes: tuple[LiveServer, LiveServer],
 ) -> None:
     a, b = nodes
-    desk_a = open_blog(a)
+    desk_a = open_own_blog(a)
 
     with follow(b, desk_a.slug) as events:
         desk_a.publish("Before the restart")
@@ -165,3 +198,67 @@ def wait_for_readers_anywhere(server: LiveServer, n: int) -> dict[int, int]:
             return seen
         time.sleep(0.02)
     raise AssertionError(f"readers seen per worker: {seen}, expected {n} in all")
+
+
+def worker_pids(server: LiveServer, count: int, *, without: set[int], within: float) -> set[int]:
+    """The pids answering /healthz on fresh connections, once `count` are seen that are not
+    in `without` (the kernel spreads new connections over the workers)."""
+    deadline = time.monotonic() + within
+    seen: set[int] = set()
+    while time.monotonic() < deadline:
+        try:
+            with httpx.Client(timeout=2) as client:  # a new connection each time
+                pid = client.get(f"{server.url}/healthz").json()["pid"]
+        except httpx.TransportError:
+            continue
+        if pid not in without:
+            seen.add(pid)
+        if len(seen) >= count:
+            return seen
+    raise AssertionError(f"saw only workers {seen} in {within} s")
+
+
+def test_workers_come_back_when_killed_reload_on_sighup_and_exit_0_on_sigterm(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
+    server = LiveServer(
+        postgres_url,
+        tmp_path / "supervised.log",
+        {"LIVELINE_BROKER_URL": broker_url},
+        extra_args=("--workers", "2"),
+    )
+    server.start()
+    assert server.process is not None
+    try:
+        first = worker_pids(server, 2, without=set(), within=10)
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+        back = worker_pids(server, 1, without=first, within=5)
+        assert time.monotonic() - killed_at < 5
+        assert victim not in back
+
+        # A reload replaces every worker, and the port answers all the while.
+        before = worker_pids(server, 2, without={victim}, within=10)
+        failures = []
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        replaced: set[int] = set()
+        while time.monotonic() < deadline and len(replaced) < 2:
+            try:
+                with httpx.Client(timeout=5) as client:
+                    pid = client.get(f"{server.url}/healthz").json()["pid"]
+                if pid not in before:
+                    replaced.add(pid)
+            except httpx.TransportError as exc:
+                failures.append(repr(exc))
+        assert len(replaced) == 2, replaced
+        assert not failures, failures
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(timeout=30)
+    log = server.log_path.read_text()
+    assert code == 0, log[-2000:]
+    assert "was killed by SIGKILL" in log and "started again" in log
+    assert "reloaded" in log

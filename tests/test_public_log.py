@@ -12,6 +12,7 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
 from tests.conftest import auth
+from tests.record import record
 
 EMBARGOED = "EMBARGOED-sentence-4471"
 
@@ -74,6 +75,12 @@ def test_a_post_taken_back_to_draft_or_schedule_never_logs_its_new_text(
     events = json.loads(log)["events"]
     assert [event["type"] for event in events] == ["post.published", "post.deleted"]
     assert events[1]["post"] == {"id": post["id"], "status": "deleted"}
+    record(
+        f"A published post moved to {status} with new, embargoed text",
+        tried="the whole public log read before and after, frames cached in between",
+        lost="nothing leaked: neither the new nor the withdrawn text is in the log",
+        test="tests/test_public_log.py -k draft_or_schedule",
+    )
 
 
 def test_a_correction_leaves_only_the_corrected_text_in_the_log(
@@ -93,6 +100,12 @@ def test_a_correction_leaves_only_the_corrected_text_in_the_log(
     ]  # the seqs and their order are as they were: a replay is still exact
     assert {event["post"]["headline"] for event in events} == {"Mayor John Smyth resigns"}
     assert "Mayor John Smyth resigns" in events[0]["html"]
+    record(
+        "A correction of a wrongly named person",
+        tried="the log replayed from 0 after the correction",
+        lost="nothing; the wrong name is gone from every entry, seqs unchanged",
+        test="tests/test_public_log.py -k correction",
+    )
 
 
 def test_a_deleted_post_leaves_its_id_alone_in_the_log(
@@ -130,6 +143,12 @@ def test_times_at_the_edge_of_the_calendar_are_refused(
     assert answer.json()["error"]["field"] == field
     assert client.get("/blogs/storm-watch").status_code == 200
     assert public_log(client)
+    record(
+        f"{field} of {moment}",
+        tried="one write",
+        lost="nothing: 422 naming the field; the page and the log still answer",
+        test="tests/test_public_log.py -k calendar",
+    )
 
 
 def test_a_publication_time_in_the_future_is_refused_unless_scheduled(

@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import HAVE_SEED, SEED, SEED_FIXTURE, auth, needs_seed, run_cli
+from tests.conftest import (
+    HAVE_SEED,
+    SEED,
+    SEED_FIXTURE,
+    add_user_with_token,
+    auth,
+    invoke_cli,
+    needs_seed,
+)
 
 EXPECTED = json.loads(SEED_FIXTURE.read_text(encoding="utf-8")) if HAVE_SEED else {"posts": []}
 # The seed's posts newest first, as its own time lines read (and so as the page must print them).
@@ -95,9 +103,8 @@ def seeded_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     """The seed imported with `liveline import`, plus an editor's token."""
     path = tmp_path_factory.mktemp("seeded") / "liveline.db"
     env = {"LIVELINE_DATABASE_URL": f"sqlite:///{path}"}
-    run_cli("import", str(SEED), "--slug", "seed", env=env)
-    run_cli("user", "add", "desk", "--role", "editor", env=env)
-    token = run_cli("token", "create", "desk", env=env).stdout.strip().splitlines()[-1]
+    invoke_cli("import", str(SEED), "--slug", "seed", env=env)
+    token = add_user_with_token(env, "desk", "editor")
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the main file, to copy
     db.close()

@@ -25,10 +25,11 @@ def test_an_editor_opens_a_blog_and_publishes(client: TestClient, settings) -> N
     assert "1 Post<" in page.text
 
 
-def test_live_server_serves_the_demo_blog(live_server: LiveServer) -> None:
+def test_live_server_serves_the_demo_blog(shared_server: LiveServer) -> None:
     import httpx
 
-    page = httpx.get(f"{live_server.url}/blogs/demo")
+    # The shared server started on an empty database, which gets the demo blog.
+    page = httpx.get(f"{shared_server.url}/blogs/demo")
     assert page.status_code == 200
     assert "<h1" in page.text
 

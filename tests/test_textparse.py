@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
 from liveline.formats.textparse import ParsedBlog, ParseError, parse_bytes, parse_text
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEED = SHARED / "seed" / "000_d82c410df032e08f.txt"
-SEED_EXPECTED = SHARED / "fixtures" / "seed.expected.json"
+from tests.conftest import SEED, SHARED, needs_seed
+from tests.conftest import SEED_FIXTURE as SEED_EXPECTED
 
 
 def blog(text: str, **options: str) -> ParsedBlog:
@@ -119,9 +116,8 @@ BUDGET_DAY = dedent("""
 # The seed
 
 
+@needs_seed
 def test_seed_parses_to_the_hand_checked_fixture() -> None:
-    if not SEED.exists() or not SEED_EXPECTED.exists():
-        pytest.skip(f"the shared seed and fixture are not at {SHARED}")
     expected = json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))
     assert parse_bytes(SEED.read_bytes()).to_json() == expected
 
@@ -425,7 +421,7 @@ STRUCTURE = re.compile(
 def test_every_line_of_the_text_is_in_the_output_or_recognised_chrome(name: str) -> None:
     if name == "seed":
         if not SEED.exists():
-            pytest.skip(f"the shared seed is not at {SEED}")
+            pytest.skip(f"the shared seed is not at {SHARED} (set LIVELINE_SHARED_DIR)")
         text = SEED.read_text(encoding="utf-8")
     else:
         text = {"heat wave": HEAT_WAVE, "budget day": BUDGET_DAY}[name]

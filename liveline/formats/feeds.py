@@ -6,8 +6,9 @@ so the same feed comes out of a web request, a test or a script alike.
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +38,12 @@ def post_url(base_url: str, blog: Blog, post: Post) -> str:
 def utc(moment: datetime) -> datetime:
     # The store hands back aware UTC already; a naive time here would be a bug upstream,
     # and reading it as UTC is the least surprising repair.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC: the clock as written beats no feed at all
+        return moment.replace(tzinfo=UTC)
 
 
 def subtitle(blog: Blog) -> str:
@@ -51,19 +57,36 @@ def subtitle(blog: Blog) -> str:
 def feed_posts(posts: Sequence[Post]) -> list[Post]:
     """Published posts only, newest first, at most MAX_ITEMS: pinning is a page's affair."""
     visible = [post for post in posts if post.is_visible and post.published_at is not None]
-    visible.sort(key=lambda post: (utc(post.published_at), post.id), reverse=True)
+    visible.sort(key=lambda post: (published(post), post.id), reverse=True)
     return visible[:MAX_ITEMS]
 
 
-def atom(blog: Blog, posts: Sequence[Post], base_url: str) -> bytes:
-    return _generator(blog, posts, base_url, "feed.atom").atom_str(pretty=False)
+def published(post: Post) -> datetime:
+    """A feed's post's time, in UTC: feed_posts keeps only posts that have one."""
+    if post.published_at is None:
+        raise ValueError(f"post {post.id} has no publication time to put in a feed")
+    return utc(post.published_at)
 
 
-def rss(blog: Blog, posts: Sequence[Post], base_url: str) -> bytes:
-    return _generator(blog, posts, base_url, "feed.rss").rss_str(pretty=False)
+# A post's body as sanitised HTML: by default rendered here; a web process passes its cache.
+BodyHtml = Callable[[Post], str]
 
 
-def json_feed(blog: Blog, posts: Sequence[Post], base_url: str) -> dict[str, Any]:
+def _render(post: Post) -> str:
+    return render_markdown(post.body)
+
+
+def atom(blog: Blog, posts: Sequence[Post], base_url: str, body_html: BodyHtml = _render) -> bytes:
+    return bytes(_generator(blog, posts, base_url, "feed.atom", body_html).atom_str(pretty=False))
+
+
+def rss(blog: Blog, posts: Sequence[Post], base_url: str, body_html: BodyHtml = _render) -> bytes:
+    return bytes(_generator(blog, posts, base_url, "feed.rss", body_html).rss_str(pretty=False))
+
+
+def json_feed(
+    blog: Blog, posts: Sequence[Post], base_url: str, body_html: BodyHtml = _render
+) -> dict[str, Any]:
     home = blog_url(base_url, blog)
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
@@ -80,8 +103,8 @@ def json_feed(blog: Blog, posts: Sequence[Post], base_url: str) -> dict[str, Any
             "id": post_url(base_url, blog, post),
             "url": post_url(base_url, blog, post),
             "title": post.headline,
-            "content_html": render_markdown(post.body),
-            "date_published": utc(post.published_at).isoformat(),
+            "content_html": body_html(post),
+            "date_published": published(post).isoformat(),
             "date_modified": utc(post.updated_at).isoformat(),
         }
         if post.authors:
@@ -90,14 +113,19 @@ def json_feed(blog: Blog, posts: Sequence[Post], base_url: str) -> dict[str, Any
     return feed
 
 
-def _generator(blog: Blog, posts: Sequence[Post], base_url: str, name: str) -> FeedGenerator:
+def _generator(
+    blog: Blog, posts: Sequence[Post], base_url: str, name: str, body_html: BodyHtml
+) -> FeedGenerator:
     """One generator per format: the rel=self link differs, and feedgen holds one of each."""
     home = blog_url(base_url, blog)
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)  # RSS <author> wants an e-mail; dc:creator not
     fg.id(home)
     fg.title(_xml(blog.title))
-    fg.subtitle(_xml(subtitle(blog)))
+    # Atom's subtitle is plain text (type="text"); an RSS <description> is HTML, as its items'
+    # are, so the plain byline is escaped as HTML first: "<b>" must reach a reader as text.
+    description = subtitle(blog)
+    fg.subtitle(_xml(html.escape(description) if name == "feed.rss" else description))
     # feedgen makes the last link given the RSS <channel><link>: the page, not the feed.
     fg.link(href=f"{home}/{name}", rel="self")
     fg.link(href=home, rel="alternate")
@@ -110,13 +138,13 @@ def _generator(blog: Blog, posts: Sequence[Post], base_url: str, name: str) -> F
         entry.id(url)
         entry.title(_xml(post.headline))
         entry.link(href=url, rel="alternate")
-        entry.published(utc(post.published_at))
+        entry.published(published(post))
         entry.updated(utc(post.updated_at))
         for author in post.authors:
             entry.author({"name": _xml(author)})
         if post.authors:
             entry.dc.dc_creator([_xml(author) for author in post.authors])
-        entry.content(_xml(render_markdown(post.body)), type="html")
+        entry.content(_xml(body_html(post)), type="html")
     return fg
 
 

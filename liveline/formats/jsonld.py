@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from typing import Any
 
@@ -21,9 +21,16 @@ BLOCK_TAGS = {"p", "li", "h3", "h4", "blockquote"}
 BREAK_TAGS = {"br", "hr"}  # void: they never close
 
 
-def live_blog_posting(blog: Blog, posts: Sequence[Post], base_url: str) -> str:
-    """The page's JSON-LD, ready to sit between <script type="application/ld+json"> tags."""
+def live_blog_posting(
+    blog: Blog,
+    posts: Sequence[Post],
+    base_url: str,
+    text: Callable[[Post], str] | None = None,
+) -> str:
+    """The page's JSON-LD, ready to sit between <script type="application/ld+json"> tags.
+    `text` gives a post's body as plain text (a render cache); by default it is rendered."""
     url = blog_url(base_url, blog)
+    body_text = text or (lambda post: plain_text(post.body))
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -34,7 +41,7 @@ def live_blog_posting(blog: Blog, posts: Sequence[Post], base_url: str) -> str:
         "dateModified": utc(blog.updated_at).isoformat(),
         "coverageStartTime": utc(blog.created_at).isoformat(),
         "author": _people(blog.authors),
-        "liveBlogUpdate": [_update(blog, post, base_url) for post in posts],
+        "liveBlogUpdate": [_update(blog, post, base_url, body_text(post)) for post in posts],
     }
     if not blog.is_open:  # closing the blog is its last change
         data["coverageEndTime"] = utc(blog.updated_at).isoformat()
@@ -50,18 +57,23 @@ def script_safe_json(data: Any) -> str:
 
 def plain_text(markdown: str) -> str:
     """A body as the words a reader sees: sanitised HTML with the tags taken out."""
+    return html_text(render_markdown(markdown))
+
+
+def html_text(html: str) -> str:
+    """Rendered (sanitised) body HTML as its words, block by block."""
     parser = _TextOnly()
-    parser.feed(render_markdown(markdown))
+    parser.feed(html)
     parser.close()
     return "\n\n".join(parser.blocks())
 
 
-def _update(blog: Blog, post: Post, base_url: str) -> dict[str, Any]:
+def _update(blog: Blog, post: Post, base_url: str, body_text: str) -> dict[str, Any]:
     update: dict[str, Any] = {
         "@type": "BlogPosting",
         "headline": post.headline,
         "url": post_url(base_url, blog, post),
-        "articleBody": plain_text(post.body),
+        "articleBody": body_text,
         "author": _people(post.authors),
         "dateModified": utc(post.updated_at).isoformat(),
     }

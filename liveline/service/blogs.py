@@ -61,6 +61,8 @@ class Blogs:
         if not user.role.edits_anything:
             raise Forbidden("only editors and admins can change or close a live blog")
         values: dict[str, Any] = patch.given()
+        if not values:  # nothing to change, and nothing for readers to hear of
+            return blog
 
         def change(tx: Tx) -> Blog:
             before = tx.lock_blog(blog.id)

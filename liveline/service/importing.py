@@ -54,19 +54,24 @@ class Importing:
 
 
 def _post_in(post: ParsedPost) -> PostIn:
-    body = getattr(post, "body", None)  # rich text from another system is Markdown already
     return PostIn(
         headline=post.headline,
-        body=body if body is not None else paragraphs_to_markdown(post.paragraphs),
+        # Rich sources (lists, WordPress HTML) bring their own Markdown; plain text has paragraphs.
+        body=post.body if post.body is not None else paragraphs_to_markdown(post.paragraphs),
         authors=list(post.authors),
         location=post.location,
         contributors=list(post.contributors),
         images=[
-            {"url": None, "caption": image.caption, "credit": image.credit, "alt": image.caption}
+            {
+                "url": image.url,
+                "caption": image.caption,
+                "credit": image.credit,
+                "alt": image.caption,
+            }
             for image in post.images
         ],
-        label=getattr(post, "label", None),
-        key_event=getattr(post, "key_event", False),
+        label=post.label,
+        key_event=post.key_event,
         status=PostStatus.PUBLISHED,
         published_at=post.published,
     )

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from liveline.errors import TooManyRequests, Unauthorized
+from liveline.errors import TooMany, Unauthorized
 from liveline.model import Limit, User
 from liveline.service import passwords
 from liveline.service.unit import Tx, UnitOfWork
@@ -61,7 +61,7 @@ class Sessions:
     def sign_in(self, name: str, password: str, address: str) -> SignedIn:
         """A new session for the person with this name and password. Refused alike for an
         unknown name and a wrong password (same message, same hashing work), and with
-        TooManyRequests while the name or the address has failed too often."""
+        TooMany while the name or the address has failed too often."""
         keys = _keys(name, address)
         self._unit.read(lambda conn: self._check_throttle(conn, keys, self._unit.clock()))
         found = None
@@ -105,7 +105,7 @@ class Sessions:
                 waits.append((earliest + WINDOW - now).total_seconds())
         if waits:
             seconds = max(1, math.ceil(max(waits)))
-            raise TooManyRequests(
+            raise TooMany(
                 f"too many sign-in attempts; try again in {_minutes(seconds)}",
                 retry_after=seconds,
             )

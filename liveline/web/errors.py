@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from liveline.errors import Conflict, LivelineError, TooManyRequests, Unauthorized
+from liveline.errors import Conflict, LivelineError, TooMany, Unauthorized
 from liveline.web.methods import allowed
 from liveline.web.mounting import route_path
 
@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 
 TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
-          428: "Precondition required", 429: "Too many tries", 500: "Server error",
-          503: "Unavailable"}  # fmt: skip
+          428: "Precondition required", 429: "Too many requests", 431: "Headers too large",
+          500: "Server error", 503: "Unavailable"}  # fmt: skip
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
@@ -45,7 +45,7 @@ def install(app: FastAPI) -> None:
         response = error_response(request, exc.status, exc.message, **extra)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooMany):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
@@ -62,7 +62,8 @@ def install(app: FastAPI) -> None:
             loc = loc[1:]
         where = ".".join(str(part) for part in loc)
         message = f"{where or 'body'}: {first.get('msg', 'is not valid')}"
-        return error_response(request, 422, message, field=where or None)
+        # A missing body is no field: the error then has none (never "field": null).
+        return error_response(request, 422, message, **({"field": where} if where else {}))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

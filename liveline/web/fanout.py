@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable
 
 from liveline.broker import Broker
@@ -24,21 +24,39 @@ Encode = Callable[[Event, Blog], str]  # an event's message to readers, as JSON
 
 
 class Frame:
-    """One event as its JSON message, as SSE bytes, and as an HTTP/1.1 chunk: made once for
-    all readers, of the stream and of the polling endpoint alike."""
+    """One event, made once for all readers of the stream and of the polling endpoint alike,
+    and held as one copy: its HTTP/1.1 chunk, which the fan-out writes as is to every socket.
+    The SSE bytes and the JSON message are views into that chunk, not copies of it."""
 
-    __slots__ = ("chunk", "data", "message", "seq")
+    __slots__ = ("_data", "_message", "chunk", "seq")
 
-    def __init__(self, seq: int, data: bytes, message: str = "") -> None:
+    def __init__(self, seq: int, data: bytes, message_at: int | None = None) -> None:
         self.seq = seq  # 0 for a heartbeat, which every reader gets
-        self.data = data
-        self.message = message
         self.chunk = as_chunk(data)
+        view = memoryview(self.chunk)
+        start = len(self.chunk) - len(data) - 2  # after the chunk's size line
+        self._data = view[start : start + len(data)]
+        # The message sits between `data: ` and the blank line that ends the frame.
+        self._message = view[0:0] if message_at is None else self._data[message_at:-2]
+
+    @property
+    def data(self) -> memoryview:
+        """The SSE bytes: `id:`, `event:`, `data:` and the blank line."""
+        return self._data
+
+    @property
+    def message(self) -> memoryview:
+        """The event's JSON message, as UTF-8."""
+        return self._message
+
+    @property
+    def size(self) -> int:
+        return len(self.chunk)
 
     @classmethod
     def of(cls, event: Event, message: str) -> Frame:
-        data = f"id: {event.seq}\nevent: {event.type}\ndata: {message}\n\n".encode()
-        return cls(event.seq, data, message)
+        head = f"id: {event.seq}\nevent: {event.type}\ndata: ".encode()
+        return cls(event.seq, head + message.encode() + b"\n\n", len(head))
 
 
 HEARTBEAT = Frame(0, b":\n\n")
@@ -52,6 +70,7 @@ class Reader:
 
     __slots__ = (
         "_wake",
+        "address",
         "closed",
         "frames",
         "limit",
@@ -61,7 +80,8 @@ class Reader:
         "sink",
     )
 
-    def __init__(self, limit: int, sent: int) -> None:
+    def __init__(self, limit: int, sent: int, address: str | None = None) -> None:
+        self.address = address  # the client's, counted against its cap of open streams
         self.frames: deque[Frame] = deque()
         self.limit = limit
         self.sent = sent  # the highest seq this reader has been given
@@ -98,22 +118,33 @@ class Reader:
 
 
 class FrameCache:
-    """Encoded frames by (blog, seq, revision). An entry of the log changes only when a later
-    change to its post rewrites it to the post's current public state (service.events), and
-    that bumps its revision: a cached frame is never one whose text was taken back."""
+    """Encoded frames by (blog, seq, revision), least recently used first out, within a byte
+    budget: a story of big posts polled from seq 0 must not keep them all, and a frame bigger
+    than the whole budget is not kept. An entry of the log changes only when a later change
+    to its post rewrites it to the post's current public state (service.events), and that
+    bumps its revision: a cached frame is never one whose text was taken back."""
 
-    def __init__(self, encode: Encode, size: int = 4096) -> None:
+    def __init__(self, encode: Encode, max_bytes: int = 64 << 20) -> None:
         self._encode = encode
         self._frames: OrderedDict[tuple[int, int, int], Frame] = OrderedDict()
-        self._size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._frames)
 
     def frame(self, event: Event, blog: Blog) -> Frame:
         key = (event.blog_id, event.seq, event.revision)
         frame = self._frames.get(key)
-        if frame is None:
-            frame = self._frames[key] = Frame.of(event, self._encode(event, blog))
-            if len(self._frames) > self._size:
-                self._frames.popitem(last=False)
+        if frame is not None:
+            self._frames.move_to_end(key)
+            return frame
+        frame = Frame.of(event, self._encode(event, blog))
+        if frame.size <= self.max_bytes:
+            self._frames[key] = frame
+            self.bytes += frame.size
+            while self.bytes > self.max_bytes:
+                self.bytes -= self._frames.popitem(last=False)[1].size
         return frame
 
 
@@ -151,8 +182,10 @@ class Channel:
     def send(self, frame: Frame) -> None:
         for reader in list(self.readers):
             reader.push(frame)
-        # The hot loop of a big story: one prepared chunk, one socket write per reader.
-        chunk, limit, behind = frame.chunk, self.limit_bytes, []
+        # The hot loop of a big story: one prepared chunk, one socket write per reader. A
+        # reader may lag by two frames at least, however big: a 200 KB post is no overflow.
+        chunk, behind = frame.chunk, []
+        limit = max(self.limit_bytes, 2 * len(chunk))
         for transport in self.direct:
             transport.write(chunk)
             if transport.get_write_buffer_size() > limit:
@@ -220,16 +253,18 @@ class FanOut:
         queue_size: int,
         heartbeat_seconds: float,
         catch_up_seconds: float = 2.0,
+        cache_bytes: int = 64 << 20,
     ) -> None:
         self._broker = broker
         self._load = load
-        self._cache = FrameCache(encode)
+        self._cache = FrameCache(encode, cache_bytes)
         self._channels: dict[int, Channel] = {}
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds
         self._catch_up_seconds = catch_up_seconds
         self._heartbeat: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
+        self._streams_from: Counter[str] = Counter()  # open streams by client address
         self.closing = False
 
     def frame(self, event: Event, blog: Blog) -> Frame:
@@ -239,7 +274,13 @@ class FanOut:
         """The open channel of a blog, if this process has readers of it."""
         return next((c for c in self._channels.values() if c.blog.slug == slug), None)
 
-    def join(self, blog: Blog, since: int | None) -> tuple[Reader, Channel]:
+    def streams_from(self, address: str) -> int:
+        """How many streams the client at `address` holds open on this process."""
+        return self._streams_from[address]
+
+    def join(
+        self, blog: Blog, since: int | None, address: str | None = None
+    ) -> tuple[Reader, Channel]:
         """A new reader of a blog (as the caller last read it: its last_seq may be stale),
         that has seen everything up to `since`, or, with None, wants only what comes next."""
         channel = self._channels.get(blog.id)
@@ -251,12 +292,19 @@ class FanOut:
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat())
             self._catching_up = asyncio.create_task(self._check_logs())
-        reader = Reader(self._queue_size, channel.last_seq if since is None else since)
+        reader = Reader(self._queue_size, channel.last_seq if since is None else since, address)
         channel.readers.add(reader)
+        if address is not None:
+            self._streams_from[address] += 1
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
         channel.remove(reader)
+        if reader.address is not None:
+            self._streams_from[reader.address] -= 1
+            if self._streams_from[reader.address] <= 0:
+                del self._streams_from[reader.address]
+            reader.address = None  # counted once, however often it leaves
         if not channel.all_readers() and self._channels.get(channel.blog_id) is channel:
             channel.unsubscribe()
             del self._channels[channel.blog_id]

@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from liveline.formats import feeds
 from liveline.model import Blog, Post
 from liveline.web.caching import conditional
+from liveline.web.render import RenderCache
+from liveline.web.urls import public_base_url, vary_on_host
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,7 +20,7 @@ ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
 JSON_FEED = "application/feed+json"
 
-Build = Callable[[Blog, list[Post], str], Response]
+Build = Callable[[Blog, list[Post], str, feeds.BodyHtml], Response]
 
 
 @router.get("/blogs/{slug}/feed.atom")
@@ -38,6 +40,11 @@ async def json_feed(slug: str, request: Request) -> Response:
     )
 
 
+def render_cache(request: Request) -> RenderCache:
+    cache: RenderCache = request.app.state.render_post.cache
+    return cache
+
+
 async def _feed(request: Request, slug: str, build: Build) -> Response:
     service = request.app.state.service
     blog = await run_in_threadpool(service.blogs.get, slug)  # NotFound → 404 by the error handlers
@@ -45,13 +52,17 @@ async def _feed(request: Request, slug: str, build: Build) -> Response:
     # any posts, since the blog's seq alone decides whether the feed changed.
     probe = conditional(request, blog, Response())
     if probe.status_code == 304:
-        return probe
+        return vary_on_host(request, probe)
     page = await run_in_threadpool(
         lambda: service.posts.page(blog, newest_first=True, limit=feeds.MAX_ITEMS)
     )
-    base_url = str(request.base_url).rstrip("/")
-    # Building the XML is CPU work on up to 50 rendered bodies: keep it off the event loop.
+    # Building the XML is CPU work on up to 50 bodies (each rendered once per version, then
+    # taken from the cache): keep it off the event loop.
     response = await run_in_threadpool(
-        build, blog, feeds.feed_posts([*page.pinned, *page.posts]), base_url
+        build,
+        blog,
+        feeds.feed_posts([*page.pinned, *page.posts]),
+        public_base_url(request),
+        render_cache(request).html,
     )
-    return conditional(request, blog, response)
+    return vary_on_host(request, conditional(request, blog, response))

@@ -8,6 +8,25 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def headers_over(scope: Scope, max_headers: int, max_bytes: int) -> str | None:
+    """Why a request's headers are refused (too many, or too big together), or None."""
+    headers = scope.get("headers", ())
+    if len(headers) > max_headers:
+        return f"a request may carry at most {max_headers} headers"
+    if sum(len(name) + len(value) + 4 for name, value in headers) > max_bytes:
+        return f"request headers over {max_bytes} bytes"
+    return None
+
+
+async def refuse_headers(send: Send, message: str) -> None:
+    """431 to a request whose headers are over the limits (an incomplete head over the size
+    limit is refused by the server before it gets here: see web/connections.py)."""
+    body = json.dumps({"error": {"status": 431, "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 431, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BodyTooLarge(HTTPException):
     # An HTTPException, so that FastAPI passes it on while reading a body instead of
     # turning it into "400 There was an error parsing the body".

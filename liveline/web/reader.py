@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from liveline.formats.jsonld import live_blog_posting
 from liveline.web.caching import conditional
-from liveline.web.render import blog_view, post_view
+from liveline.web.render import RenderCache, blog_view, post_view
+from liveline.web.urls import public_base_url, vary_on_host
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,29 +51,44 @@ async def _page(
 ) -> Response:
     state = request.app.state
     blog = await run_in_threadpool(state.service.blogs.get, slug)
-    page = await run_in_threadpool(
+    # The ETag is the blog's last seq (plus the query): a matching If-None-Match is answered
+    # before any post is loaded or rendered, as the feeds do.
+    probe = conditional(request, blog, Response())
+    if probe.status_code == 304:
+        return probe if embed else vary_on_host(request, probe)
+    pinned, posts, next_cursor = await run_in_threadpool(
         lambda: state.service.posts.page(
             blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
         )
     )
-    pinned, posts, next_cursor = page.pinned, page.posts, page.next_cursor
-    views = [
-        post_view(post.to_json(), blog.timezone, blog.organization) for post in (*pinned, *posts)
-    ]
-    html = state.templates.get_template("embed.html" if embed else "blog.html").render(
-        blog=blog_view(blog),
-        pinned=views[: len(pinned)],
-        posts=views[len(pinned) :],
-        order=order,
-        cursor=cursor,
-        next_cursor=next_cursor,
-        embed=embed,
-        # Already escaped for a <script> element (see formats.jsonld); Jinja must not re-escape.
-        jsonld=Markup(
-            live_blog_posting(blog, [*pinned, *posts], str(request.base_url).rstrip("/"))
-        ),
-    )
-    return conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
+    cache: RenderCache = state.render_post.cache
+    base_url = public_base_url(request)
+
+    def render() -> str:
+        # Bodies come from the render cache (each rendered once per version); the template
+        # and JSON-LD are still CPU work, so all of it runs in the thread pool.
+        views = [
+            post_view(post.to_json(), blog.timezone, blog.organization, cache)
+            for post in (*pinned, *posts)
+        ]
+        jsonld = "" if embed else live_blog_posting(blog, [*pinned, *posts], base_url, cache.text)
+        return str(
+            state.templates.get_template("embed.html" if embed else "blog.html").render(
+                blog=blog_view(blog),
+                pinned=views[: len(pinned)],
+                posts=views[len(pinned) :],
+                order=order,
+                cursor=cursor,
+                next_cursor=next_cursor,
+                embed=embed,
+                # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
+                jsonld=Markup(jsonld),
+            )
+        )
+
+    html = await run_in_threadpool(render)
+    response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
+    return vary_on_host(request, response) if not embed else response
 
 
 def protected(response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:

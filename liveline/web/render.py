@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,8 +13,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from liveline.formats import aptime
+from liveline.formats.jsonld import html_text
 from liveline.formats.richtext import render_markdown
-from liveline.model import Blog
+from liveline.model import Blog, Post
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -27,13 +31,83 @@ def make_templates() -> Environment:
     return env
 
 
-def post_view(post: dict[str, Any], timezone: str, organization: str | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    body_hash: int  # the body it was made from: a key that outlived its text never matches
+    html: str
+    text: str  # the words a reader sees, for JSON-LD
+
+    @property
+    def size(self) -> int:
+        return len(self.html) + len(self.text) + 200  # roughly: one byte a character, plus keys
+
+
+class RenderCache:
+    """Each post's body rendered once per version, kept up to `max_bytes` (least recently used
+    goes first). Pages, embeds, feeds, JSON-LD and stream fragments all take bodies from here,
+    so a page view, a feed poll or a new reader costs a dictionary look-up per post, not a
+    Markdown parse. Safe to share between threads (renders run in the thread pool)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.renders = 0  # bodies actually rendered: what tests and metrics watch
+        self._entries: OrderedDict[tuple[int, int], RenderedBody] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        return self._bytes
+
+    def get(self, post_id: int, version: int, body: str) -> RenderedBody:
+        key = (post_id, version)
+        body_hash = hash(body)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found.body_hash == body_hash:
+                self._entries.move_to_end(key)
+                return found
+        html = render_markdown(body)  # outside the lock: other posts need not wait for it
+        rendered = RenderedBody(body_hash, html, html_text(html))
+        with self._lock:
+            self.renders += 1
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            if rendered.size <= self.max_bytes:
+                self._entries[key] = rendered
+                self._bytes += rendered.size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= dropped.size
+        return rendered
+
+    def html(self, post: Post) -> str:
+        return self.get(post.id, post.version, post.body).html
+
+    def text(self, post: Post) -> str:
+        return self.get(post.id, post.version, post.body).text
+
+
+def post_view(
+    post: dict[str, Any],
+    timezone: str,
+    organization: str | None,
+    cache: RenderCache | None = None,
+) -> dict[str, Any]:
     """A post's JSON plus what a page shows of it: the body as HTML and its time in words."""
     published = post.get("published_at")
     moment = datetime.fromisoformat(published) if published else None
+    if cache is not None and "id" in post and "version" in post:
+        body_html = cache.get(post["id"], post["version"], post["body"]).html
+    else:
+        body_html = render_markdown(post["body"])
     return {
         **post,
-        "body_html": Markup(render_markdown(post["body"])),
+        "body_html": Markup(body_html),
         "time_text": aptime.post_time(moment, timezone) if moment else "",
         "byline": byline(post, organization),
     }
@@ -72,9 +146,10 @@ def blog_byline(blog: Blog) -> str:
 class PostRenderer:
     """Renders one post's article fragment, for the page and for the stream alike."""
 
-    def __init__(self, templates: Environment) -> None:
+    def __init__(self, templates: Environment, cache: RenderCache | None = None) -> None:
         self._template = templates.get_template("_post.html")
+        self.cache = cache or RenderCache()
 
     def __call__(self, post: dict[str, Any], blog: Blog) -> str:
-        view = post_view(post, blog.timezone, blog.organization)
+        view = post_view(post, blog.timezone, blog.organization, self.cache)
         return self._template.render(post=view, blog=blog_view(blog))

@@ -19,9 +19,10 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from liveline.errors import Invalid, LivelineError, Unavailable
+from liveline.errors import LivelineError, TooMany, Unavailable
 from liveline.formats import aptime
 from liveline.model import Blog, Event
+from liveline.values import MAX_SEQ, parse_seq
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
@@ -33,6 +34,7 @@ from liveline.web.transport import AsgiSink, open_sink
 log = logging.getLogger(__name__)
 router = APIRouter()
 REPLAY_BATCH = 500
+REPLAY_WRITE_BYTES = 256 * 1024
 
 
 def event_message(event: Event, blog: Blog, render: PostRenderer) -> dict[str, Any]:
@@ -59,12 +61,12 @@ def message_json(event: Event, blog: Blog, render: PostRenderer) -> str:
 
 
 def _since(request: Request) -> int | None:
-    raw = request.headers.get("last-event-id") or request.query_params.get("since")
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 10:
-        raise Invalid("since / Last-Event-ID must be a whole number (an event seq)", field="since")
-    return int(raw)
+    """The seq a stream resumes after: Last-Event-ID (a reconnecting browser's) over ?since=."""
+    header = request.headers.get("last-event-id")
+    if header:
+        return parse_seq(header, "Last-Event-ID")
+    query = request.query_params.get("since")
+    return None if not query else parse_seq(query, "since")
 
 
 STREAM_PATH = re.compile(r"^/blogs/(?P<slug>[^/]+)/events$")
@@ -120,9 +122,13 @@ async def serve_stream(
 async def live_stream(
     slug: str,
     request: Request,
-    since: int | None = Query(default=None, ge=0, description="Replay events after this seq"),
+    since: int | None = Query(
+        default=None, ge=0, le=MAX_SEQ, description="Replay events after this seq"
+    ),
     last_event_id: str | None = Header(
-        default=None, description="As `since`; browsers send it when they reconnect"
+        default=None,
+        pattern=r"^[0-9]{1,10}$",
+        description="As `since` (and taken over it); browsers send it when they reconnect",
     ),
 ) -> Response:
     """A blog's events as they happen (server-sent events): first every event after
@@ -147,35 +153,76 @@ async def open_stream(request: Request, slug: str) -> Response:
                 since = min(since, blog.last_seq)
         if request.method == "HEAD":
             return StreamHead()
-        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms)
+        # Checked after the last await, so that the stream joins before another is counted.
+        address = request.client.host if request.client else None
+        cap = state.settings.max_streams_per_address
+        if (
+            cap
+            and address is not None
+            and state.fanout.streams_from(address) >= cap
+            and address not in state.stream_cap_exempt
+        ):
+            raise TooMany(
+                f"at most {cap} live streams from one address; close one, or poll "
+                f"/api/blogs/{slug}/events",
+                retry_after=max(1, state.settings.stream_retry_ms // 1000) * 5,
+            )
+        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms, address)
     except LivelineError as exc:
         extra = {"field": exc.field} if exc.field else {}
-        return error_response(request, exc.status, exc.message, **extra)
+        response = error_response(request, exc.status, exc.message, **extra)
+        if isinstance(exc, TooMany):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except Exception:
         log.exception("could not open a stream on %s", request.url.path)
         return error_response(request, 500, "something went wrong on our side; it was logged")
 
 
 @router.get("/api/blogs/{slug}/events", tags=["read"])
-async def poll(slug: str, request: Request, since: int = 0, limit: int = 100) -> Response:
+async def poll(
+    slug: str,
+    request: Request,
+    since: int = Query(default=0, ge=0, le=MAX_SEQ, description="Events after this seq"),
+    limit: int = Query(default=100, ge=1, le=REPLAY_BATCH, description="At most this many"),
+) -> Response:
     """The stream's events as JSON, for clients and caches that cannot hold a stream."""
     state = request.app.state
-    if not 0 <= since < 2**31:
-        raise Invalid("since must be an event seq, 0 or more", field="since")
-    if not 1 <= limit <= REPLAY_BATCH:
-        raise Invalid(f"limit must be between 1 and {REPLAY_BATCH}", field="limit")
+    # FastAPI's int also takes '+5', ' 5' and '5_000': the seq's own rule is ASCII digits.
+    since = parse_seq(request.query_params.get("since") or "0", "since")
     blog = await run_in_threadpool(state.service.blogs.get, slug)
-    events = await run_in_threadpool(state.service.events_since, blog.id, since, limit)
-    head = {
-        "blog": blog.slug,
-        "since": since,
-        "last_seq": events[-1].seq if events else since,
-        "head_seq": blog.last_seq,
-    }
-    # Each event's message is made once per process and shared with the stream's readers.
-    messages = ",".join(state.fanout.frame(event, blog).message for event in events)
-    body = json.dumps(head, ensure_ascii=False)[:-1] + f',"events":[{messages}]}}'
+    messages, last_seq = await _poll_messages(state, blog, since, limit)
+    head = {"blog": blog.slug, "since": since, "last_seq": last_seq, "head_seq": blog.last_seq}
+    head_json = json.dumps(head, ensure_ascii=False).encode()
+    body = b"".join((head_json[:-1], b',"events":[', b",".join(messages), b"]}"))
     return conditional(request, blog, Response(body, media_type="application/json"))
+
+
+POLL_BATCH = 20  # events read from the log at a time: a big post can be 200 KB
+
+
+async def _poll_messages(
+    state: Any, blog: Blog, since: int, limit: int
+) -> tuple[list[memoryview], int]:
+    """Up to `limit` events' messages after `since`, stopping once they pass the poll's byte
+    budget (always at least one: the client polls again from `last_seq`)."""
+    budget: int = state.settings.poll_max_bytes
+    messages: list[memoryview] = []
+    size, last_seq = 0, since
+    while len(messages) < limit:
+        want = min(POLL_BATCH, limit - len(messages))
+        events = await run_in_threadpool(state.service.events_since, blog.id, last_seq, want)
+        for event in events:
+            # Each event's message is made once per process and shared with stream readers.
+            message = state.fanout.frame(event, blog).message
+            if messages and size + len(message) > budget:
+                return messages, last_seq
+            messages.append(message)
+            size += len(message) + 1
+            last_seq = event.seq
+        if len(events) < want:
+            break
+    return messages, last_seq
 
 
 class StreamHead(Response):
@@ -192,17 +239,25 @@ class EventStream(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, fanout: FanOut, blog: Blog, since: int | None, retry_ms: int) -> None:
+    def __init__(
+        self,
+        fanout: FanOut,
+        blog: Blog,
+        since: int | None,
+        retry_ms: int,
+        address: str | None = None,
+    ) -> None:
         super().__init__(media_type=self.media_type)
         self.fanout = fanout
         self.blog = blog
         self.since = since
         self.retry_ms = retry_ms
+        self.address = address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sink = open_sink(send)
         # Join before replaying, so nothing published during the replay can slip between.
-        self.reader, self.channel = self.fanout.join(self.blog, self.since)
+        self.reader, self.channel = self.fanout.join(self.blog, self.since, self.address)
         pump = asyncio.create_task(self._pump(sink))
         self.reader.on_overflow = pump.cancel
         watcher = asyncio.create_task(self._watch(receive, pump))
@@ -257,8 +312,17 @@ class EventStream(Response):
     async def _replay(self, sink: AsgiSink) -> None:
         while True:
             frames = await self._backfill(until=None)
-            if frames:
-                await sink.write(b"".join(frame.data for frame in frames))
+            # In writes of a bounded size: a replay of 500 big posts is no 200 MB buffer.
+            group: list[memoryview] = []
+            size = 0
+            for frame in frames:
+                group.append(frame.data)
+                size += len(frame.data)
+                if size >= REPLAY_WRITE_BYTES:
+                    await sink.write(b"".join(group))
+                    group, size = [], 0
+            if group:
+                await sink.write(b"".join(group))
             if len(frames) < REPLAY_BATCH:
                 return
 

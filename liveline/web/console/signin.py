@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import TooManyRequests, Unauthorized
+from liveline.errors import TooMany, Unauthorized
 from liveline.web import session as browser
 from liveline.web.console.forms import read_form
 from liveline.web.console.pages import render, service
@@ -51,7 +51,7 @@ async def sign_in(request: Request) -> Response:
         signed = await run_in_threadpool(service(request).sessions.sign_in, name, password, address)
     except Unauthorized as exc:
         return _form(request, _next(next_), name=name, error=exc.message, status=401)
-    except TooManyRequests as exc:
+    except TooMany as exc:
         refused = _form(request, _next(next_), name=name, error=exc.message, status=429)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused

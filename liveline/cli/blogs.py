@@ -1,0 +1,155 @@
+"""Commands that read live blogs in and out: parse, import, export, import-json."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from liveline.cli.common import (
+    fail,
+    load_settings,
+    read_bytes,
+    read_live_blog,
+    serviced,
+    warn,
+)
+from liveline.config import Settings
+from liveline.errors import Invalid, LivelineError
+from liveline.formats.textparse import ParsedBlog, ParseError
+from liveline.service import slugify
+from liveline.values import known_zone
+
+commands = typer.Typer()
+
+
+AS_OF_HELP = "When the page was copied (blog's zone unless stated), for times like '36 min ago'."
+
+
+@commands.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="Zone for times with no zone; default: LIVELINE_DEFAULT_TIMEZONE."),
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    explain: Annotated[
+        bool, typer.Option(help="Show each line of the file and what it became.")
+    ] = False,
+) -> None:
+    """Print the parsed live blog as JSON; stores nothing."""
+    zone = timezone or load_settings().default_timezone
+    try:
+        known_zone(zone)
+    except ValueError as exc:
+        raise fail(f"--timezone: {exc}", 2) from None
+    parsed = read_live_blog(file, zone, as_of)
+    if not explain:
+        typer.echo(json.dumps(parsed.to_json(), ensure_ascii=False, indent=1))
+        return
+    from liveline.formats.textparse import explain_text
+
+    text = read_bytes(file).decode("utf-8-sig")
+    for number, role, line in explain_text(text, zone, as_of=as_of):
+        typer.echo(f"{number:>5} {role:<24} | {line.strip()}".rstrip())
+
+
+@commands.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A live blog copied as plain text.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+) -> None:
+    """Parse a live blog and store it."""
+    settings = load_settings()
+    parsed = read_live_blog(file, settings.default_timezone, as_of)
+    store_parsed(settings, file, parsed, slug, replace)
+
+
+@commands.command("import-wordpress")
+def import_wordpress(
+    file: Annotated[Path, typer.Argument(help="JSON of WordPress Liveblog's entries.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    title: Annotated[
+        str | None, typer.Option(help="The blog's title; default: from the entries' links.")
+    ] = None,
+) -> None:
+    """Store a live blog from WordPress Liveblog's entries (its REST API's JSON)."""
+    from liveline.formats.wordpress import parse_wordpress
+
+    settings = load_settings()
+    data = read_bytes(file)
+    try:
+        parsed = parse_wordpress(data, timezone=settings.default_timezone, title=title)
+    except ParseError as exc:
+        raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
+    warn(file, parsed)
+    store_parsed(settings, file, parsed, slug, replace)
+
+
+def store_parsed(
+    settings: Settings, file: Path, parsed: ParsedBlog, slug: str | None, replace: bool
+) -> None:
+    try:
+        with serviced(settings) as service:
+            blog = asyncio.run(
+                service.importing.import_blog(
+                    parsed, slug or slugify(parsed.title), replace=replace
+                )
+            )
+    except Invalid as exc:  # the text itself is at fault: say where, as parse does
+        raise fail(f"{file}: {exc.message}", 2) from None
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"imported {len(parsed.posts)} posts into /blogs/{blog.slug}")
+
+
+@commands.command()
+def export(
+    slug: str,
+    output: Annotated[Path | None, typer.Option(help="Write here; default: stdout.")] = None,
+) -> None:
+    """Print a live blog as a lossless JSON archive: every post, drafts and deleted ones too."""
+    try:
+        with serviced(load_settings()) as service:
+            archive = service.archives.export(slug)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    # Bytes, not text: the archive is UTF-8 whatever the terminal's locale says.
+    data = (json.dumps(archive, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    if output is None:
+        typer.echo(data, nl=False)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{output}: cannot write: {exc.strerror}", 2) from None
+
+
+@commands.command("import-json")
+def import_json(
+    file: Annotated[Path, typer.Argument(help="An archive made by `liveline export`.")],
+    slug: Annotated[str | None, typer.Option(help="URL name; default: the archived one.")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+) -> None:
+    """Store a live blog from a JSON archive, all of it or (on any problem) nothing."""
+    from liveline.formats.archive import ArchiveError, loads
+
+    try:
+        archived = loads(read_bytes(file))
+    except ArchiveError as exc:
+        raise fail(f"{file}: {exc}", 2) from None
+    try:
+        with serviced(load_settings()) as service:
+            blog = asyncio.run(service.archives.import_archive(archived, slug, replace=replace))
+    except Invalid as exc:
+        raise fail(f"{file}: {exc.message}", 2) from None
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"imported {len(archived.posts)} posts into /blogs/{blog.slug}")

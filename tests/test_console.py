@@ -497,3 +497,11 @@ def test_a_post_someone_else_has_open_says_who_is_editing_it(room, browsers):
         .split("</li>")[0]
     )
     assert admin.post(url + "/presence", csrf="").status_code == 403
+
+
+def test_a_refusal_in_the_console_leads_back_to_the_desk(room, browsers):
+    post = room.post("desk", "other")
+    refused = browsers["reporter"].post(f"/edit/desk/posts/{post['id']}/delete", version=1)
+    assert refused.status_code == 403
+    assert 'href="/edit/desk">Back to the desk' in refused.text
+    assert "only their own posts" in refused.text

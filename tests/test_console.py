@@ -333,30 +333,30 @@ def test_editors_change_close_and_reopen_a_blog_from_its_settings(room, browsers
 def test_admins_manage_people_and_no_one_else_does(room, browsers):
     admin = browsers["admin"]
     for name in ("editor", "reporter", "contributor"):
-        assert browsers[name].get("/edit/people").status_code == 403
-    added = admin.post("/edit/people", name="june", display_name="June Okafor", role="reporter",
+        assert browsers[name].get("/edit/_people").status_code == 403
+    added = admin.post("/edit/_people", name="june", display_name="June Okafor", role="reporter",
                        password="a first password")  # fmt: skip
     assert added.status_code == 200 and 'id="person-june"' in added.text
     june = Browser(room.app)
     assert june.sign_in("june", "a first password").url.path == "/edit"
     assert 'name="authors" value="June Okafor"' in june.get("/edit/desk").text
-    admin.post("/edit/people/june", change="role", role="editor")
+    admin.post("/edit/_people/june", change="role", role="editor")
     assert room.app.state.service.accounts.user("june").role == Role.EDITOR
-    admin.post("/edit/people/june", change="disable")
+    admin.post("/edit/_people/june", change="disable")
     assert june.get("/edit").url.path == "/login"  # disabled: her session ends at once
-    refused = admin.post("/edit/people/admin", change="role", role="reporter")
+    refused = admin.post("/edit/_people/admin", change="role", role="reporter")
     assert refused.status_code == 409  # an admin cannot demote themselves out of the page
-    assert browsers["editor"].post("/edit/people", name="x", role="admin",
+    assert browsers["editor"].post("/edit/_people", name="x", role="admin",
                                    password="0123456789").status_code == 403  # fmt: skip
 
 
 def test_a_person_changes_their_own_password_and_their_other_sessions_end(room):
     room.add("colm", Role.REPORTER)
     here, elsewhere = room.browser("colm"), room.browser("colm")
-    wrong = here.post("/edit/account", current_password="nope", new_password="a new password",
+    wrong = here.post("/edit/_account", current_password="nope", new_password="a new password",
                       again="a new password")  # fmt: skip
     assert wrong.status_code == 401
-    done = here.post("/edit/account", current_password="correct horse battery staple",
+    done = here.post("/edit/_account", current_password="correct horse battery staple",
                      new_password="a new password", again="a new password")  # fmt: skip
     assert done.status_code == 200 and 'id="account-done"' in done.text
     assert here.get("/edit").url.path == "/edit"  # the browser that changed it stays in
@@ -381,9 +381,9 @@ def test_a_post_with_contributors_and_an_image_by_its_address(room, browsers):
 
 
 def test_colleagues_names_for_the_byline_need_a_session(room, browsers):
-    names = browsers["contributor"].get("/edit/names").json()["people"]
+    names = browsers["contributor"].get("/edit/_names").json()["people"]
     assert {"name": "editor", "byline": "Editor Person"} in names
-    assert room.client.get("/edit/names", follow_redirects=False).status_code == 303
+    assert room.client.get("/edit/_names", follow_redirects=False).status_code == 303
 
 
 def test_a_posts_history_lists_who_saved_each_version_and_an_earlier_one_comes_back(room, browsers):
@@ -505,3 +505,10 @@ def test_a_refusal_in_the_console_leads_back_to_the_desk(room, browsers):
     assert refused.status_code == 403
     assert 'href="/edit/desk">Back to the desk' in refused.text
     assert "only their own posts" in refused.text
+
+
+@pytest.mark.parametrize("slug", ["people", "account", "names", "blogs"])
+def test_a_blog_may_have_any_slug_and_its_desk_is_never_shadowed(room, browsers, slug):
+    room.blog(slug)
+    desk = browsers["editor"].get(f"/edit/{slug}")
+    assert desk.status_code == 200 and f'action="/edit/{slug}/posts"' in desk.text

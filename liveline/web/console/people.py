@@ -1,5 +1,8 @@
-"""People: admins add them, change roles, disable them and set passwords (/edit/people);
-everyone changes their own password (/edit/account)."""
+"""People: admins add them, change roles, disable them and set passwords (/edit/_people);
+everyone changes their own password (/edit/_account).
+
+These pages sit under /edit/_…: a slug never holds "_", so no live blog's desk
+(/edit/{slug}) can ever be shadowed by them."""
 
 from __future__ import annotations
 
@@ -18,12 +21,12 @@ from liveline.web.console.pages import render, service, signed_in
 router = APIRouter()
 
 
-@router.get("/edit/people")
+@router.get("/edit/_people")
 async def people_page(request: Request, session: Session = Depends(signed_in)) -> Response:
     return await _people(request, session)
 
 
-@router.post("/edit/people")
+@router.post("/edit/_people")
 async def add_person(request: Request, session: Session = Depends(signed_in)) -> Response:
     form = await _checked(request, session)
     try:
@@ -38,10 +41,10 @@ async def add_person(request: Request, session: Session = Depends(signed_in)) ->
         )
     except LivelineError as exc:
         return await _people(request, session, error=exc.message, form=form, status=exc.status)
-    return RedirectResponse("/edit/people", status_code=303)
+    return RedirectResponse("/edit/_people", status_code=303)
 
 
-@router.post("/edit/people/{name}")
+@router.post("/edit/_people/{name}")
 async def change_person(
     name: str, request: Request, session: Session = Depends(signed_in)
 ) -> Response:
@@ -61,10 +64,10 @@ async def change_person(
                 raise Invalid("change: say role, disable or password", field="change")
     except LivelineError as exc:
         return await _people(request, session, error=exc.message, status=exc.status)
-    return RedirectResponse("/edit/people", status_code=303)
+    return RedirectResponse("/edit/_people", status_code=303)
 
 
-@router.get("/edit/names")
+@router.get("/edit/_names")
 async def names(request: Request, session: Session = Depends(signed_in)) -> Response:
     """Colleagues' bylines, for the byline's `@` suggestions (anyone signed in may ask)."""
     people = await run_in_threadpool(service(request).accounts.users)
@@ -72,12 +75,12 @@ async def names(request: Request, session: Session = Depends(signed_in)) -> Resp
     return JSONResponse({"people": found}, headers={"Cache-Control": "private, max-age=60"})
 
 
-@router.get("/edit/account")
+@router.get("/edit/_account")
 async def account_page(request: Request, session: Session = Depends(signed_in)) -> Response:
     return render(request, "account.html", session, error="", done=False)
 
 
-@router.post("/edit/account")
+@router.post("/edit/_account")
 async def change_own_password(request: Request, session: Session = Depends(signed_in)) -> Response:
     form = await _checked(request, session)
     try:

@@ -265,7 +265,7 @@
     function suggest() {
       var at = token();
       if (!at) return close();
-      var load = people ? Promise.resolve(people) : fetch("/edit/names", { credentials: "same-origin" })
+      var load = people ? Promise.resolve(people) : fetch("/edit/_names", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { people: [] }; })
         .then(function (answer) { people = answer.people; return people; });
       load.then(function (all) {

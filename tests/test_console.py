@@ -512,3 +512,16 @@ def test_a_blog_may_have_any_slug_and_its_desk_is_never_shadowed(room, browsers,
     room.blog(slug)
     desk = browsers["editor"].get(f"/edit/{slug}")
     assert desk.status_code == 200 and f'action="/edit/{slug}/posts"' in desk.text
+
+
+def test_pin_and_key_event_are_one_click_from_the_desk(room, browsers):
+    post = room.post("desk", "reporter", headline=f"Flags {next(numbers)}")
+    url = f"/edit/desk/posts/{post['id']}/flag"
+    desk = browsers["editor"].post(url, flag="pinned", on="1", version=1)
+    assert desk.status_code == 200 and "Unpin" in desk.text
+    browsers["reporter"].post(url, flag="key_event", on="1", version=2)  # her own post
+    now = room.client.get(f"/api/blogs/desk/posts/{post['id']}").json()
+    assert (now["pinned"], now["key_event"], now["version"]) == (True, True, 3)
+    assert browsers["reporter"].post(url, flag="pinned", on="", version=3).status_code == 403
+    assert browsers["editor"].post(url, flag="pinned", on="", version=1).status_code == 409
+    browsers["editor"].post(url, flag="pinned", on="", version=3)  # leave the desk as it was

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Conflict, LivelineError
+from liveline.errors import Conflict, Invalid, LivelineError
 from liveline.model import Blog, Post
 from liveline.service import Session
 from liveline.values import Note, PostPatch, validate_one
@@ -95,6 +95,23 @@ async def delete(
     form = await _checked_form(request, session)
     await service(request).posts.delete(session.user, blog, post_id, version(form))
     return RedirectResponse(f"/edit/{blog.slug}", status_code=303)
+
+
+@router.post(POST + "/flag")
+async def flag(
+    post_id: int,
+    request: Request,
+    session: Session = Depends(signed_in),
+    blog: Blog = Depends(blog_of),
+) -> Response:
+    """One click from the desk's list: pin or unpin, mark or unmark a key event."""
+    form = await _checked_form(request, session)
+    name = form.get("flag", "")
+    if name not in ("pinned", "key_event"):
+        raise Invalid("flag: pinned or key_event", field="flag")
+    patch = validated(PostPatch, {name: form.get("on") == "1"})
+    await service(request).posts.update(session.user, blog, post_id, version(form), patch)
+    return RedirectResponse(f"/edit/{blog.slug}?saved={post_id}", status_code=303)
 
 
 @router.post(POST + "/restore")

@@ -18,7 +18,7 @@ from liveline import __version__
 from liveline.config import Settings
 from liveline.model import Event
 from liveline.service import open_service
-from liveline.web import api, docs, errors, feeds, reader, stream
+from liveline.web import api, console, docs, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(reader.router)
     app.include_router(feeds.router)
+    console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

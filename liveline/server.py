@@ -17,7 +17,7 @@ import uvicorn
 from liveline.app import create_app
 from liveline.broker import MemoryBroker
 from liveline.config import Settings
-from liveline.demo.setup import ensure_demo_blog, run_demo_desk
+from liveline.demo.setup import demo_editor, ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
 from liveline.service import open_service
 from liveline.web.connections import guarded, implementation
@@ -49,6 +49,9 @@ def run(
     demo = asyncio.run(_prepare(settings))
     if demo is not None:
         log.info("demo live blog: http://%s:%d/blogs/%s", host, port, demo.slug)
+    if demo_interval is not None:
+        name, password = _demo_editor(settings)
+        log.info("console: http://%s:%d/login as %r, password %r", host, port, name, password)
     if workers == 1:
         log.info("Liveline on http://%s:%d/", host, port)
         _serve(settings, host, port, demo_interval, sockets=None)
@@ -163,6 +166,14 @@ async def _prepare(settings: Settings) -> Blog | None:
     try:
         await asyncio.to_thread(service.migrate)
         return await ensure_demo_blog(service)
+    finally:
+        service.close()
+
+
+def _demo_editor(settings: Settings) -> tuple[str, str]:
+    service = open_service(settings, broker=MemoryBroker())
+    try:
+        return demo_editor(service)
     finally:
         service.close()
 

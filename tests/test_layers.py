@@ -69,7 +69,10 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.broker",
         "liveline.demo",
         "liveline.web",
+        "liveline.workers",
     ),
+    # The supervisor of `serve --workers N`: processes and signals, nothing of the app.
+    "liveline.workers": (),
     "liveline.__main__": ("liveline.cli",),
     "liveline": (),
 }

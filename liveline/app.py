@@ -16,12 +16,13 @@ from starlette.types import Receive, Scope, Send
 
 from liveline import __version__
 from liveline.config import Settings
-from liveline.model import Event
+from liveline.model import Blog, Event
 from liveline.service import open_service
 from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.methods import HeadAsGet
+from liveline.web.pagecache import BlogHeads, PageCache
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.shutdown import end_streams_on_exit
 from liveline.web.transport import ActivePath
@@ -63,6 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catch_up_seconds=settings.stream_catch_up_seconds,
     )
 
+    async def read_blog(slug: str) -> Blog:
+        return await run_in_threadpool(service.blogs.get, slug)
+
+    blog_heads = BlogHeads(service.broker, read_blog)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.migrate)
@@ -74,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             fanout.close()
+            blog_heads.close()
             exiting.cancel()
             scheduler.cancel()
             await service.broker.close()
@@ -92,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     app.state.render_post = render_post
     app.state.fanout = fanout
+    app.state.blog_heads = blog_heads
+    app.state.page_cache = PageCache(settings.page_cache_bytes)
     errors.install(app)
     app.include_router(api.router)
     app.include_router(stream.router)

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # How often each process checks the log of its open blogs for events the broker missed.
     stream_catch_up_seconds: float = Field(default=2.0, gt=0)
     cache_max_age: int = Field(default=5, ge=0)
+    # Rendered reader pages kept per process (see web/pagecache.py); 0 renders every request.
+    page_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"

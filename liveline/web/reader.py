@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from liveline.formats.jsonld import live_blog_posting
 from liveline.web.caching import conditional
+from liveline.web.pagecache import PageCache
 from liveline.web.render import RenderCache, blog_view, post_view
 from liveline.web.urls import public_base_url, vary_on_host
 
@@ -50,43 +51,44 @@ async def _page(
     request: Request, slug: str, order: str, cursor: str | None, *, embed: bool
 ) -> Response:
     state = request.app.state
-    blog = await run_in_threadpool(state.service.blogs.get, slug)
+    blog = await state.blog_heads.get(slug)  # see pagecache.BlogHeads: no store read per request
     # The ETag is the blog's last seq (plus the query): a matching If-None-Match is answered
     # before any post is loaded or rendered, as the feeds do.
     probe = conditional(request, blog, Response())
     if probe.status_code == 304:
         return probe if embed else vary_on_host(request, probe)
-    pinned, posts, next_cursor = await run_in_threadpool(
-        lambda: state.service.posts.page(
-            blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
-        )
-    )
-    cache: RenderCache = state.render_post.cache
     base_url = public_base_url(request)
 
-    def render() -> str:
+    def render() -> bytes:
         # Bodies come from the render cache (each rendered once per version); the template
         # and JSON-LD are still CPU work, so all of it runs in the thread pool.
+        pinned, posts, next_cursor = state.service.posts.page(
+            blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
+        )
+        cache: RenderCache = state.render_post.cache
         views = [
             post_view(post.to_json(), blog.timezone, blog.organization, cache)
             for post in (*pinned, *posts)
         ]
         jsonld = "" if embed else live_blog_posting(blog, [*pinned, *posts], base_url, cache.text)
-        return str(
-            state.templates.get_template("embed.html" if embed else "blog.html").render(
-                blog=blog_view(blog),
-                pinned=views[: len(pinned)],
-                posts=views[len(pinned) :],
-                order=order,
-                cursor=cursor,
-                next_cursor=next_cursor,
-                embed=embed,
-                # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
-                jsonld=Markup(jsonld),
-            )
+        template = state.templates.get_template("embed.html" if embed else "blog.html")
+        html: str = template.render(
+            blog=blog_view(blog),
+            pinned=views[: len(pinned)],
+            posts=views[len(pinned) :],
+            order=order,
+            cursor=cursor,
+            next_cursor=next_cursor,
+            embed=embed,
+            # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
+            jsonld=Markup(jsonld),
         )
+        return html.encode()
 
-    html = await run_in_threadpool(render)
+    # The page once per change of the blog, whatever the number of readers asking for it.
+    pages: PageCache = state.page_cache
+    variant = (embed, order, cursor, base_url)
+    html = await pages.page(blog, variant, lambda: run_in_threadpool(render))
     response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
     return vary_on_host(request, response) if not embed else response
 

@@ -22,6 +22,7 @@ from liveline.web import api, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.methods import HeadAsGet
+from liveline.web.metrics import CountingBroker, Metrics, RequestMetrics
 from liveline.web.pagecache import BlogHeads, PageCache
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.shutdown import end_streams_on_exit
@@ -48,7 +49,8 @@ class Liveline(FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    service = open_service(settings)
+    metrics = Metrics()
+    service = open_service(settings, broker=CountingBroker.of(settings.broker_url, metrics))
     templates = make_templates()
     render_post = PostRenderer(templates)
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue_size=settings.stream_queue_size,
         heartbeat_seconds=settings.stream_heartbeat_seconds,
         catch_up_seconds=settings.stream_catch_up_seconds,
+        observer=metrics,
     )
 
     async def read_blog(slug: str) -> Blog:
@@ -117,6 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "stream_path": app.stream_path.path,
         }
 
+    app.add_route("/metrics", metrics.scrape, include_in_schema=False)
+    app.state.metrics = metrics
+
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it times all the rest
     return app

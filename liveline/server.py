@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import resource
+import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Callable
 from types import FrameType
 
@@ -20,6 +23,7 @@ from liveline.config import Settings
 from liveline.demo.setup import ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
 from liveline.service import open_service
+from liveline.web.metrics import MULTIPROC_DIR, multiprocess_dir, worker_gone
 from liveline.workers import Supervisor
 
 log = logging.getLogger(__name__)
@@ -66,10 +70,17 @@ def run(
         _serve(settings, host, port, desk, [listening], ready=ready)
 
     log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
+    # Metrics of every worker, in files a scrape of any one of them reads (web/metrics.py):
+    # set before the workers fork, in a directory of this run's own unless one is given.
+    own_metrics = multiprocess_dir() is None
+    if own_metrics:
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="liveline-metrics-")
     try:
-        Supervisor(work, workers).run()
+        Supervisor(work, workers, on_exit=worker_gone).run()
     finally:
         claim.close()
+        if own_metrics:
+            shutil.rmtree(os.environ.pop(MULTIPROC_DIR), ignore_errors=True)
 
 
 def _serve(

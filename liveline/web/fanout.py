@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from liveline.broker import Broker
 from liveline.model import Blog, Event
@@ -42,6 +43,34 @@ class Frame:
 
 
 HEARTBEAT = Frame(0, b":\n\n")
+
+
+class Observer(Protocol):
+    """What the fan-out tells metrics (web/metrics.py): a call per reader that comes or goes
+    and per event delivered, never one per reader per event."""
+
+    def joined(self, blog: str) -> None: ...
+    def left(self, blog: str) -> None: ...
+    def delivered(self, event: Event) -> None: ...
+    def backfilled(self, count: int) -> None: ...
+    def dropped(self) -> None: ...
+
+
+class Unobserved:
+    def joined(self, blog: str) -> None:
+        pass
+
+    def left(self, blog: str) -> None:
+        pass
+
+    def delivered(self, event: Event) -> None:
+        pass
+
+    def backfilled(self, count: int) -> None:
+        pass
+
+    def dropped(self) -> None:
+        pass
 
 
 class Reader:
@@ -118,7 +147,15 @@ class FrameCache:
 
 
 class Channel:
-    def __init__(self, blog: Blog, cache: FrameCache, load: LoadEvents, limit_bytes: int) -> None:
+    def __init__(
+        self,
+        blog: Blog,
+        cache: FrameCache,
+        load: LoadEvents,
+        limit_bytes: int,
+        observer: Observer | None = None,
+    ) -> None:
+        self.observer = observer or Unobserved()
         self.blog = blog
         self.blog_id = blog.id
         self.last_seq = blog.last_seq  # the highest seq handed to readers, in order
@@ -147,6 +184,7 @@ class Channel:
         if event.type.is_blog_event:  # later posts render with the blog's new zone and name
             self.blog = self.blog.with_state(event.payload["blog"])
         self.send(self._cache.frame(event, self.blog))
+        self.observer.delivered(event)
 
     def send(self, frame: Frame) -> None:
         for reader in list(self.readers):
@@ -188,8 +226,11 @@ class Channel:
             tries = 0
             while True:
                 events = await self.load(self.blog_id, self.last_seq)
+                before = self.last_seq
                 for event in events:
                     self.on_event(event)
+                if self.last_seq > before:
+                    self.observer.backfilled(self.last_seq - before)
                 self._early = {s: e for s, e in self._early.items() if s > self.last_seq}
                 if not self._early:
                     return
@@ -220,7 +261,9 @@ class FanOut:
         queue_size: int,
         heartbeat_seconds: float,
         catch_up_seconds: float = 2.0,
+        observer: Observer | None = None,
     ) -> None:
+        self.observer = observer or Unobserved()
         self._broker = broker
         self._load = load
         self._cache = FrameCache(encode)
@@ -245,7 +288,7 @@ class FanOut:
         channel = self._channels.get(blog.id)
         if channel is None:
             limit_bytes = max(self._queue_size * 4096, 1 << 18)
-            channel = Channel(blog, self._cache, self._load, limit_bytes)
+            channel = Channel(blog, self._cache, self._load, limit_bytes, self.observer)
             channel.unsubscribe = self._broker.subscribe(blog.id, channel.on_event)
             self._channels[blog.id] = channel
         if self._heartbeat is None:
@@ -253,10 +296,12 @@ class FanOut:
             self._catching_up = asyncio.create_task(self._check_logs())
         reader = Reader(self._queue_size, channel.last_seq if since is None else since)
         channel.readers.add(reader)
+        self.observer.joined(channel.blog.slug)
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
         channel.remove(reader)
+        self.observer.left(channel.blog.slug)
         if not channel.all_readers() and self._channels.get(channel.blog_id) is channel:
             channel.unsubscribe()
             del self._channels[channel.blog_id]

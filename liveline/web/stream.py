@@ -215,6 +215,7 @@ class EventStream(Response):
             watcher.cancel()
             self.fanout.leave(self.channel, self.reader)
         if self.reader.overflowed:
+            self.fanout.observer.dropped()
             log.info("dropped a reader of blog %s that fell behind", self.channel.blog_id)
         elif not pump.cancelled() and pump.exception() is not None:
             # The reader's browser reconnects and replays; the cause must not vanish.

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -112,8 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, object]:
+    async def healthz(request: Request) -> dict[str, object]:
         return {
+            # The caller as Liveline sees it: behind a proxy, the reader's own address when
+            # LIVELINE_TRUSTED_PROXIES names the proxy (docs/deploy.md).
+            "client": request.client.host if request.client else None,
             "status": "ok",
             "readers": fanout.reader_count(),
             "pid": os.getpid(),

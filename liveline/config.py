@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import zoneinfo
 from typing import Literal
 from urllib.parse import urlsplit
@@ -39,6 +40,23 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         default=None, description="https://live.example.org (no query or fragment)"
     )
+
+    # Proxies (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the reader's real address and scheme. Empty (the
+    # default): none, and the client is whoever opened the connection.
+    trusted_proxies: str = Field(default="", description="127.0.0.1,10.0.0.0/8")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or network") from None
+        return ",".join(items)
 
     @field_validator("base_url")
     @classmethod

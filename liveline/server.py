@@ -105,6 +105,9 @@ def _serve(
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=False, backlog=4096,
         timeout_graceful_shutdown=5, loop="auto", http=settings.http,
+        # The reader's address from X-Forwarded-For only when a trusted proxy sent it.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )  # fmt: skip
     server = _Server(config, on_exit)
 

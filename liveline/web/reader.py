@@ -10,7 +10,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from liveline.formats.jsonld import live_blog_posting
-from liveline.web.caching import conditional
+from liveline.web.caching import cache_headers, none_match
 from liveline.web.pagecache import PageCache
 from liveline.web.render import RenderCache, blog_view, post_view
 from liveline.web.urls import public_base_url, vary_on_host
@@ -54,9 +54,10 @@ async def _page(
     blog = await state.blog_heads.get(slug)  # see pagecache.BlogHeads: no store read per request
     # The ETag is the blog's last seq (plus the query): a matching If-None-Match is answered
     # before any post is loaded or rendered, as the feeds do.
-    probe = conditional(request, blog, Response())
-    if probe.status_code == 304:
-        return probe if embed else vary_on_host(request, probe)
+    tags = cache_headers(request, blog)
+    if none_match(request.headers.get("if-none-match", ""), tags["ETag"]):
+        not_modified = Response(status_code=304, headers=tags)
+        return not_modified if embed else vary_on_host(request, not_modified)
     base_url = public_base_url(request)
 
     def render() -> bytes:
@@ -89,18 +90,28 @@ async def _page(
     pages: PageCache = state.page_cache
     variant = (embed, order, cursor, base_url)
     html = await pages.page(blog, variant, lambda: run_in_threadpool(render))
-    response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
+    response = HTMLResponse(html, headers={**tags, **SECURITY_HEADERS[embed]})
     return vary_on_host(request, response) if not embed else response
 
 
 def protected(response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:
     """Pages run only our own script and styles; photos may come from anywhere over https.
     The embed page may be framed by any site; the others by none but ours."""
-    frames = "*" if embeddable else "'self'"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
-        f"base-uri 'none'; form-action 'self'; frame-ancestors {frames}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers.update(SECURITY_HEADERS[embeddable])
     return response
+
+
+def _security_headers(embeddable: bool) -> dict[str, str]:
+    frames = "*" if embeddable else "'self'"
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+            f"base-uri 'none'; form-action 'self'; frame-ancestors {frames}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+
+
+# Made once: a cached page is answered with a few dictionary look-ups.
+SECURITY_HEADERS = {embeddable: _security_headers(embeddable) for embeddable in (False, True)}

@@ -143,7 +143,27 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[in
     return response.status, body, response.headers
 
 
-def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> float:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = {}  # µs of server CPU per request, by the run's name
+
+
+def measured(
+    name: str, pid: int, url: str, seconds: int, connections: int, header: str | None = None
+) -> float:
+    """wrk's requests/s, and (in CPU) the server's CPU per request: on a shared machine the
+    rate moves with everyone else's load, the CPU a request costs much less."""
+    before = cpu_seconds(pid)
+    rate, count = wrk(url, seconds, connections, header)
+    CPU[name] = round((cpu_seconds(pid) - before) / count * 1e6, 1)
+    return rate
+
+
+def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> tuple[float, int]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url]
     if header:
         command[1:1] = ["-H", header]
@@ -151,9 +171,10 @@ def wrk(url: str, seconds: int, connections: int, header: str | None = None) -> 
     if "Non-2xx or 3xx responses" in out:
         raise RuntimeError(f"errors from {url}:\n{out}")
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if found is None:
+    count = re.search(r"(\d+) requests in", out)
+    if found is None or count is None:
         raise RuntimeError(out)
-    return float(found[1])
+    return float(found[1]), int(count[1])
 
 
 def render_ms(port: int, path: str, times: int = 15) -> float:
@@ -227,21 +248,25 @@ def main() -> int:
 
         results["nginx_static"] = wrk(
             f"http://127.0.0.1:{nginx_port}/page.html", a.seconds, a.connections
-        )
+        )[0]
+        cached_pid, cold_pid = servers[0].pid, servers[1].pid
         for size in SIZES:
             path = f"/blogs/pages-{size}"
             status, page, headers = get(cached_port, path)
             assert status == 200 and b"Update" in page, status
             etag = headers["ETag"]
             results[f"cold_ms_{size}"] = round(render_ms(cold_port, path), 2)
-            results[f"cold_{size}"] = wrk(f"http://127.0.0.1:{cold_port}{path}", a.seconds, 10)
+            results[f"cold_{size}"] = measured(
+                f"cold_{size}", cold_pid, f"http://127.0.0.1:{cold_port}{path}", a.seconds, 10
+            )
             # The machine is shared: /healthz is measured right before each page it is
             # compared with, and each ratio is to that neighbour.
-            results[f"healthz_{size}"] = wrk(f"{base}/healthz", a.seconds, a.connections)
-            results[f"cached_{size}"] = wrk(f"{base}{path}", a.seconds, a.connections)
-            results[f"304_{size}"] = wrk(
-                f"{base}{path}", a.seconds, a.connections, f"If-None-Match: {etag}"
-            )
+            for name, url, header in (
+                (f"healthz_{size}", f"{base}/healthz", None),
+                (f"cached_{size}", f"{base}{path}", None),
+                (f"304_{size}", f"{base}{path}", f"If-None-Match: {etag}"),
+            ):
+                results[name] = measured(name, cached_pid, url, a.seconds, a.connections, header)
     finally:
         for server in servers:
             stop(server)
@@ -259,6 +284,17 @@ def main() -> int:
             f" | {ceiling:>14.0f} | {cached:>7.0f} ({cached / ceiling:.2f})"
             f" | {not_modified:>6.0f} ({not_modified / ceiling:.2f})"
         )
+    print(
+        "server CPU per request, µs (x = /healthz's CPU / this one's: the rate ratio at equal CPU)"
+    )
+    for size in SIZES:
+        base_cpu = CPU[f"healthz_{size}"]
+        print(
+            f"{size:>5} | cold {CPU[f'cold_{size}']:>7.0f} | /healthz {base_cpu:>5.0f} | cached "
+            f"{CPU[f'cached_{size}']:>5.0f} ({base_cpu / CPU[f'cached_{size}']:.2f}) | 304 "
+            f"{CPU[f'304_{size}']:>5.0f} ({base_cpu / CPU[f'304_{size}']:.2f})"
+        )
+    results["cpu_us_per_request"] = CPU
     print(json.dumps(results))
     return 0
 

@@ -3,7 +3,10 @@ and with `--workers 2` (on PostgreSQL and Redis), where every worker's counts ad
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -131,3 +134,39 @@ def test_with_two_workers_the_counts_add_up_across_them(two_workers: LiveServer)
             )
             assert value(samples, "liveline_fanout_latency_seconds_count") >= posts
     wait_for(lambda: value(scrape(two_workers), "liveline_readers", blog=desk.slug) == 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_killed_workers_readers_leave_the_sum(two_workers: LiveServer) -> None:
+    desk = open_own_blog(two_workers)
+    held = None
+    with contextlib.ExitStack() as streams:
+        # Readers until both workers hold one: the kernel places each new connection.
+        for _ in range(12):
+            streams.enter_context(follow(two_workers, desk.slug))
+            holders = readers_by_pid(two_workers)
+            if len([pid for pid, count in holders.items() if count]) == 2:
+                held = holders
+                break
+        assert held is not None, "the kernel never gave the second worker a reader"
+        total = sum(held.values())
+        wait_for(lambda: value(scrape(two_workers), "liveline_readers", blog=desk.slug) == total)
+        victim, survivor = sorted(held)
+        os.kill(victim, signal.SIGKILL)
+        # The supervisor reaps it and marks it dead: its readers no longer count, although
+        # its gauge file said they were there when it died.
+        wait_for(
+            lambda: value(scrape(two_workers), "liveline_readers", blog=desk.slug) == held[survivor]
+        )
+        with contextlib.suppress(Exception):
+            streams.close()  # the victim's streams are broken; closing them may complain
+    wait_for(lambda: len(pids(two_workers)) == 2 and victim not in pids(two_workers), within=15)
+
+
+def readers_by_pid(server: LiveServer, tries: int = 40) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for _ in range(tries):
+        health = httpx.get(f"{server.url}/healthz", timeout=5, headers={"Connection": "close"})
+        found[health.json()["pid"]] = health.json()["readers"]
+    return found

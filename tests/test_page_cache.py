@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from liveline.app import create_app
 from liveline.config import Settings
@@ -120,3 +121,17 @@ def test_100_concurrent_requests_for_an_unchanged_blog_render_it_once(
                 assert pages.renders == before + 2
 
     asyncio.run(main())
+
+
+def test_a_bad_order_is_refused_and_head_answers_like_get(client: TestClient) -> None:
+    token = make_token_for(client)
+    client.post("/api/blogs", json={"slug": "calm", "title": "Calm"}, headers=auth(token))
+    refused = client.get("/blogs/calm?order=sideways")
+    assert refused.status_code == 422 and "order" in refused.text
+    got, head = client.get("/blogs/calm/embed?order=oldest"), client.head("/blogs/calm/embed")
+    assert got.status_code == head.status_code == 200 and head.content == b""
+    assert client.get("/blogs/nowhere").status_code == 404
+
+
+def make_token_for(client: TestClient) -> str:
+    return make_token(client.app.state.settings, "ed", "editor")  # type: ignore[attr-defined]

@@ -161,7 +161,7 @@ def test_a_killed_workers_readers_leave_the_sum(two_workers: LiveServer) -> None
         )
         with contextlib.suppress(Exception):
             streams.close()  # the victim's streams are broken; closing them may complain
-    wait_for(lambda: len(pids(two_workers)) == 2 and victim not in pids(two_workers), within=15)
+    # (That the supervisor starts the worker again is tests/test_multinode.py's to show.)
 
 
 def readers_by_pid(server: LiveServer, tries: int = 40) -> dict[int, int]:

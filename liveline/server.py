@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import resource
+import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Callable
 from types import FrameType
 
@@ -21,6 +24,7 @@ from liveline.demo.setup import demo_editor, ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
 from liveline.service import open_service
 from liveline.web.connections import guarded, implementation
+from liveline.web.metrics import MULTIPROC_DIR, multiprocess_dir, worker_gone
 from liveline.workers import Supervisor
 
 log = logging.getLogger(__name__)
@@ -70,10 +74,17 @@ def run(
         _serve(settings, host, port, desk, [listening], ready=ready)
 
     log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
+    # Metrics of every worker, in files a scrape of any one of them reads (web/metrics.py):
+    # set before the workers fork, in a directory of this run's own unless one is given.
+    own_metrics = multiprocess_dir() is None
+    if own_metrics:
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="liveline-metrics-")
     try:
-        Supervisor(work, workers).run()
+        Supervisor(work, workers, on_exit=worker_gone).run()
     finally:
         claim.close()
+        if own_metrics:
+            shutil.rmtree(os.environ.pop(MULTIPROC_DIR), ignore_errors=True)
 
 
 def _serve(
@@ -114,6 +125,9 @@ def _serve(
         timeout_graceful_shutdown=5, loop="auto", http=protocol,
         timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]  # a float works
         h11_max_incomplete_event_size=settings.max_header_bytes,
+        # The reader's address from X-Forwarded-For only when a trusted proxy sent it.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )  # fmt: skip
     server = _Server(config, on_exit)
 

@@ -87,6 +87,11 @@ posts = Table(
     # The writer's Idempotency-Key: a publish retried after a lost response finds its post.
     Column("client_key", String(Limit.CLIENT_KEY)),
     Index("ix_posts_blog_status_published", "blog_id", "status", "published_at", "id"),
+    # A page reads its pinned posts and its unpinned ones by equality on `pinned`: each
+    # read is bounded by what the page shows, whatever the blog's size.
+    Index(
+        "ix_posts_blog_status_pinned_published", "blog_id", "status", "pinned", "published_at", "id"
+    ),
     UniqueConstraint("author_user_id", "client_key", name="uq_posts_author_client_key"),
 )
 

@@ -18,7 +18,7 @@ from liveline import __version__
 from liveline.config import Settings
 from liveline.model import Event
 from liveline.service import open_service
-from liveline.web import api, errors, feeds, reader, stream
+from liveline.web import api, errors, feeds, media, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit
 from liveline.web.methods import HeadAsGet
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.fanout = fanout
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(media.router)
     app.include_router(stream.router)
     app.include_router(reader.router)
     app.include_router(feeds.router)
@@ -109,5 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
 
     app.add_middleware(HeadAsGet)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # An upload may be bigger than any JSON body: its own limit, plus room for the form.
+    uploads = {"/api/media": settings.max_upload_bytes + 64 * 1024}
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     return app

@@ -22,6 +22,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from liveline.errors import Invalid
@@ -100,6 +101,9 @@ TimeZone = Annotated[str, StringConstraints(max_length=Limit.TIMEZONE), AfterVal
 Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]
 Names = Annotated[list[Name], Field(max_length=Limit.NAMES)]
 ImageUrl = Annotated[str, StringConstraints(pattern=r"^(https?://|/)[!-~]+$", max_length=Limit.URL)]
+# An upload's id, as POST /api/media answers it; that it exists is checked where it is stored.
+MEDIA_ID = r"^[0-9a-f]{32}$"
+MediaId = Annotated[str, StringConstraints(pattern=MEDIA_ID, max_length=Limit.MEDIA_ID)]
 
 
 def _none_is_empty_list(value: Any) -> Any:
@@ -123,6 +127,13 @@ class ImageIn(_Input):
     caption: Caption | None = None
     credit: Credit | None = None
     alt: Caption | None = None
+    media: MediaId | None = None  # an upload; its sizes and address are the server's to add
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageIn:
+        if self.url is not None and self.media is not None:
+            raise ValueError("an image is either an upload (media) or a url, not both")
+        return self
 
 
 class BlogIn(_Input):

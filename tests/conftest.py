@@ -134,8 +134,10 @@ def database_url(migrated_database: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=64_000)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, max_body_bytes=64_000, media_dir=str(tmp_path / "media")
+    )
 
 
 @pytest.fixture

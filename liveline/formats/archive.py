@@ -25,8 +25,8 @@ from pydantic import (
 from liveline.model import SLUG, Blog, Limit, Post
 from liveline.values import Moment, known_zone
 
-VERSION = 2
-READS = (1, 2)  # version 1 had no post labels
+VERSION = 3
+READS = (1, 2, 3)  # version 1 had no post labels, 2 no uploaded images
 
 
 class ArchiveError(ValueError):
@@ -69,11 +69,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ArchivedRendition(_Model):
+    url: Annotated[StrictStr, Field(max_length=Limit.URL)]
+    width: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    type: Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
+
+
 class ArchivedImage(_Model):
     url: StrictStr | None = None
     caption: StrictStr | None = None
     credit: StrictStr | None = None
     alt: StrictStr | None = None
+    # An upload (version 3 on): its id, size and renditions, as the site that exported it
+    # served them. The files themselves travel beside the archive (`media` folder) or not.
+    media: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
+    width: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
+    height: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
+    renditions: list[ArchivedRendition] = Field(default_factory=list)
 
 
 class ArchivedPost(_Model):
@@ -113,7 +125,7 @@ class ArchivedBlog(_Model):
 
 
 class Archive(_Model):
-    liveline_archive: Literal[1, 2]
+    liveline_archive: Literal[1, 2, 3]
     exported_at: Time
     blog: ArchivedBlog
     posts: list[ArchivedPost]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -127,4 +128,32 @@ tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
+)
+
+# Uploaded pictures (POST /api/media): one row an upload, its id the hash of the bytes sent,
+# so the same file sent twice is one row. What it was made into is `renditions`.
+media = Table(
+    "media",
+    metadata,
+    Column("id", String(Limit.MEDIA_ID), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("original_key", String(Limit.MEDIA_KEY), nullable=False),
+    Column("renditions", JSON, nullable=False),
+    Column("caption", String(Limit.CAPTION)),
+    Column("credit", String(Limit.CREDIT)),
+    Column("alt", String(Limit.CAPTION)),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The files themselves, when they live in the database (LIVELINE_MEDIA_STORAGE=database):
+# several nodes with no shared disk then serve the same pictures. Named by their own hash.
+media_blobs = Table(
+    "media_blobs",
+    metadata,
+    Column("key", String(Limit.MEDIA_KEY), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

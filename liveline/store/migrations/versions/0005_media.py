@@ -1,0 +1,44 @@
+"""media and media_blobs: uploaded pictures, and their files when the database keeps them
+
+Revision ID: 0005
+Revises: 0003
+
+(0004, sessions, is being written beside this one; whoever merges second chains them by
+setting this down_revision to "0004".)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "media",
+        sa.Column("id", sa.String(length=32), primary_key=True),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("original_key", sa.String(length=60), nullable=False),
+        sa.Column("renditions", sa.JSON(), nullable=False),
+        sa.Column("caption", sa.String(length=2000)),
+        sa.Column("credit", sa.String(length=300)),
+        sa.Column("alt", sa.String(length=2000)),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id")),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_table(
+        "media_blobs",
+        sa.Column("key", sa.String(length=60), primary_key=True),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("media_blobs")
+    op.drop_table("media")

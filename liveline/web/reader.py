@@ -10,8 +10,9 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from liveline.formats.jsonld import live_blog_posting
+from liveline.formats.pictures import image_object, lead_image
 from liveline.web.caching import conditional
-from liveline.web.render import RenderCache, blog_view, post_view
+from liveline.web.render import RenderCache, blog_view, first_image_eager, post_view
 from liveline.web.urls import public_base_url, vary_on_host
 
 router = APIRouter(include_in_schema=False)
@@ -71,7 +72,9 @@ async def _page(
             post_view(post.to_json(), blog.timezone, blog.organization, cache)
             for post in (*pinned, *posts)
         ]
+        first_image_eager(views)
         jsonld = "" if embed else live_blog_posting(blog, [*pinned, *posts], base_url, cache.text)
+        lead = lead_image([*pinned, *posts])
         return str(
             state.templates.get_template("embed.html" if embed else "blog.html").render(
                 blog=blog_view(blog),
@@ -83,20 +86,29 @@ async def _page(
                 embed=embed,
                 # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
                 jsonld=Markup(jsonld),
+                lead=None if lead is None else image_object(lead, base_url),
+                page_url=f"{base_url}/blogs/{blog.slug}",
             )
         )
 
     html = await run_in_threadpool(render)
-    response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
+    origin = state.settings.media_origin
+    response = conditional(
+        request, blog, protected(HTMLResponse(html), embeddable=embed, media_origin=origin)
+    )
     return vary_on_host(request, response) if not embed else response
 
 
-def protected(response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:
-    """Pages run only our own script and styles; photos may come from anywhere over https.
-    The embed page may be framed by any site; the others by none but ours."""
+def protected(
+    response: HTMLResponse, *, embeddable: bool, media_origin: str | None = None
+) -> HTMLResponse:
+    """Pages run only our own script and styles; photos come from our /media/ ('self'), the
+    CDN in front of it (LIVELINE_MEDIA_ORIGIN, which may be plain http in development), or
+    anywhere over https. The embed page may be framed by any site; the others by ours."""
     frames = "*" if embeddable else "'self'"
+    images = f"'self' {media_origin} https: data:" if media_origin else "'self' https: data:"
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+        f"default-src 'self'; img-src {images}; object-src 'none'; "
         f"base-uri 'none'; form-action 'self'; frame-ancestors {frames}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

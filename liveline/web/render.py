@@ -12,10 +12,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from liveline.formats import aptime
+from liveline.formats import aptime, pictures
 from liveline.formats.jsonld import html_text
 from liveline.formats.richtext import render_markdown
-from liveline.model import Blog, Post
+from liveline.model import Blog, Image, Post
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -107,10 +107,19 @@ def post_view(
         body_html = render_markdown(post["body"])
     return {
         **post,
+        "images": [pictures.view(Image.from_json(image)) for image in post.get("images") or ()],
         "body_html": Markup(body_html),
         "time_text": aptime.post_time(moment, timezone) if moment else "",
         "byline": byline(post, organization),
     }
+
+
+def first_image_eager(views: list[dict[str, Any]]) -> None:
+    """The page's first picture is likely in view at once: load it first, not lazily."""
+    for view in views:
+        if view["images"]:
+            view["images"][0]["eager"] = True
+            return
 
 
 def byline(post: dict[str, Any], organization: str | None) -> str:

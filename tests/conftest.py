@@ -163,7 +163,10 @@ class LiveServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"LIVELINE_DATABASE_URL": self.database_url, **self.extra_env}
+        # Uploads land beside the server's log, never in the checkout the tests run from.
+        media = str(self.log_path.parent / "media")
+        return {"LIVELINE_DATABASE_URL": self.database_url, "LIVELINE_MEDIA_DIR": media,
+                **self.extra_env}  # fmt: skip
 
     def start(self) -> None:
         log = self.log_path.open("ab")

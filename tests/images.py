@@ -37,3 +37,28 @@ def photo_with_gps(width: int = 1200, height: int = 800) -> bytes:
     gps[4] = (TiffImagePlugin.IFDRational(30), TiffImagePlugin.IFDRational(31), 0)
     xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
     return photo(width, height, exif=exif.tobytes(), comment=b"secret source", xmp=xmp)
+
+
+def scene(width: int = 3000, height: int = 2000, seed: int = 0) -> bytes:
+    """A JPEG that looks like a photo at a glance (sky, hills, a sun), for screenshots and
+    the bench: real encoders do real work on it."""
+    from PIL import ImageDraw, ImageFilter
+
+    sky = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGB", (sky.point(lambda v: 60 + v // 3), sky.point(lambda v: 110 + v // 3),
+                                sky.point(lambda v: 200 + v // 5)))  # fmt: skip
+    draw = ImageDraw.Draw(image)
+    sun = width // 10
+    draw.ellipse((width * 0.7, height * 0.15, width * 0.7 + sun, height * 0.15 + sun),
+                 fill=(255, 210, 120))  # fmt: skip
+    for layer in range(3):
+        shade = (40 + 30 * layer + 20 * seed, 90 + 25 * layer, 50 + 10 * layer)
+        top = height * (0.5 + 0.12 * layer)
+        points = [(x, top - ((x * (layer + 3) + seed * 97) % (height // 5))) for x in
+                  range(0, width + 200, 200)]  # fmt: skip
+        draw.polygon([(0, height), *points, (width, height)], fill=shade)
+    noise = Image.effect_noise((width, height), 24).convert("RGB")
+    image = Image.blend(image, noise, 0.08).filter(ImageFilter.GaussianBlur(1))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue()

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # A CDN in front of /media/ (https://img.example.org): picture URLs point at it, and the
     # pages' security policy lets images come from it.
     media_origin: str | None = None
+    # Embed providers (their URL patterns, oEmbed endpoints and player origins) as JSON;
+    # unset, the built-in list (formats/providers.json).
+    embed_providers: str | None = None
 
     @field_validator("media_origin")
     @classmethod

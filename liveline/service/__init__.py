@@ -14,10 +14,12 @@ from pathlib import Path
 
 from liveline.broker import Broker, make_broker
 from liveline.config import Settings
+from liveline.formats.embeds import Provider, load_providers
 from liveline.model import Event
 from liveline.service.accounts import Accounts, hash_token
 from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
+from liveline.service.embeds import Embeds
 from liveline.service.importing import Importing
 from liveline.service.media import Media
 from liveline.service.posts import Page, Posts
@@ -39,6 +41,7 @@ class Service:
         *,
         default_timezone: str = "America/New_York",
         media: Callable[[UnitOfWork], Media] | None = None,
+        providers: tuple[Provider, ...] | None = None,
     ) -> None:
         unit = UnitOfWork(store, broker, clock)
         self.broker = broker
@@ -47,6 +50,7 @@ class Service:
         self.blogs = Blogs(unit, default_timezone)
         self.media = media(unit) if media else Media(unit, DirectoryBlobs(Path("media")))
         self.posts = Posts(unit, self.media)
+        self.embeds = Embeds(unit, providers if providers is not None else load_providers())
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
         self.archives = Archives(unit)
@@ -84,4 +88,7 @@ def open_service(settings: Settings, broker: Broker | None = None) -> Service:
         broker if broker is not None else make_broker(settings.broker_url),
         default_timezone=settings.default_timezone,
         media=media,
+        providers=load_providers(
+            Path(settings.embed_providers) if settings.embed_providers else None
+        ),
     )

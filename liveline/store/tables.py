@@ -157,3 +157,14 @@ media_blobs = Table(
     Column("type", String(32), nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+# What each embed provider said of a URL posted alone on a line (its oEmbed answer), asked
+# once in the background after publishing; `answer` is null when it could not be reached.
+embeds = Table(
+    "embeds",
+    metadata,
+    Column("url", String(Limit.URL), primary_key=True),
+    Column("provider", String(Limit.LABEL), nullable=False),
+    Column("answer", JSON),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)

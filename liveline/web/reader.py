@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from liveline.formats.embeds import frame_origins, with_cards
 from liveline.formats.jsonld import live_blog_posting
 from liveline.formats.pictures import image_object, lead_image
 from liveline.web.caching import conditional
@@ -63,6 +64,10 @@ async def _page(
         )
     )
     cache: RenderCache = state.render_post.cache
+    providers = state.service.embeds.providers
+    answers = await run_in_threadpool(
+        lambda: state.service.embeds.answers(state.service.embeds.urls_of([*pinned, *posts]))
+    )
     base_url = public_base_url(request)
 
     def render() -> str:
@@ -73,6 +78,8 @@ async def _page(
             for post in (*pinned, *posts)
         ]
         first_image_eager(views)
+        for view in views:  # embeds' cards: after the cache, as their answers come later
+            view["body_html"] = Markup(with_cards(str(view["body_html"]), providers, answers))
         jsonld = "" if embed else live_blog_posting(blog, [*pinned, *posts], base_url, cache.text)
         lead = lead_image([*pinned, *posts])
         return str(
@@ -93,22 +100,32 @@ async def _page(
 
     html = await run_in_threadpool(render)
     origin = state.settings.media_origin
-    response = conditional(
-        request, blog, protected(HTMLResponse(html), embeddable=embed, media_origin=origin)
+    page = protected(
+        HTMLResponse(html),
+        embeddable=embed,
+        media_origin=origin,
+        frames_from=frame_origins(providers),
     )
+    response = conditional(request, blog, page)
     return vary_on_host(request, response) if not embed else response
 
 
 def protected(
-    response: HTMLResponse, *, embeddable: bool, media_origin: str | None = None
+    response: HTMLResponse,
+    *,
+    embeddable: bool,
+    media_origin: str | None = None,
+    frames_from: list[str] | None = None,
 ) -> HTMLResponse:
     """Pages run only our own script and styles; photos come from our /media/ ('self'), the
     CDN in front of it (LIVELINE_MEDIA_ORIGIN, which may be plain http in development), or
     anywhere over https. The embed page may be framed by any site; the others by ours."""
     frames = "*" if embeddable else "'self'"
     images = f"'self' {media_origin} https: data:" if media_origin else "'self' https: data:"
+    # Embedded players, once a reader asks for one: only the configured providers' origins.
+    frame_src = " ".join(frames_from or ()) or "'none'"
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; img-src {images}; object-src 'none'; "
+        f"default-src 'self'; img-src {images}; frame-src {frame_src}; object-src 'none'; "
         f"base-uri 'none'; form-action 'self'; frame-ancestors {frames}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

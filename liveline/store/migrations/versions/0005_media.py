@@ -1,4 +1,5 @@
-"""media and media_blobs: uploaded pictures, and their files when the database keeps them
+"""media, media_blobs, embeds: uploaded pictures, their files when the database keeps them,
+and what embed providers said of posted URLs
 
 Revision ID: 0005
 Revises: 0003
@@ -37,8 +38,16 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
     )
+    op.create_table(
+        "embeds",
+        sa.Column("url", sa.String(length=2000), primary_key=True),
+        sa.Column("provider", sa.String(length=40), nullable=False),
+        sa.Column("answer", sa.JSON()),
+        sa.Column("fetched_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("embeds")
     op.drop_table("media_blobs")
     op.drop_table("media")

@@ -7,6 +7,8 @@ Set LIVELINE_SCREENSHOTS=DIR to keep the desktop and phone screenshots there
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +118,52 @@ def _screenshot(page: object, name: str) -> None:
     if where:
         Path(where).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(where) / name), full_page=False)  # type: ignore[attr-defined]
+
+
+def test_an_embed_card_loads_its_player_only_when_clicked(
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tests.test_embeds import Answer, Provider, providers_file
+
+    provider = Provider(("127.0.0.1", 0), Answer)
+    provider.asked = []
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    port = provider.server_address[1]
+    server = LiveServer(
+        f"sqlite:///{tmp_path / 'live.db'}",
+        tmp_path / "server.log",
+        extra_env={"LIVELINE_EMBED_PROVIDERS": str(providers_file(tmp_path, port))},
+    )
+    server.start()
+    try:
+        headers = auth(server.token("ana", "editor"))
+        blog = {"slug": "floods", "title": "Floods"}
+        assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
+        url = f"http://127.0.0.1:{port}/v/3"
+        post = {"headline": "Video from the bridge", "body": f"Watch:\n\n{url}\n"}
+        assert httpx.post(
+            f"{server.url}/api/blogs/floods/posts", json=post, headers=headers
+        ).is_success
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        frames: list[str] = []
+        page.on("request", lambda request: frames.append(request.url))
+        deadline = time.monotonic() + 10
+        while True:  # the provider's answer arrives in the background
+            page.goto(f"{server.url}/blogs/floods")
+            if page.locator(".embed-card__load").count() or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert "Flood footage from the bridge" in page.content()
+        assert not [item for item in frames if "/player/" in item]  # nothing before the click
+        _screenshot(page, "embed-card.png")
+        page.locator(".embed-card__load").click()
+        page.wait_for_selector(".embed-card__player iframe")
+        page.wait_for_timeout(300)
+        assert [item for item in frames if "/player/1" in item], frames
+        context.close()
+    finally:
+        server.stop()
+        provider.shutdown()
+        provider.server_close()

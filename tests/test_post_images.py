@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from liveline.app import create_app
 from liveline.config import Settings
 from tests.conftest import auth, invoke_cli, make_token
 from tests.images import photo
@@ -197,3 +199,47 @@ def test_an_archive_round_trip_keeps_every_image(
     for image in copied[0]["images"]:
         for item in image["renditions"]:
             assert client.get(item["url"]).status_code == 200
+
+
+def test_an_archive_carries_its_uploads_to_another_database(
+    client: TestClient, story: dict[str, Any], settings: Settings, tmp_path: Path
+) -> None:
+    exported = invoke_cli(
+        "export", "storm", "--output", str(tmp_path / "a.json"),
+        env={"LIVELINE_DATABASE_URL": settings.database_url,
+             "LIVELINE_MEDIA_DIR": settings.media_dir},
+    )  # fmt: skip
+    assert exported.returncode == 0, exported
+    archive = json.loads((tmp_path / "a.json").read_text())
+    assert {upload["id"] for upload in archive["media"]} == {u["id"] for u in story["uploads"]}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = Settings(database_url=f"sqlite:///{elsewhere / 'b.db'}", media_dir=str(elsewhere / "m"))
+    env = {"LIVELINE_DATABASE_URL": other.database_url, "LIVELINE_MEDIA_DIR": other.media_dir}
+    invoke_cli("import-json", str(tmp_path / "a.json"), env=env)
+    original = client.get("/api/blogs/storm/posts").json()["posts"]
+    with TestClient(create_app(other)) as moved:
+        copied = moved.get("/api/blogs/storm/posts").json()["posts"]
+        assert [p["images"] for p in copied] == [p["images"] for p in original]
+        for post in copied:
+            for image in post["images"]:
+                for item in image["renditions"]:
+                    served = moved.get(item["url"])
+                    assert served.status_code == 200, item
+                    assert served.content == client.get(item["url"]).content
+
+
+def test_an_archived_file_that_is_not_what_its_name_says_is_refused(
+    client: TestClient, story: dict[str, Any], settings: Settings, tmp_path: Path
+) -> None:
+    env = {"LIVELINE_DATABASE_URL": settings.database_url, "LIVELINE_MEDIA_DIR": settings.media_dir}
+    invoke_cli("export", "storm", "--output", str(tmp_path / "a.json"), env=env)
+    archive = json.loads((tmp_path / "a.json").read_text())
+    archive["media"][0]["files"][0]["data"] = base64.b64encode(b"<script>x</script>").decode()
+    (tmp_path / "bad.json").write_text(json.dumps(archive))
+    result = invoke_cli(
+        "import-json", str(tmp_path / "bad.json"), "--slug", "bad", env=env, check=False
+    )
+    assert result.returncode != 0
+    assert "do not match its name" in result.stderr + result.stdout
+    assert client.get("/api/blogs/bad").status_code == 404

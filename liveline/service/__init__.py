@@ -50,10 +50,10 @@ class Service:
         self.blogs = Blogs(unit, default_timezone)
         self.media = media(unit) if media else Media(unit, DirectoryBlobs(Path("media")))
         self.posts = Posts(unit, self.media)
+        self.archives = Archives(unit, self.media)
         self.embeds = Embeds(unit, providers if providers is not None else load_providers())
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
-        self.archives = Archives(unit)
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

@@ -243,3 +243,32 @@ def test_an_archived_file_that_is_not_what_its_name_says_is_refused(
     assert result.returncode != 0
     assert "do not match its name" in result.stderr + result.stdout
     assert client.get("/api/blogs/bad").status_code == 404
+
+
+def test_a_caption_only_image_is_given_its_photo_later(
+    client: TestClient, story: dict[str, Any]
+) -> None:
+    """As an imported post has it: caption and credit, no picture; the desk adds the photo."""
+    headers = story["headers"]
+    imported = {"headline": "Talks", "body": "b",
+                "images": [{"caption": "Leaders meet.", "credit": "Pool/AFP"}]}  # fmt: skip
+    made = client.post("/api/blogs/storm/posts", json=imported, headers=headers).json()
+    assert (
+        'srcset="'
+        not in client.get(f"/blogs/storm#post-{made['id']}")
+        .text.split(f'id="post-{made["id"]}"')[1]
+        .split("</article>")[0]
+    )
+    given = {"images": [{"media": story["uploads"][1]["id"], "caption": "Leaders meet.",
+                         "credit": "Pool/AFP"}]}  # fmt: skip
+    changed = client.patch(
+        f"/api/blogs/storm/posts/{made['id']}",
+        json=given,
+        headers={**headers, "If-Match": str(made["version"])},
+    )
+    assert changed.status_code == 200, changed.text
+    image = changed.json()["images"][0]
+    assert image["caption"] == "Leaders meet." and image["credit"] == "Pool/AFP"
+    assert image["width"] == 1200 and image["renditions"]
+    article = client.get("/blogs/storm").text.split(f'id="post-{made["id"]}"')[1]
+    assert 'srcset="' in article.split("</article>")[0]

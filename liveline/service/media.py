@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from anyio import to_thread
+from sqlalchemy.exc import IntegrityError
 
 from liveline.errors import Invalid
 from liveline.formats import images
@@ -96,7 +97,13 @@ class Media:
             assert stored is not None
             return stored
 
-        return self._json(await to_thread.run_sync(self._unit.write_quietly, insert))
+        try:
+            return self._json(await to_thread.run_sync(self._unit.write_quietly, insert))
+        except IntegrityError:  # the same file, sent twice at once: the other one stored it
+            stored = self._unit.read(lambda conn: rows.find_media(conn, media_id))
+            if stored is None:
+                raise
+            return self._json(stored)
 
     def _put_files(self, made: images.Processed) -> None:
         for item in (made.original, *made.renditions):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import auth, make_token
+from tests.conftest import auth, emptied, make_token
 from tests.images import GPS_IFD, photo, photo_with_gps
 
 
@@ -209,3 +209,23 @@ def test_the_database_can_keep_the_files(database_url: str, tmp_path: Path) -> N
         assert client.get("/media/" + "0" * 40 + ".jpg").status_code == 404
         assert client.get("/media/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert not (tmp_path / "media").exists()
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_the_files_for_several_nodes(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    url = emptied(postgres_database)
+    settings = Settings(
+        database_url=url, media_storage="database", media_dir=str(tmp_path / "unused")
+    )
+    with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+        token = make_token(settings, "ana", "reporter")
+        body = upload(one, token, photo_with_gps(900, 600)).json()
+        again = upload(two, token, photo_with_gps(900, 600)).json()
+        assert again["id"] == body["id"]
+        for item in body["renditions"]:  # uploaded to one node, served by the other
+            served = two.get(item["url"])
+            assert served.status_code == 200
+            assert not Image.open(io.BytesIO(served.content)).getexif()
+    assert not (tmp_path / "unused").exists()

@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = open_service(settings)
     templates = make_templates()
-    render_post = PostRenderer(templates)
+    render_post = PostRenderer(templates, providers=service.embeds.providers)
 
     async def load_events(blog_id: int, since: int) -> list[Event]:
         return await run_in_threadpool(service.events_since, blog_id, since, stream.REPLAY_BATCH)

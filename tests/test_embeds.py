@@ -162,3 +162,13 @@ def test_with_the_provider_stopped_the_post_publishes_at_once_with_a_link_card(
     card = html[html.index('<aside class="embed-card"') : html.index("</aside>")]
     assert f'href="{url}"' in card and "Open on Loopback Video" in card
     assert "<template>" not in card  # nothing to load: a plain link card, never a blank box
+
+
+def test_the_stream_fragment_shows_a_link_card_at_once(database_url: str, tmp_path: Path) -> None:
+    with client_for(database_url, tmp_path, 9) as client:
+        publish(client, "http://127.0.0.1:9/v/1\n")
+        renderer = client.app.state.render_post  # type: ignore[attr-defined]
+        blog = client.app.state.service.blogs.get("floods")  # type: ignore[attr-defined]
+        post = client.get("/api/blogs/floods/posts").json()["posts"][0]
+        html = renderer(post, blog)
+    assert '<aside class="embed-card"' in html and "Open on Loopback Video" in html

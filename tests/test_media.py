@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -21,7 +22,9 @@ def token(settings: Settings) -> str:
     return make_token(settings, "ana", "reporter")
 
 
-def upload(client: TestClient, token: str, data: bytes, name: str = "photo.jpg", **form: str):  # type: ignore[no-untyped-def]
+def upload(
+    client: TestClient, token: str, data: bytes, name: str = "photo.jpg", **form: str
+) -> httpx.Response:
     return client.post(
         "/api/media",
         files={"file": (name, data, "image/jpeg")},

@@ -28,6 +28,10 @@ class Embeds:
         self._unit = unit
         self.providers = providers
         self._tasks: set[asyncio.Task[None]] = set()
+        # Bumped as each answer is kept: pages rendered before it show a link card where a
+        # full card can now go, so the page cache keys on it. (Another process's answers
+        # reach this one's pages at the blog's next change.)
+        self.generation = 0
 
     def answers(self, urls: list[str]) -> dict[str, dict[str, Any] | None]:
         return self._unit.read(lambda conn: rows.answers(conn, urls))
@@ -68,6 +72,7 @@ class Embeds:
                     rows.save(tx.conn, url, name, answer, tx.now)
 
                 await to_thread.run_sync(self._unit.write_quietly, save)
+                self.generation += 1
 
 
 async def _ask(

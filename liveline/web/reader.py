@@ -101,7 +101,7 @@ async def _page(
 
     # The page once per change of the blog, whatever the number of readers asking for it.
     pages: PageCache = state.page_cache
-    variant = (embed, order, cursor, base_url)
+    variant = (embed, order, cursor, base_url, embeds.generation)
     html = await pages.page(blog, variant, lambda: run_in_threadpool(render))
     response = HTMLResponse(html, headers={**tags, **security_headers(request, embed)})
     return vary_on_host(request, response) if not embed else response

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from liveline import __version__
+from liveline.broker.purge import PurgeClient
 from liveline.config import Settings
 from liveline.model import Event
 from liveline.service import open_service
@@ -74,6 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(service.migrate)
         await service.broker.start()
         scheduler = asyncio.create_task(service.scheduling.run())
+        purger = None
+        if settings.purge_url:  # every change purged from the CDN, from the log
+            purge = PurgeClient(settings.purge_url, settings.purge_style, settings.purge_token)
+            purger = asyncio.create_task(service.purging.run(purge.purge))
         # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
         exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
         try:
@@ -82,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             fanout.close()
             exiting.cancel()
             scheduler.cancel()
+            if purger is not None:
+                purger.cancel()
+                await purge.close()
             await service.broker.close()
             service.close()
 

@@ -19,6 +19,7 @@ from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
 from liveline.service.importing import Importing
 from liveline.service.posts import Page, Posts
+from liveline.service.purging import Purging
 from liveline.service.scheduling import Scheduling
 from liveline.service.unit import UnitOfWork, utcnow
 from liveline.store.db import make_engine, migrate
@@ -45,6 +46,7 @@ class Service:
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
         self.archives = Archives(unit)
+        self.purging = Purging(unit)
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

@@ -128,3 +128,12 @@ tokens = Table(
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
 )
+
+# How far each blog's log has been purged from the CDN: advanced only once the CDN has
+# acknowledged, so a restart resumes, and a crash between a commit and its purge loses none.
+purge_cursors = Table(
+    "purge_cursors",
+    metadata,
+    Column("blog_id", Integer, ForeignKey("blogs.id"), primary_key=True),
+    Column("seq", Integer, nullable=False),
+)

@@ -4,26 +4,46 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 from fastapi import Request, Response
 
+from liveline.config import Settings
 from liveline.model import Blog
+from liveline.service.purging import surrogate_keys
 
 
-def conditional(request: Request, blog: Blog, response: Response) -> Response:
-    """Tag `response` with the blog's seq (and the query), and answer 304 when it matches."""
+def conditional(
+    request: Request, blog: Blog, response: Response, post_ids: Iterable[int] = ()
+) -> Response:
+    """Tag `response` with the blog's seq (and the query), and answer 304 when it matches.
+
+    It also carries the surrogate keys of the blog and of each post in `post_ids`, which
+    every change purges from the CDN (service/purging.py).
+    """
     variant = hashlib.sha1(str(request.url.query).encode()).hexdigest()[:8]
     etag = f'W/"{blog.last_seq}-{variant}"'
-    max_age = request.app.state.settings.cache_max_age
+    keys = surrogate_keys(blog.id, post_ids)
     headers = {
         "ETag": etag,
-        "Cache-Control": f"public, max-age={max_age}",
+        "Cache-Control": cache_control(request.app.state.settings),
         "X-Liveline-Seq": str(blog.last_seq),
+        "Surrogate-Key": " ".join(keys),  # Varnish (our VCL) and Fastly
+        "Cache-Tag": ",".join(keys),  # Cloudflare
     }
     if none_match(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response
+
+
+def cache_control(settings: Settings) -> str:
+    """Browsers keep a read `max-age`; shared caches `s-maxage`, since every change purges
+    them; both may serve a stale copy for a while as they fetch a fresh one."""
+    return (
+        f"public, max-age={settings.cache_max_age}, s-maxage={settings.shared_max_age}, "
+        f"stale-while-revalidate={settings.cache_stale_seconds}"
+    )
 
 
 ENTITY_TAG = re.compile(r'\*|(?:W/)?"[^"]*"')

@@ -87,7 +87,8 @@ async def _page(
         )
 
     html = await run_in_threadpool(render)
-    response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
+    shown = [post.id for post in (*pinned, *posts)]
+    response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed), shown)
     return vary_on_host(request, response) if not embed else response
 
 

@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup browser lint format bench reliability clean
+.PHONY: run test setup browser proxies lint format bench reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
 
-test: setup browser
+test: setup browser proxies
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
 	$(BIN)/mypy
@@ -30,6 +30,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	  else \
 	    echo "chromium is not installed: run 'sudo apt-get install chromium chromium-driver' (browser tests will skip)"; \
+	  fi; }
+
+# The CDN and GRIP tests run Debian's Varnish and Pushpin in front of Liveline.
+proxies:
+	@{ command -v varnishd || test -x /usr/sbin/varnishd; } >/dev/null 2>&1 && command -v pushpin >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish pushpin; \
+	  else \
+	    echo "varnish or pushpin is not installed: run 'sudo apt-get install varnish pushpin' (their tests will skip)"; \
 	  fi; }
 
 lint: setup

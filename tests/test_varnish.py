@@ -58,8 +58,10 @@ def behind_varnish(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
     log = (tmp_path / "varnish.log").open("wb")
     # -F: in the foreground, ours to stop; -j none: no jail, so a test's temp dir will do.
     varnish = subprocess.Popen(
-        [binary, "-F", "-j", "none", "-n", str(tmp_path / "varnish"), "-f", str(vcl)]
-        + ["-a", f"127.0.0.1:{port}", "-s", "malloc,32m", "-T", "127.0.0.1:0"],
+        [
+            *(binary, "-F", "-j", "none", "-n", str(tmp_path / "varnish"), "-f", str(vcl)),
+            *("-a", f"127.0.0.1:{port}", "-s", "malloc,32m", "-T", "127.0.0.1:0"),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

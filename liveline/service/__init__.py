@@ -17,6 +17,7 @@ from liveline.model import Event
 from liveline.service.accounts import Accounts, hash_token
 from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
+from liveline.service.following import LogFollower
 from liveline.service.importing import Importing
 from liveline.service.posts import Page, Posts
 from liveline.service.purging import Purging
@@ -47,6 +48,8 @@ class Service:
         self.importing = Importing(unit)
         self.archives = Archives(unit)
         self.purging = Purging(unit)
+        # Hands every event to the GRIP proxy (web/grip.py), once, in seq order.
+        self.grip = LogFollower(unit, "grip")
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

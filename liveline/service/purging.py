@@ -1,33 +1,22 @@
 """Purges, from the log: every change's surrogate keys are purged from the CDN, until it says so.
 
 Reads carry surrogate keys (`blog-{id}`, and `post-{id}` for each post shown). A purger in
-each process follows the event log past a cursor kept in the database, sends the keys each
-event affects to the CDN, and moves the cursor only once the CDN has acknowledged. A restart
-resumes at the cursor, and a crash between a change's commit and its purge loses nothing:
-the change is in the log, and the log is where purges come from. Two processes purging the
-same events do no harm: a purge is idempotent, and a cursor never moves back.
+each process follows the event log (following.py: a cursor in the database, moved only once
+the CDN acknowledged), so a restart resumes and a crash between a change's commit and its
+purge loses nothing. Two processes purging the same events do no harm: a purge is
+idempotent, and a cursor never moves back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import random
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
-from liveline.model import Event
+from liveline.model import Blog, Event
+from liveline.service.following import LogFollower
 from liveline.service.unit import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 # Sends keys to the CDN; returns once it acknowledged them, raises if it did not.
 Send = Callable[[list[str]], Awaitable[None]]
-EVENTS_A_PURGE = 500
-MAX_BACKOFF_SECONDS = 30.0
 
 
 def blog_key(blog_id: int) -> str:
@@ -54,70 +43,20 @@ def keys_of(events: Iterable[Event]) -> list[str]:
     return list(keys)
 
 
-@dataclass(frozen=True)
-class Batch:
-    """One blog's events not yet purged: purge `keys`, then the cursor moves to `through`."""
-
-    blog_id: int
-    through: int
-    keys: list[str]
-
-
 class Purging:
     def __init__(self, unit: UnitOfWork) -> None:
-        self._unit = unit
-        self._doorbell: asyncio.Event | None = None
-        unit.after_commit.append(self.ring)
-
-    def ring(self) -> None:
-        """A write of this process committed: purge now rather than at the next tick."""
-        if self._doorbell is not None:
-            self._doorbell.set()
-
-    def pending(self) -> list[Batch]:
-        """What the log holds past the purge cursors, a batch a blog (a worker thread's)."""
-
-        def read(conn: Connection) -> list[Batch]:
-            store = self._unit.store
-            batches = []
-            for blog_id, purged in store.purges.behind(conn):
-                events = store.events_since(conn, blog_id, purged, EVENTS_A_PURGE)
-                if events:
-                    batches.append(Batch(blog_id, events[-1].seq, keys_of(events)))
-            return batches
-
-        return self._unit.read(read)
-
-    def acknowledge(self, batch: Batch) -> None:
-        self._unit.write_quietly(
-            lambda tx: tx.store.purges.advance(tx.conn, batch.blog_id, batch.through)
-        )
+        self.follower = LogFollower(unit, "purge")
 
     async def purge_pending(self, send: Send) -> int:
-        """Purge all the log holds past the cursors; returns how many batches were sent."""
-        sent = 0
-        while batches := await asyncio.to_thread(self.pending):
-            for batch in batches:
-                await send(batch.keys)
-                await asyncio.to_thread(self.acknowledge, batch)
-                sent += 1
-        return sent
+        """Purge all the log holds past the cursors; returns how many purges were sent."""
+        return await self.follower.follow_pending(_purger(send))
 
     async def run(self, send: Send, every: float = 1.0) -> None:
-        """Follow the log until cancelled: at every commit of this process, and every
-        `every` seconds for the other processes' commits; on failure, back off and retry."""
-        self._doorbell = doorbell = asyncio.Event()
-        failures = 0
-        while True:
-            doorbell.clear()
-            try:
-                await self.purge_pending(send)
-                failures = 0
-            except Exception as exc:  # the CDN or the database is away: the log keeps it
-                failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(failures, 10))
-                log.warning("purging failed (%s); retrying in %.1f s", exc, delay)
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(doorbell.wait(), timeout=every)
+        await self.follower.run(_purger(send), every)
+
+
+def _purger(send: Send) -> Callable[[Blog, list[Event]], Awaitable[None]]:
+    async def purge(blog: Blog, events: list[Event]) -> None:
+        await send(keys_of(events))
+
+    return purge

@@ -27,7 +27,7 @@ from liveline.store.db import MIGRATIONS, make_engine, migrate
 LIVELINE_TABLES = {"alembic_version", "blogs", "posts", "events", "users", "tokens"}
 CONTENT_TABLES = ("blogs", "posts", "events", "users", "tokens")
 # Bookkeeping that schema 0004 added: backups made before it lack it, and it holds no content.
-BOOKKEEPING_TABLES = {"purge_cursors"}
+BOOKKEEPING_TABLES = {"log_cursors"}
 PG_ARCHIVE_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
 
 

@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 
 from liveline.model import Blog, BlogStatus, Event, EventType, Image, Post, PostStatus
+from liveline.store.cursors import LogCursors
 from liveline.store.db import WRITE_OPTION
 from liveline.store.people import People
-from liveline.store.purges import PurgeCursors
 from liveline.store.tables import blogs, events, posts
 
 POST_COLUMNS = tuple(item.name for item in fields(Post))
@@ -46,7 +46,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.people = People()
-        self.purges = PurgeCursors()
+        self.cursors = LogCursors()
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
 
     @property

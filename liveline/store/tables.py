@@ -129,11 +129,13 @@ tokens = Table(
     UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
 )
 
-# How far each blog's log has been purged from the CDN: advanced only once the CDN has
-# acknowledged, so a restart resumes, and a crash between a commit and its purge loses none.
-purge_cursors = Table(
-    "purge_cursors",
+# How far each follower of the log (the CDN purger, the GRIP publisher) has gone in each
+# blog's log: advanced only once the far side acknowledged, so a restart resumes, and a crash
+# between a commit and its purge or publish loses none.
+log_cursors = Table(
+    "log_cursors",
     metadata,
+    Column("follower", String(16), primary_key=True),
     Column("blog_id", Integer, ForeignKey("blogs.id"), primary_key=True),
     Column("seq", Integer, nullable=False),
 )

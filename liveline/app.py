@@ -21,6 +21,7 @@ from liveline.model import Event
 from liveline.service import open_service
 from liveline.web import api, docs, errors, feeds, reader, stream
 from liveline.web.fanout import FanOut
+from liveline.web.grip import GripPublisher
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
 from liveline.web.render import PostRenderer, make_templates
@@ -79,6 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.purge_url:  # every change purged from the CDN, from the log
             purge = PurgeClient(settings.purge_url, settings.purge_style, settings.purge_token)
             purger = asyncio.create_task(service.purging.run(purge.purge))
+        publisher = None
+        if settings.grip_url:  # every event published once to the GRIP proxy, from the log
+            grip = GripPublisher(settings.grip_url, fanout)
+            publisher = asyncio.create_task(service.grip.run(grip.publish))
         # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
         exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
         try:
@@ -90,6 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if purger is not None:
                 purger.cancel()
                 await purge.close()
+            if publisher is not None:
+                publisher.cancel()
+                await grip.close()
             await service.broker.close()
             service.close()
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     purge_url: str | None = None
     purge_style: Literal["varnish", "fastly", "cloudflare"] = "varnish"
     purge_token: str = ""
+    # GRIP (web/grip.py): the proxy's publish endpoint, e.g. Pushpin's
+    # http://127.0.0.1:5561/publish/. Streams through the proxy are then held by it.
+    grip_url: str | None = None
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"

@@ -24,6 +24,7 @@ from liveline.errors import LivelineError, TooMany, Unavailable
 from liveline.formats import aptime
 from liveline.model import Blog, Event
 from liveline.values import MAX_SEQ, parse_seq
+from liveline.web import grip
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut, Frame
@@ -154,6 +155,8 @@ async def open_stream(request: Request, slug: str) -> Response:
                 since = min(since, blog.last_seq)
         if request.method == "HEAD":
             return StreamHead()
+        if grip.through_proxy(request):  # the proxy holds the reader, not this process
+            return await grip.hold(request, blog, since)
         # Checked after the last await, so that the stream joins before another is counted.
         address = request.client.host if request.client else None
         cap = state.settings.max_streams_per_address

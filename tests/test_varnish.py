@@ -110,6 +110,9 @@ def test_a_deleted_post_leaves_every_cached_read_at_once(
             assert "age" in again.headers and again.text == first.text, path
             assert "s-maxage=60" in again.headers["cache-control"], path  # would outlive a test
 
+        own = f"/api/blogs/storm/posts/{ids[GONE]}"  # the post's own read, by its key
+        assert cdn.get(own).status_code == 200 and cdn.get(own).headers["x-cache"] == "HIT"
+
         with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
             gone = origin.delete(f"/api/blogs/storm/posts/{ids[GONE]}", headers={"If-Match": '"1"'})
             assert gone.status_code in (200, 204), gone.text
@@ -123,3 +126,4 @@ def test_a_deleted_post_leaves_every_cached_read_at_once(
             assert answer.status_code == 200, path
             assert GONE not in answer.text, f"{path} still shows the deleted post"
             assert KEPT in answer.text, path
+        assert cdn.get(own).status_code == 404  # and no 404 is kept in its place either

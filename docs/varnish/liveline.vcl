@@ -50,6 +50,12 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
+    # Liveline marks what may be cached; anything else (an error, a 404 for a post not yet
+    # published, the console) is fetched anew each time, not kept for Varnish's default TTL.
+    if (!beresp.http.Cache-Control) {
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
     # Liveline's Cache-Control gives s-maxage (the TTL here) and stale-while-revalidate
     # (Varnish's grace); a purge bans the object whatever either says.
 }

@@ -37,6 +37,16 @@ def conditional(
     return response
 
 
+def shared(request: Request, response: Response, blog_id: int, post_ids: Iterable[int]) -> Response:
+    """The cache headers of a read that is not tagged by the blog's seq (a post's own JSON,
+    whose ETag is its version): cacheable like the rest, and purged by the same keys."""
+    keys = surrogate_keys(blog_id, post_ids)
+    response.headers["Cache-Control"] = cache_control(request.app.state.settings)
+    response.headers["Surrogate-Key"] = " ".join(keys)
+    response.headers["Cache-Tag"] = ",".join(keys)
+    return response
+
+
 def cache_control(settings: Settings) -> str:
     """Browsers keep a read `max-age`; shared caches `s-maxage`, since every change purges
     them; both may serve a stale copy for a while as they fetch a fresh one."""

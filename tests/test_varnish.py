@@ -8,6 +8,7 @@ purger bans the post's and the blog's surrogate keys.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -127,3 +128,40 @@ def test_a_deleted_post_leaves_every_cached_read_at_once(
             assert GONE not in answer.text, f"{path} still shows the deleted post"
             assert KEPT in answer.text, path
         assert cdn.get(own).status_code == 404  # and no 404 is kept in its place either
+
+
+def test_a_purge_that_failed_is_sent_after_a_restart(
+    behind_varnish: tuple[LiveServer, str],
+) -> None:
+    server, front = behind_varnish
+    purge_url = server.extra_env["LIVELINE_PURGE_URL"]
+    editor = auth(server.token("ed"))
+    with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
+        assert origin.post("/api/blogs", json={"title": "Storm"}).status_code == 201
+        posted = origin.post("/api/blogs/storm/posts", json={"headline": GONE, "body": "."})
+        assert posted.status_code == 201, posted.text
+    with httpx.Client(base_url=front, timeout=10) as cdn:
+        assert GONE in cdn.get("/blogs/storm").text
+        assert cdn.get("/blogs/storm").headers["x-cache"] == "HIT"
+
+        # The CDN cannot be reached when the post is deleted: the purge is not acknowledged.
+        server.extra_env.update(
+            LIVELINE_PURGE_URL="http://127.0.0.1:9/", LIVELINE_CACHE_SHARED_MAX_AGE="60"
+        )
+        server.restart()
+        with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
+            gone = origin.delete(
+                f"/api/blogs/storm/posts/{posted.json()['id']}", headers={"If-Match": '"1"'}
+            )
+            assert gone.status_code in (200, 204), gone.text
+        time.sleep(1)
+        assert GONE in cdn.get("/blogs/storm").text  # still cached: nothing took it out
+
+        # The process dies before any purge went through; the next one finds it in the log.
+        server.stop(signal.SIGKILL)
+        server.extra_env["LIVELINE_PURGE_URL"] = purge_url
+        server.start()
+        deadline = time.monotonic() + 5
+        while GONE in cdn.get("/blogs/storm").text:
+            assert time.monotonic() < deadline, "the purge was lost with the process"
+            time.sleep(0.05)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -166,3 +167,32 @@ def test_a_reader_through_pushpin_gets_every_post_once_in_order(
     headlines = ["one", "two", "three", "four", "five", "six", "seven"]
     assert before == list(enumerate(headlines[:5], start=1))
     assert after == list(enumerate(headlines[5:], start=6))
+
+
+def test_an_event_the_proxy_never_acknowledged_is_published_by_the_next_process(
+    behind_pushpin: tuple[LiveServer, str],
+) -> None:
+    server, front = behind_pushpin
+    editor = auth(server.token("ed"))
+    grip_url = server.extra_env["LIVELINE_GRIP_URL"]
+    with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
+        assert origin.post("/api/blogs", json={"title": "Storm"}).status_code == 201
+    server.extra_env["LIVELINE_GRIP_URL"] = "http://127.0.0.1:9/publish/"  # unreachable
+    server.restart()
+    got: Received = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reader = pool.submit(read_until, f"{front}/blogs/storm/events?since=0", {}, 2, got)
+        time.sleep(1)  # held by Pushpin, with nothing to replay
+        with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
+            for headline in ("one", "two"):
+                posted = origin.post(
+                    "/api/blogs/storm/posts", json={"headline": headline, "body": "."}
+                )
+                assert posted.status_code == 201, posted.text
+        time.sleep(1)
+        assert got == []  # not published: the proxy was never reached
+        server.stop(signal.SIGKILL)  # and the process dies before it could be
+        server.extra_env["LIVELINE_GRIP_URL"] = grip_url
+        server.start()
+        reader.result(timeout=30)
+    assert got == [(1, "one"), (2, "two")]

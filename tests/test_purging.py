@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liveline.config import Settings
+from liveline.model import Blog, Event
+from liveline.service.following import Handle
 from liveline.service.purging import Purging
-from tests.conftest import auth, make_token
+from tests.conftest import auth, emptied, make_token
 
 
 def open_blog(client: TestClient, settings: Settings) -> tuple[dict[str, str], list[int]]:
@@ -95,3 +97,42 @@ def test_a_failed_purge_keeps_its_cursor_and_is_sent_again(
     assert deleted.status_code in (200, 204), deleted.text
     assert asyncio.run(purging.purge_pending(acknowledged)) == 1
     assert sent[-1] == [blog_key, f"post-{ids[0]}"]
+
+
+@pytest.mark.postgres
+def test_two_followers_keep_their_own_cursors_on_postgresql(postgres_database: str) -> None:
+    from liveline.broker import MemoryBroker
+    from liveline.model import Role
+    from liveline.service import Service
+    from liveline.service.following import LogFollower
+    from liveline.store.db import make_engine, migrate
+    from liveline.store.queries import Store
+    from liveline.values import BlogIn, PostIn
+
+    engine = make_engine(emptied(postgres_database))
+    migrate(engine)
+    service = Service(Store(engine), MemoryBroker())
+    try:
+        editor = service.accounts.add_user("ed", Role.EDITOR)
+
+        async def scenario() -> tuple[list[int], list[int]]:
+            blog = await service.blogs.create(editor, BlogIn(title="Storm"))
+            for headline in ("one", "two"):
+                await service.posts.create(editor, blog, PostIn(headline=headline, body="."))
+            seen: dict[str, list[int]] = {"purge": [], "grip": []}
+
+            def recorder(name: str) -> Handle:
+                async def handle(blog: Blog, events: list[Event]) -> None:
+                    seen[name].extend(event.seq for event in events)
+
+                return handle
+
+            await service.purging.follower.follow_pending(recorder("purge"))
+            await service.purging.follower.follow_pending(recorder("purge"))  # nothing new
+            assert isinstance(service.grip, LogFollower)
+            await service.grip.follow_pending(recorder("grip"))
+            return seen["purge"], seen["grip"]
+
+        assert asyncio.run(scenario()) == ([1, 2], [1, 2])
+    finally:
+        engine.dispose()

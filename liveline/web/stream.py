@@ -203,7 +203,8 @@ async def poll(
     # FastAPI's int also takes '+5', ' 5' and '5_000': the seq's own rule is ASCII digits.
     since = parse_seq(request.query_params.get("since") or "0", "since")
     if round_to is not None and since % round_to:
-        return rounded(request, since - since % round_to, round_to)
+        given = limit if "limit" in request.query_params else None
+        return rounded(request, since - since % round_to, given, round_to)
     blog = await run_in_threadpool(state.service.blogs.get, slug)
     messages, last_seq = await _poll_messages(state, blog, since, limit)
     head = {"blog": blog.slug, "since": since, "last_seq": last_seq, "head_seq": blog.last_seq}
@@ -212,10 +213,9 @@ async def poll(
     return conditional(request, blog, Response(body, media_type="application/json"))
 
 
-def rounded(request: Request, since: int, round_to: int) -> Response:
+def rounded(request: Request, since: int, limit: int | None, round_to: int) -> Response:
     """A redirect to the shared poll, its query in one order for every reader (one cache
     entry), and the same for every reader: cacheable for long."""
-    limit = request.query_params.get("limit")
     query = f"since={since}" + (f"&limit={limit}" if limit else "") + f"&round={round_to}"
     headers = {"Cache-Control": "public, max-age=86400"}
     return RedirectResponse(f"{request.url.path}?{query}", status_code=302, headers=headers)

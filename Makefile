@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system browser lint format bench bench-pages reliability clean
+.PHONY: run test setup system browser proxies lint format bench bench-pages reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
@@ -24,12 +24,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages, from Debian, never downloaded builds: Chromium for the browser tests,
-# nginx for tests/test_behind_nginx.py and bench/pages.py, wrk for bench/pages.py.
+# nginx for tests/test_behind_nginx.py and bench/pages.py, wrk for bench/pages.py, Varnish
+# and Pushpin for the CDN and GRIP tests (tests/test_varnish.py, tests/test_pushpin.py).
 system:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	command -v varnishd >/dev/null 2>&1 || [ -x /usr/sbin/varnishd ] || missing="$$missing varnish"; \
+	command -v pushpin >/dev/null 2>&1 || missing="$$missing pushpin"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -39,6 +42,8 @@ system:
 	fi
 
 browser: system  # the old name of this step
+
+proxies: system  # Varnish and Pushpin are installed with the rest
 
 lint: setup
 	$(BIN)/ruff check liveline tests bench

@@ -15,11 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from liveline import __version__
+from liveline.broker.purge import PurgeClient
 from liveline.config import Settings
 from liveline.model import Blog, Event
 from liveline.service import open_service
 from liveline.web import api, console, docs, errors, feeds, media, reader, stream
 from liveline.web.fanout import FanOut
+from liveline.web.grip import GripPublisher
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
 from liveline.web.metrics import CountingBroker, Metrics, RequestMetrics
@@ -83,6 +85,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(service.migrate)
         await service.broker.start()
         scheduler = asyncio.create_task(service.scheduling.run())
+        purger = None
+        if settings.purge_url:  # every change purged from the CDN, from the log
+            purge = PurgeClient(settings.purge_url, settings.purge_style, settings.purge_token)
+            purger = asyncio.create_task(service.purging.run(purge.purge))
+        publisher = None
+        if settings.grip_url:  # every event published once to the GRIP proxy, from the log
+            grip = GripPublisher(settings.grip_url, fanout)
+            publisher = asyncio.create_task(service.grip.run(grip.publish))
         # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
         exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
         try:
@@ -92,6 +102,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             blog_heads.close()
             exiting.cancel()
             scheduler.cancel()
+            if purger is not None:
+                purger.cancel()
+                await purge.close()
+            if publisher is not None:
+                publisher.cancel()
+                await grip.close()
             await service.broker.close()
             service.close()
 

@@ -37,6 +37,19 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(default=5, ge=0)
     # Rendered reader pages kept per process (see web/pagecache.py); 0 renders every request.
     page_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    # Reads: how long a browser or CDN may serve a stale copy while it fetches a fresh one,
+    # and how long a shared cache keeps one (s-maxage). Unset, that is 60 s where purges
+    # are configured (a change is purged at once) and max-age where they are not.
+    cache_stale_seconds: int = Field(default=30, ge=0)
+    cache_shared_max_age: int | None = Field(default=None, ge=0)
+    # Where each change's surrogate keys are purged (service/purging.py): Varnish's address
+    # (PURGE with a Surrogate-Key header), Fastly's purge URL, or Cloudflare's purge_cache.
+    purge_url: str | None = None
+    purge_style: Literal["varnish", "fastly", "cloudflare"] = "varnish"
+    purge_token: str = ""
+    # GRIP (web/grip.py): the proxy's publish endpoint, e.g. Pushpin's
+    # http://127.0.0.1:5561/publish/. Streams through the proxy are then held by it.
+    grip_url: str | None = None
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"
@@ -121,6 +134,12 @@ class Settings(BaseSettings):
     # Addresses the cap never applies to, comma-separated: loopback is a proxy on this host
     # (every reader arrives from it) or the operator's own tools and benchmarks.
     stream_cap_exempt: str = "127.0.0.1,::1"
+
+    @property
+    def shared_max_age(self) -> int:
+        if self.cache_shared_max_age is not None:
+            return self.cache_shared_max_age
+        return 60 if self.purge_url else self.cache_max_age
 
     @property
     def stream_cap_exempt_addresses(self) -> frozenset[str]:

@@ -20,11 +20,13 @@ from liveline.service.accounts import Accounts, hash_token
 from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
 from liveline.service.embeds import Embeds
+from liveline.service.following import LogFollower
 from liveline.service.history import History
 from liveline.service.importing import Importing
 from liveline.service.media import Media
 from liveline.service.posts import Page, Posts
 from liveline.service.presence import Presence
+from liveline.service.purging import Purging
 from liveline.service.review import Review
 from liveline.service.scheduling import Scheduling
 from liveline.service.sessions import Session, Sessions, SignedIn
@@ -73,6 +75,9 @@ class Service:
         self.staff = Staff(unit, self.accounts)
         self.history = History(unit, self.posts)
         self.presence = Presence(unit)
+        self.purging = Purging(unit)
+        # Hands every event to the GRIP proxy (web/grip.py), once, in seq order.
+        self.grip = LogFollower(unit, "grip")
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

@@ -109,12 +109,17 @@ class UnitOfWork:
         self.store = store
         self.broker = broker
         self.clock = clock
+        # Told after each write whose events were announced (the purger's doorbell).
+        self.after_commit: list[Callable[[], None]] = []
 
     async def write(self, change: Callable[[Tx], T]) -> T:
         """Run `change` in one transaction in a worker thread, then announce its events."""
         result, events = await to_thread.run_sync(self._run, change)
         for event in events:
             await self.broker.publish(event)
+        if events:
+            for listener in self.after_commit:
+                listener()
         return result
 
     def write_quietly(self, change: Callable[[Tx], T]) -> T:

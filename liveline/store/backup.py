@@ -26,6 +26,8 @@ from liveline.store.db import MIGRATIONS, make_engine, migrate
 
 LIVELINE_TABLES = {"alembic_version", "blogs", "posts", "events", "users", "tokens"}
 CONTENT_TABLES = ("blogs", "posts", "events", "users", "tokens")
+# Bookkeeping that schema 0004 added: backups made before it lack it, and it holds no content.
+BOOKKEEPING_TABLES = {"log_cursors"}
 PG_ARCHIVE_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
 
 
@@ -223,7 +225,7 @@ def _sqlite_holds_anything(target: Path) -> bool:
                 db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
                 for table in CONTENT_TABLES
                 if table in tables
-            ) or bool(tables - LIVELINE_TABLES - {"sqlite_sequence"})
+            ) or bool(tables - LIVELINE_TABLES - BOOKKEEPING_TABLES - {"sqlite_sequence"})
     except sqlite3.DatabaseError:
         return True  # something that is not a database: never overwrite it unasked
 

@@ -40,6 +40,7 @@ from liveline.model import (
     PostStatus,
     image_json,
 )
+from liveline.store.cursors import LogCursors
 from liveline.store.db import WRITE_OPTION
 from liveline.store.people import People
 from liveline.store.tables import blogs, events, posts
@@ -57,6 +58,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.people = People()
+        self.cursors = LogCursors()
         self._writer = engine.execution_options(**{WRITE_OPTION: True})
 
     @property

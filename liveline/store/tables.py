@@ -236,3 +236,14 @@ embeds = Table(
     Column("answer", JSON),
     Column("fetched_at", UTCDateTime, nullable=False),
 )
+
+# How far each follower of the log (the CDN purger, the GRIP publisher) has gone in each
+# blog's log: advanced only once the far side acknowledged, so a restart resumes, and a crash
+# between a commit and its purge or publish loses none.
+log_cursors = Table(
+    "log_cursors",
+    metadata,
+    Column("follower", String(16), primary_key=True),
+    Column("blog_id", Integer, ForeignKey("blogs.id"), primary_key=True),
+    Column("seq", Integer, nullable=False),
+)

@@ -14,7 +14,7 @@ from liveline.model import Blog, Limit, Post, User
 from liveline.service import Service
 from liveline.values import BlogIn, BlogPatch, PostIn, PostPatch
 from liveline.web.auth import current_user
-from liveline.web.caching import conditional
+from liveline.web.caching import conditional, shared
 
 router = APIRouter(prefix="/api")
 
@@ -93,7 +93,7 @@ async def list_posts(
 @router.get("/blogs/{slug}/posts/{post_id}", tags=["read"])
 async def get_post(post_id: int, request: Request, blog: Blog = Depends(_blog)) -> Response:
     post = await run_in_threadpool(_service(request).posts.published, blog, post_id)
-    return _post_response(post)
+    return shared(request, _post_response(post), blog.id, [post.id])
 
 
 # Writes

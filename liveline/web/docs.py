@@ -40,6 +40,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 WHY = {
+    302: "`round` was given and `since` is not a multiple of it: the same poll from the "
+    "rounded `since` (`Location`), which readers share in a CDN's cache",
     304: "Not modified (the `ETag` sent in `If-None-Match` is current)",
     401: "No token, or one that is unknown or revoked",
     403: "The token's user may not do this",
@@ -59,7 +61,7 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/api/blogs/{slug}"): (304, 404),
     ("get", "/api/blogs/{slug}/posts"): (304, *READ),
     ("get", "/api/blogs/{slug}/posts/{post_id}"): READ,
-    ("get", "/api/blogs/{slug}/events"): (304, *READ),
+    ("get", "/api/blogs/{slug}/events"): (302, 304, *READ),
     ("get", "/blogs/{slug}/events"): (*READ, 429, 503),
     ("post", "/api/blogs"): (401, 403, 409, 413, 422),
     ("patch", "/api/blogs/{slug}"): WRITE,
@@ -107,7 +109,7 @@ def _describe_operation(method: str, path: str, operation: dict[str, Any]) -> No
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("422", None)  # FastAPI's shape; ours is the Error
     for status in (*REFUSALS.get((method, path), ()), 431):
-        content = None if status == 304 else {"application/json": {"schema": ERROR}}
+        content = None if status in (302, 304) else {"application/json": {"schema": ERROR}}
         responses[str(status)] = {
             "description": WHY[status],
             **({"content": content} if content else {}),

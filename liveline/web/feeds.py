@@ -58,11 +58,12 @@ async def _feed(request: Request, slug: str, build: Build) -> Response:
     )
     # Building the XML is CPU work on up to 50 bodies (each rendered once per version, then
     # taken from the cache): keep it off the event loop.
+    shown = feeds.feed_posts([*page.pinned, *page.posts])
     response = await run_in_threadpool(
         build,
         blog,
-        feeds.feed_posts([*page.pinned, *page.posts]),
+        shown,
         public_base_url(request),
         render_cache(request).html,
     )
-    return vary_on_host(request, conditional(request, blog, response))
+    return vary_on_host(request, conditional(request, blog, response, [p.id for p in shown]))

@@ -97,14 +97,27 @@ async def _page(
             lead=None if lead is None else image_object(lead, base_url),
             page_url=f"{base_url}/blogs/{blog.slug}",
         )
-        return html.encode()
+        return _pack([post.id for post in (*pinned, *posts)], html)
 
     # The page once per change of the blog, whatever the number of readers asking for it.
     pages: PageCache = state.page_cache
     variant = (embed, order, cursor, base_url, embeds.generation)
-    html = await pages.page(blog, variant, lambda: run_in_threadpool(render))
+    shown, html = _unpack(await pages.page(blog, variant, lambda: run_in_threadpool(render)))
+    # The blog's key and each shown post's: any change purges the blog's (service.purging).
+    tags = cache_headers(request, blog, shown)
     response = HTMLResponse(html, headers={**tags, **security_headers(request, embed)})
     return vary_on_host(request, response) if not embed else response
+
+
+def _pack(shown: list[int], html: str) -> bytes:
+    """A rendered page as the page cache keeps it: the ids of the posts it shows (for its
+    surrogate keys) on a first line, then the HTML."""
+    return ",".join(map(str, shown)).encode() + b"\n" + html.encode()
+
+
+def _unpack(packed: bytes) -> tuple[list[int], bytes]:
+    head, _, html = packed.partition(b"\n")
+    return [int(n) for n in head.split(b",") if n], html
 
 
 def protected(request: Request, response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:

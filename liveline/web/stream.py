@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -23,6 +24,7 @@ from liveline.errors import LivelineError, TooMany, Unavailable
 from liveline.formats import aptime
 from liveline.model import Blog, Event
 from liveline.values import MAX_SEQ, parse_seq
+from liveline.web import grip
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut
@@ -154,6 +156,8 @@ async def open_stream(request: Request, slug: str) -> Response:
                 since = min(since, blog.last_seq)
         if request.method == "HEAD":
             return StreamHead()
+        if grip.through_proxy(request):  # the proxy holds the reader, not this process
+            return await grip.hold(request, blog, since)
         # Checked after the last await, so that the stream joins before another is counted.
         address = request.client.host if request.client else None
         cap = state.settings.max_streams_per_address
@@ -186,17 +190,36 @@ async def poll(
     request: Request,
     since: int = Query(default=0, ge=0, le=MAX_SEQ, description="Events after this seq"),
     limit: int = Query(default=100, ge=1, le=REPLAY_BATCH, description="At most this many"),
+    round_to: int | None = Query(
+        default=None,
+        alias="round",
+        ge=1,
+        le=1000,
+        description="Redirect to `since` rounded down to a multiple of this, so that readers "
+        "share a CDN's cache entries (the client skips the seqs it already has)",
+    ),
 ) -> Response:
     """The stream's events as JSON, for clients and caches that cannot hold a stream."""
     state = request.app.state
     # FastAPI's int also takes '+5', ' 5' and '5_000': the seq's own rule is ASCII digits.
     since = parse_seq(request.query_params.get("since") or "0", "since")
+    if round_to is not None and since % round_to:
+        given = limit if "limit" in request.query_params else None
+        return rounded(request, since - since % round_to, given, round_to)
     blog = await run_in_threadpool(state.service.blogs.get, slug)
     messages, last_seq = await _poll_messages(state, blog, since, limit)
     head = {"blog": blog.slug, "since": since, "last_seq": last_seq, "head_seq": blog.last_seq}
     head_json = json.dumps(head, ensure_ascii=False).encode()
     body = b"".join((head_json[:-1], b',"events":[', b",".join(messages), b"]}"))
     return conditional(request, blog, Response(body, media_type="application/json"))
+
+
+def rounded(request: Request, since: int, limit: int | None, round_to: int) -> Response:
+    """A redirect to the shared poll, its query in one order for every reader (one cache
+    entry), and the same for every reader: cacheable for long."""
+    query = f"since={since}" + (f"&limit={limit}" if limit else "") + f"&round={round_to}"
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return RedirectResponse(f"{request.url.path}?{query}", status_code=302, headers=headers)
 
 
 POLL_BATCH = 20  # events read from the log at a time: a big post can be 200 KB

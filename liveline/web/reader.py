@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from liveline.formats.jsonld import live_blog_posting
+from liveline.web import landing
 from liveline.web.caching import conditional
 from liveline.web.render import RenderCache, blog_view, post_view
 from liveline.web.urls import public_base_url, vary_on_host
@@ -32,8 +33,10 @@ async def blog_page(
     request: Request,
     order: Literal["newest", "oldest"] = "newest",
     cursor: str | None = None,
+    post: int | None = Query(default=None, ge=1, lt=2**31),
+    filter: Literal["key"] | None = None,
 ) -> Response:
-    return await _page(request, slug, order, cursor, embed=False)
+    return await _page(request, slug, order, cursor, embed=False, post=post, only=filter)
 
 
 @router.get("/blogs/{slug}/embed")
@@ -42,12 +45,21 @@ async def blog_embed(
     request: Request,
     order: Literal["newest", "oldest"] = "newest",
     cursor: str | None = None,
+    post: int | None = Query(default=None, ge=1, lt=2**31),
+    filter: Literal["key"] | None = None,
 ) -> Response:
-    return await _page(request, slug, order, cursor, embed=True)
+    return await _page(request, slug, order, cursor, embed=True, post=post, only=filter)
 
 
 async def _page(
-    request: Request, slug: str, order: str, cursor: str | None, *, embed: bool
+    request: Request,
+    slug: str,
+    order: str,
+    cursor: str | None,
+    *,
+    embed: bool,
+    post: int | None = None,
+    only: str | None = None,
 ) -> Response:
     state = request.app.state
     blog = await run_in_threadpool(state.service.blogs.get, slug)
@@ -56,9 +68,19 @@ async def _page(
     probe = conditional(request, blog, Response())
     if probe.status_code == 304:
         return probe if embed else vary_on_host(request, probe)
+    key_only = only == "key"
+    if post is not None:  # a link to a post: the page that holds it (see landing.py)
+        cursor = await landing.cursor_for(
+            request, blog, post, newest_first=order == "newest", key_only=key_only
+        )
+    key_events = await landing.key_events(request, blog)
     pinned, posts, next_cursor = await run_in_threadpool(
         lambda: state.service.posts.page(
-            blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
+            blog,
+            newest_first=order == "newest",
+            cursor=cursor,
+            limit=state.settings.page_size,
+            key_only=key_only,
         )
     )
     cache: RenderCache = state.render_post.cache
@@ -81,6 +103,9 @@ async def _page(
                 cursor=cursor,
                 next_cursor=next_cursor,
                 embed=embed,
+                key_events=key_events,
+                filter=only,
+                focus=post,
                 # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
                 jsonld=Markup(jsonld),
             )

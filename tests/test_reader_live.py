@@ -222,3 +222,41 @@ def test_a_dropped_connection_is_shown_and_the_page_resumes_with_nothing_missed(
     page.wait_for_selector(f"#posts > #post-{after['id']}", timeout=SOON)
     assert post_ids(page) == [after["id"], missed["id"], first["id"]]
     page.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def test_screenshots_of_the_reader_page(browser: Browser, newsroom: Newsroom) -> None:
+    """The README's pictures, light and dark, desktop and phone; and no request leaves."""
+    desk, _ = newsroom.new_blog()
+    desk.publish("Storm makes landfall near Cedar Key", "Winds of **110 mph** were measured.")
+    desk.publish(
+        "Governor declares a state of emergency",
+        "The order covers **12 counties**.\n\nMore background: the last such order was in 2019.",
+        authors=["Ana Ruiz", "Ben Ode"],
+        location="Tallahassee",
+        contributors=["Cy Park"],
+        key_event=True,
+    )
+    desk.publish("Power out for 200,000 homes", "Crews expect to restore most by Sunday.")
+    edited = desk.publish("Bridge closed", "The causeway is shut in both directions.")
+    desk.edit(edited, key_event=True)
+    desk.publish("Where to find shelter", "Schools in Zone A are open as shelters.", pinned=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = {
+        "reader-desktop.png": ({"width": 1280, "height": 1000}, "light"),
+        "reader-phone.png": ({"width": 390, "height": 844}, "light"),
+        "reader-dark.png": ({"width": 1280, "height": 1000}, "dark"),
+        "reader-phone-dark.png": ({"width": 390, "height": 844}, "dark"),
+    }
+    for name, (viewport, scheme) in shots.items():
+        context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request, seen=requests: seen.append(request.url))
+        open_live_page(page, desk)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        assert [url for url in requests if not url.startswith(desk.url)] == []
+        context.close()

@@ -4,7 +4,10 @@ tells its state (a dropped connection, an ended blog, a reopened one)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -260,3 +263,62 @@ def test_screenshots_of_the_reader_page(browser: Browser, newsroom: Newsroom) ->
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         assert [url for url in requests if not url.startswith(desk.url)] == []
         context.close()
+
+
+class HoldingProxy(ThreadingHTTPServer):
+    """A proxy that holds every event stream without a byte of answer (as some buffering
+    proxies do) and passes everything else on to the server."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.held = threading.Event()
+        super().__init__(("127.0.0.1", 0), _Holding)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Holding(BaseHTTPRequestHandler):
+    server: HoldingProxy
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0].endswith("/events") and "/api/" not in self.path:
+            self.server.held.set()
+            time.sleep(30)  # the browser waits in vain; the page must not
+            return
+        answer = httpx.get(self.server.upstream + self.path, timeout=TIMEOUT)
+        self.send_response(answer.status_code)
+        for name in ("content-type", "content-security-policy", "etag"):
+            if name in answer.headers:
+                self.send_header(name, answer.headers[name])
+        self.send_header("content-length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_proxy_that_holds_event_streams_leads_the_page_to_poll(
+    browser: Browser, newsroom: Newsroom
+) -> None:
+    desk, (first,) = newsroom.new_blog("Winds pick up")
+    proxy = HoldingProxy(desk.url)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        page.add_init_script("window.livelineTiming = {openWithin: 1000, poll: 500};")
+        page.goto(f"{proxy.url}/blogs/{desk.slug}")
+        expect(page.locator("html")).to_have_attribute("data-live", "polling", timeout=SOON)
+        assert proxy.held.is_set()
+        made = [desk.publish(f"Update {i}") for i in range(3)]
+        for post in made:
+            page.wait_for_selector(f"#posts > #post-{post['id']}", timeout=SOON)
+        assert post_ids(page) == [p["id"] for p in reversed(made)] + [first["id"]]
+        page.close()
+    finally:
+        proxy.shutdown()
+        proxy.server_close()

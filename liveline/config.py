@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# An origin as CSP writes it: a scheme, a host (its first label may be *), a port or none.
+EMBED_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -42,6 +46,20 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         default=None, description="https://live.example.org (no query or fragment)"
     )
+
+    # Who may frame /blogs/{slug}/embed (CSP frame-ancestors): origins separated by spaces or
+    # commas, such as "https://news.example https://*.example.org"; "*" lets any site, and
+    # an empty value none.
+    embed_origins: str = Field(default="*", description="origins allowed to frame the embed")
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        origins = value.replace(",", " ").split()
+        for origin in origins:
+            if origin not in ("*", "'self'") and not EMBED_ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://news.example")
+        return " ".join(origins) or "'none'"
 
     @field_validator("base_url")
     @classmethod

@@ -112,14 +112,20 @@ async def _page(
         )
 
     html = await run_in_threadpool(render)
-    response = conditional(request, blog, protected(HTMLResponse(html), embeddable=embed))
+    ancestors = state.settings.embed_origins if embed else None
+    response = conditional(
+        request, blog, protected(HTMLResponse(html), embeddable=embed, ancestors=ancestors)
+    )
     return vary_on_host(request, response) if not embed else response
 
 
-def protected(response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:
+def protected(
+    response: HTMLResponse, *, embeddable: bool, ancestors: str | None = None
+) -> HTMLResponse:
     """Pages run only our own script and styles; photos may come from anywhere over https.
-    The embed page may be framed by any site; the others by none but ours."""
-    frames = "*" if embeddable else "'self'"
+    The embed page may be framed by the sites LIVELINE_EMBED_ORIGINS names (any, unset);
+    the others by none but ours."""
+    frames = (ancestors or "*") if embeddable else "'self'"
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
         f"base-uri 'none'; form-action 'self'; frame-ancestors {frames}"

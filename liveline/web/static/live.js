@@ -71,6 +71,17 @@
   var posts = document.getElementById("posts");
   if (!posts) return; // a post's own page: sharing and times are all it needs
 
+  // In an iframe, the embed tells the page around it how tall it is (see web/embedcode.py).
+  if (document.body.classList.contains("embed") && window.parent !== window && window.ResizeObserver) {
+    var reported = 0;
+    new ResizeObserver(function () {
+      var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (height === reported) return;
+      reported = height;
+      window.parent.postMessage({ liveline: "height", height: height }, "*"); // a height, no secret
+    }).observe(document.documentElement);
+  }
+
   var pinned = document.getElementById("pinned");
   var button = document.getElementById("new-updates");
   var status = document.getElementById("live-status");

@@ -4,6 +4,7 @@ the service, so a 100-post blog costs a moment, not 100 HTTP round trips."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -199,3 +200,11 @@ def test_a_post_edited_later_says_when(client: TestClient, big: dict[str, Any]) 
     )
     html = client.get(f"/blogs/big/posts/{post.id}").text
     assert re.search(r'<span class="post__updated">Updated <time datetime="[^"]+">', html)
+
+
+def test_the_pages_own_script_and_styles_stay_under_25_kb_compressed(client: TestClient) -> None:
+    total = sum(
+        len(gzip.compress(client.get(f"/static/{name}").content, 9))
+        for name in ("live.js", "liveline.css")
+    )
+    assert total < 25 * 1024, f"{total} bytes compressed"

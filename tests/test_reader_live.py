@@ -127,6 +127,22 @@ def test_load_more_stays_on_the_live_page_and_it_keeps_following(
     page.close()
 
 
+def test_new_posts_are_announced_in_a_polite_live_region(
+    browser: Browser, newsroom: Newsroom
+) -> None:
+    desk, _ = newsroom.new_blog(*(f"Update {i}" for i in range(4)), body=LONG_BODY)
+    page = open_live_page(browser.new_page(viewport={"width": 800, "height": 500}), desk)
+    region = page.locator("#live-status")
+    assert region.get_attribute("aria-live") == "polite"
+    desk.publish("Evacuation ordered")
+    expect(region).to_have_text("New post: Evacuation ordered", timeout=SOON)
+    page.mouse.wheel(0, 1500)
+    page.wait_for_function("window.scrollY >= 1000")
+    desk.publish("Bridge closed")
+    expect(region).to_have_text("1 new update above", timeout=SOON)  # and not moved focus
+    page.close()
+
+
 def test_times_say_how_long_ago(browser: Browser, newsroom: Newsroom) -> None:
     desk, (post,) = newsroom.new_blog("Winds pick up")
     page = open_live_page(browser.new_page(), desk)

@@ -164,6 +164,7 @@
     var n = waiting.length;
     button.hidden = n === 0;
     button.textContent = n === 1 ? "1 new update" : n + " new updates";
+    if (n) announce(button.textContent + " above"); // the polite live region, not a focus grab
     document.title = n ? "(" + n + ") " + baseTitle : baseTitle;
   }
 

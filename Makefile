@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup browser lint format bench reliability clean
+.PHONY: run test setup browser axe lint format bench reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
 
-test: setup browser
+test: setup browser axe
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
 	$(BIN)/mypy
@@ -30,6 +30,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	  else \
 	    echo "chromium is not installed: run 'sudo apt-get install chromium chromium-driver' (browser tests will skip)"; \
+	  fi; }
+
+# The accessibility tests inject axe-core (the npm package) into the page under test.
+axe:
+	@test -f .axe/node_modules/axe-core/axe.min.js || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm install --prefix .axe --no-audit --no-fund --silent axe-core@4; \
+	  else \
+	    echo "npm is not installed: the accessibility tests will skip (apt-get install npm)"; \
 	  fi; }
 
 lint: setup

@@ -48,6 +48,12 @@ def test_a_permalink_to_the_45th_of_60_posts_opens_with_it_on_screen(
         page.goto(f"{desk.url}/blogs/{desk.slug}?post={target['id']}")
         expect(page.locator(f"#post-{target['id']}")).to_be_in_viewport(timeout=SOON)
     expect(page.locator(".newer-posts")).to_be_visible()  # newer posts are a link above
+    expect(page.locator("html")).to_have_attribute("data-live", "on", timeout=SOON)
+    latest = desk.publish("Bridge closed")
+    expect(page.locator("#new-updates")).to_have_text("1 new update", timeout=SOON)
+    page.locator("#new-updates").click()  # this page is not where the newest posts are
+    page.wait_for_selector(f"#posts > #post-{latest['id']}", timeout=SOON)
+    assert post_ids(page)[0] == latest["id"]
     page.goto(f"{desk.url}/blogs/{desk.slug}/posts/{posts[44]['id']}")  # its own page
     expect(page.locator("h1")).to_have_text("Update 45")
     page.get_by_role("link", name="See this post in the live blog").click()

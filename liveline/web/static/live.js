@@ -169,6 +169,10 @@
   }
 
   function revealWaiting() {
+    if (newestFirst && !firstPage) { // the newest posts are on the first page, not this one
+      location.assign(location.pathname + (keyOnly ? "?filter=key" : ""));
+      return;
+    }
     var first = null;
     waiting.splice(0).forEach(function (node) {
       var placed = place(node);

@@ -4,6 +4,7 @@ tells its state (a dropped connection, an ended blog, a reopened one)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -252,8 +253,13 @@ def test_a_dropped_connection_is_shown_and_the_page_resumes_with_nothing_missed(
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
-def test_screenshots_of_the_reader_page(browser: Browser, newsroom: Newsroom) -> None:
-    """The README's pictures, light and dark, desktop and phone; and no request leaves."""
+def test_screenshots_of_the_reader_page(
+    browser: Browser, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """The README's pictures, light and dark, desktop and phone; and no request leaves.
+    LIVELINE_UPDATE_SCREENSHOTS=1 writes them into docs/ (else a test run would leave the
+    work tree changed every time)."""
+    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
     desk, _ = newsroom.new_blog()
     desk.publish("Storm makes landfall near Cedar Key", "Winds of **110 mph** were measured.")
     desk.publish(
@@ -268,7 +274,7 @@ def test_screenshots_of_the_reader_page(browser: Browser, newsroom: Newsroom) ->
     edited = desk.publish("Bridge closed", "The causeway is shut in both directions.")
     desk.edit(edited, key_event=True)
     desk.publish("Where to find shelter", "Schools in Zone A are open as shelters.", pinned=True)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    where.mkdir(parents=True, exist_ok=True)
     shots = {
         "reader-desktop.png": ({"width": 1280, "height": 1000}, "light"),
         "reader-phone.png": ({"width": 390, "height": 844}, "light"),
@@ -281,7 +287,7 @@ def test_screenshots_of_the_reader_page(browser: Browser, newsroom: Newsroom) ->
         requests: list[str] = []
         page.on("request", lambda request, seen=requests: seen.append(request.url))
         open_live_page(page, desk)
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+        page.screenshot(path=str(where / name), full_page=False)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         assert [url for url in requests if not url.startswith(desk.url)] == []
         context.close()

@@ -18,7 +18,7 @@ from liveline import __version__
 from liveline.config import Settings
 from liveline.model import Event
 from liveline.service import open_service
-from liveline.web import api, docs, errors, feeds, permalinks, reader, stream
+from liveline.web import api, branding, docs, errors, feeds, permalinks, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = open_service(settings)
     templates = make_templates()
+    templates.globals["site"] = branding.site_of(settings)
     render_post = PostRenderer(templates)
 
     async def load_events(blog_id: int, since: int) -> list[Event]:
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(reader.router)
     app.include_router(permalinks.router)
+    app.include_router(branding.router)
     app.include_router(feeds.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

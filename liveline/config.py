@@ -52,6 +52,35 @@ class Settings(BaseSettings):
     # an empty value none.
     embed_origins: str = Field(default="*", description="origins allowed to frame the embed")
 
+    # The newsroom's own name and marks on its pages (see web/branding.py).
+    site_name: str = Field(default="Liveline", min_length=1, max_length=100)
+    logo_url: str | None = Field(default=None, description="/path or https:// URL of a logo")
+    favicon_url: str | None = Field(default=None, description="/path or https:// URL")
+    accent_color: str | None = Field(default=None, description="#rrggbb or #rgb")
+
+    @field_validator("logo_url", "favicon_url")
+    @classmethod
+    def _image_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if not (
+            value.startswith("https://") or (value.startswith("/") and not value.startswith("//"))
+        ):
+            raise ValueError("must be a path on this site (/…) or an https:// URL")
+        if any(c in value for c in "\"'<> "):
+            raise ValueError("must be a plain URL")
+        return value
+
+    @field_validator("accent_color")
+    @classmethod
+    def _colour(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value.strip()):
+            raise ValueError("must be a colour such as #b00020")
+        return value.strip()
+
     @field_validator("embed_origins")
     @classmethod
     def _frame_sources(cls, value: str) -> str:

@@ -16,6 +16,7 @@ from liveline.formats import aptime
 from liveline.formats.jsonld import html_text
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Post
+from liveline.web.branding import Site
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -28,6 +29,7 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["names"] = aptime.join_names
+    env.globals["site"] = Site()  # the app sets the instance's own (web/branding.py)
     return env
 
 

@@ -283,7 +283,7 @@
     text("blog-title", blog.title);
     var byline = text("blog-byline", blog.byline_text);
     if (byline) byline.hidden = !blog.byline_text;
-    baseTitle = blog.title + " | Liveline";
+    baseTitle = blog.title + " | " + (posts.dataset.siteName || "Liveline");
     document.title = waiting.length ? "(" + waiting.length + ") " + baseTitle : baseTitle;
     var closed = blog.status !== "open";
     var badge = text("blog-live", closed ? "Closed" : "Live");

@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup browser axe lint format bench reliability clean
+.PHONY: run test setup system browser axe lint format bench bench-pages reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
 
-test: setup browser axe
+test: setup system axe
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
 	$(BIN)/mypy
@@ -23,14 +23,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# Browser tests drive Debian's Chromium; never a downloaded browser build.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# System packages, from Debian, never downloaded builds: Chromium for the browser tests,
+# nginx for tests/test_behind_nginx.py and bench/pages.py, wrk for bench/pages.py.
+system:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "chromium is not installed: run 'sudo apt-get install chromium chromium-driver' (browser tests will skip)"; \
-	  fi; }
+	    echo "missing:$$missing: run 'sudo apt-get install$$missing' (their tests will skip)"; \
+	  fi; \
+	fi
+
+browser: system  # the old name of this step
 
 # The accessibility tests inject axe-core (the npm package) into the page under test.
 axe:
@@ -53,8 +61,11 @@ format: setup
 bench: setup
 	$(BIN)/python bench/fanout.py --clients 1000 --baseline
 
+bench-pages: setup system
+	$(BIN)/python bench/pages.py
+
 # Regenerates docs/reliability.md from a run of the fault tests (LIVELINE_LONG_TESTS=1: long).
-reliability: setup
+reliability: setup system
 	$(BIN)/python -m tests.reliability
 
 clean:

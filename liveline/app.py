@@ -9,19 +9,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from liveline import __version__
 from liveline.config import Settings
-from liveline.model import Event
+from liveline.model import Blog, Event
 from liveline.service import open_service
-from liveline.web import api, branding, docs, errors, feeds, permalinks, reader, stream
+from liveline.web import api, branding, console, docs, errors, feeds, permalinks, reader, stream
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
+from liveline.web.metrics import CountingBroker, Metrics, RequestMetrics
+from liveline.web.pagecache import BlogHeads, PageCache
 from liveline.web.render import PostRenderer, make_templates
 from liveline.web.shutdown import end_streams_on_exit
 from liveline.web.transport import ActivePath
@@ -52,7 +54,8 @@ class Liveline(FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    service = open_service(settings)
+    metrics = Metrics()
+    service = open_service(settings, broker=CountingBroker.of(settings.broker_url, metrics))
     templates = make_templates()
     templates.globals["site"] = branding.site_of(settings)
     render_post = PostRenderer(templates)
@@ -68,7 +71,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heartbeat_seconds=settings.stream_heartbeat_seconds,
         catch_up_seconds=settings.stream_catch_up_seconds,
         cache_bytes=settings.frame_cache_bytes,
+        observer=metrics,
     )
+
+    async def read_blog(slug: str) -> Blog:
+        return await run_in_threadpool(service.blogs.get, slug)
+
+    blog_heads = BlogHeads(service.broker, read_blog)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -81,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             fanout.close()
+            blog_heads.close()
             exiting.cancel()
             scheduler.cancel()
             await service.broker.close()
@@ -102,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = templates
     app.state.render_post = render_post
     app.state.fanout = fanout
+    app.state.blog_heads = blog_heads
+    app.state.page_cache = PageCache(settings.page_cache_bytes)
     errors.install(app)
     docs.install(app)
     app.include_router(api.router)
@@ -110,17 +122,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(permalinks.router)
     app.include_router(branding.router)
     app.include_router(feeds.router)
+    console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, object]:
+    async def healthz(request: Request) -> dict[str, object]:
         return {
+            # The caller as Liveline sees it: behind a proxy, the reader's own address when
+            # LIVELINE_TRUSTED_PROXIES names the proxy (docs/deploy.md).
+            "client": request.client.host if request.client else None,
             "status": "ok",
             "readers": fanout.reader_count(),
             "pid": os.getpid(),
             "stream_path": app.stream_path.path,
         }
 
+    app.add_route("/metrics", metrics.scrape, include_in_schema=False)
+    app.state.metrics = metrics
+
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it times all the rest
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import zoneinfo
 from typing import Literal
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     # polls again from its `last_seq`.
     poll_max_bytes: int = Field(default=1_000_000, ge=1_024)
     cache_max_age: int = Field(default=5, ge=0)
+    # Rendered reader pages kept per process (see web/pagecache.py); 0 renders every request.
+    page_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"
@@ -89,6 +92,23 @@ class Settings(BaseSettings):
             if origin not in ("*", "'self'") and not EMBED_ORIGIN.fullmatch(origin):
                 raise ValueError(f"{origin!r} is not an origin such as https://news.example")
         return " ".join(origins) or "'none'"
+
+    # Proxies (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed: the reader's real address and scheme. Empty (the
+    # default): none, and the client is whoever opened the connection.
+    trusted_proxies: str = Field(default="", description="127.0.0.1,10.0.0.0/8")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} is not an IP address or network") from None
+        return ",".join(items)
 
     @field_validator("base_url")
     @classmethod

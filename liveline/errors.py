@@ -43,7 +43,8 @@ class Invalid(LivelineError):
 
 
 class TooMany(LivelineError):
-    """More of something at once than one client may have (streams from one address)."""
+    """More of something than one client may have (streams from one address, sign-in
+    attempts for one name or address): wait `retry_after` seconds."""
 
     status = 429
 

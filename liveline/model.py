@@ -42,17 +42,25 @@ class Limit(IntEnum):
     TOKEN_LABEL = 100
     NAMES = 50  # authors or contributors of one post or blog
     IMAGES = 20  # images of one post
+    NOTE = 2_000  # an editor's note on a contribution sent back
+    PASSWORD = 1_000  # longer is no safer, and hashing it would cost the server
 
 
 class Role(StrEnum):
     ADMIN = "admin"
     EDITOR = "editor"
     REPORTER = "reporter"
+    CONTRIBUTOR = "contributor"
 
     @property
     def edits_anything(self) -> bool:
         """Editors and admins open blogs, pin, correct times and change anyone's post."""
         return self in (Role.ADMIN, Role.EDITOR)
+
+    @property
+    def publishes(self) -> bool:
+        """A contributor's posts wait for an editor (status "submitted"); everyone else's go out."""
+        return self is not Role.CONTRIBUTOR
 
 
 class BlogStatus(StrEnum):
@@ -65,6 +73,9 @@ class PostStatus(StrEnum):
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
     DELETED = "deleted"
+    # A contribution waiting in the blog's queue: an editor publishes it, or returns it to
+    # its author as a draft with a note.
+    SUBMITTED = "submitted"
 
 
 class EventType(StrEnum):

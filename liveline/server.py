@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import resource
+import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Callable
 from types import FrameType
 
@@ -17,10 +20,11 @@ import uvicorn
 from liveline.app import create_app
 from liveline.broker import MemoryBroker
 from liveline.config import Settings
-from liveline.demo.setup import ensure_demo_blog, run_demo_desk
+from liveline.demo.setup import demo_editor, ensure_demo_blog, run_demo_desk
 from liveline.model import Blog
 from liveline.service import open_service
-from liveline.web.connections import guarded
+from liveline.web.connections import guarded, implementation
+from liveline.web.metrics import MULTIPROC_DIR, multiprocess_dir, worker_gone
 from liveline.workers import Supervisor
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,9 @@ def run(
     demo = asyncio.run(_prepare(settings))
     if demo is not None:
         log.info("demo live blog: http://%s:%d/blogs/%s", host, port, demo.slug)
+    if demo_interval is not None:
+        name, password = _demo_editor(settings)
+        log.info("console: http://%s:%d/login as %r, password %r", host, port, name, password)
     if workers == 1:
         log.info("Liveline on http://%s:%d/", host, port)
         _serve(settings, host, port, demo_interval, sockets=None)
@@ -67,10 +74,17 @@ def run(
         _serve(settings, host, port, desk, [listening], ready=ready)
 
     log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
+    # Metrics of every worker, in files a scrape of any one of them reads (web/metrics.py):
+    # set before the workers fork, in a directory of this run's own unless one is given.
+    own_metrics = multiprocess_dir() is None
+    if own_metrics:
+        os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="liveline-metrics-")
     try:
-        Supervisor(work, workers).run()
+        Supervisor(work, workers, on_exit=worker_gone).run()
     finally:
         claim.close()
+        if own_metrics:
+            shutil.rmtree(os.environ.pop(MULTIPROC_DIR), ignore_errors=True)
 
 
 def _serve(
@@ -92,6 +106,15 @@ def _serve(
             loop.call_soon_threadsafe(app.state.fanout.close)
             loop.call_soon_threadsafe(stop_desk.set)
 
+    parser = implementation(settings.http)
+    if parser == "httptools":
+        log.info("HTTP by httptools: caught-up live streams are written to their sockets directly")
+    else:
+        log.warning(
+            "HTTP by %s: live streams take the plain ASGI path, about 12x slower to fan out; "
+            "LIVELINE_HTTP=httptools (with httptools installed) is the fast one",
+            parser,
+        )
     protocol = guarded(
         settings.http,
         header_timeout=settings.header_timeout_seconds,
@@ -102,6 +125,9 @@ def _serve(
         timeout_graceful_shutdown=5, loop="auto", http=protocol,
         timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]  # a float works
         h11_max_incomplete_event_size=settings.max_header_bytes,
+        # The reader's address from X-Forwarded-For only when a trusted proxy sent it.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )  # fmt: skip
     server = _Server(config, on_exit)
 
@@ -154,6 +180,14 @@ async def _prepare(settings: Settings) -> Blog | None:
     try:
         await asyncio.to_thread(service.migrate)
         return await ensure_demo_blog(service)
+    finally:
+        service.close()
+
+
+def _demo_editor(settings: Settings) -> tuple[str, str]:
+    service = open_service(settings, broker=MemoryBroker())
+    try:
+        return demo_editor(service)
     finally:
         service.close()
 

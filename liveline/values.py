@@ -100,6 +100,11 @@ TimeZone = Annotated[str, StringConstraints(max_length=Limit.TIMEZONE), AfterVal
 # An aware time within the window, as UTC.
 Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]
 Names = Annotated[list[Name], Field(max_length=Limit.NAMES)]
+Note = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=Limit.NOTE), NoControls
+]
+# A new password: long enough to resist guessing at the throttle's pace; any characters.
+NewPassword = Annotated[str, StringConstraints(min_length=10, max_length=Limit.PASSWORD)]
 ImageUrl = Annotated[str, StringConstraints(pattern=r"^(https?://|/)[!-~]+$", max_length=Limit.URL)]
 
 
@@ -172,7 +177,7 @@ class PostPatch(_Input):
     label: Label | None = None
     key_event: bool = False
     pinned: bool = False
-    status: Literal["published", "draft", "scheduled"] = None  # type: ignore[assignment]
+    status: Literal["published", "draft", "scheduled", "submitted"] = None  # type: ignore[assignment]
     publish_at: Moment | None = None
     published_at: Moment = None  # type: ignore[assignment]
 
@@ -182,7 +187,7 @@ class PostIn(PostPatch):
 
     headline: Headline
     body: Body
-    status: Literal["published", "draft", "scheduled"] = "published"
+    status: Literal["published", "draft", "scheduled", "submitted"] = "published"
 
 
 def validate_one(kind: Any, value: Any, name: str) -> Any:

@@ -44,8 +44,11 @@ class Worker:
 
 
 class Supervisor:
-    def __init__(self, work: Work, count: int) -> None:
+    def __init__(
+        self, work: Work, count: int, on_exit: Callable[[int], None] = lambda pid: None
+    ) -> None:
         self._work = work
+        self._on_exit = on_exit  # called with each worker's pid once it is reaped (metrics)
         self._count = count
         self._workers: dict[int, Worker] = {}  # by pid: the current generation
         self._retiring: dict[int, Worker] = {}  # by pid: the previous one, draining
@@ -115,6 +118,7 @@ class Supervisor:
                 return
             if pid == 0:
                 return
+            self._on_exit(pid)
             if pid in self._retiring:
                 _close(self._retiring.pop(pid))
                 continue

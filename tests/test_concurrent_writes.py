@@ -61,9 +61,10 @@ def test_publishes_edits_deletes_and_replace_imports_never_deadlock(
         imports += len(import_codes)
         unexpected = {status: n for status, n in statuses.items() if status not in ACCEPTED}
         assert not unexpected, f"round {round_}: {unexpected} in {dict(statuses)}"
-        assert statuses[201] > 0 and statuses[200] > 0, dict(statuses)
+        assert statuses[201] > 0, dict(statuses)  # the race really ran
         assert import_codes and set(import_codes) == {0}, [c for c in import_codes if c]
         assert_log_is_gap_free(server.database_url, "race")
+    assert totals[200] > 0, dict(totals)  # edits got through between the replacements
     assert "DeadlockDetected" not in server.log_path.read_text()
     record(
         "Publishes, edits, deletes and --replace imports of one blog at once (PostgreSQL)",

@@ -14,7 +14,8 @@ from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.values import BlogIn, PostIn
-from liveline.web.fanout import HEARTBEAT, Channel, FanOut, Frame, FrameCache
+from liveline.web.fanout import Channel, FanOut
+from liveline.web.frames import HEARTBEAT, Frame, FrameCache
 
 AT = datetime(2026, 10, 3, 18, 0, tzinfo=UTC)
 

@@ -74,6 +74,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.web",
         "liveline.workers",
     ),
+    # The supervisor of `serve --workers N`: processes and signals, nothing of the app.
     "liveline.workers": (),
     "liveline.__main__": ("liveline.cli",),
     "liveline": (),

@@ -62,3 +62,18 @@ def test_a_database_from_a_newer_release_is_refused_in_one_line(tmp_path: Path) 
     assert result.returncode == 2
     assert "newer Liveline" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_migrations_make_exactly_the_tables_tables_py_defines(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from liveline.store.tables import metadata
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    migrate(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    engine.dispose()
+    assert differences == []

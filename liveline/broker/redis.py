@@ -56,6 +56,7 @@ class RedisBroker:
         self._pubsub: PubSub | None = None  # None while (re)connecting
         self._reader: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_reconnect: Callable[[], object] = lambda: None  # metrics count these
 
     def channel(self, blog_id: int) -> str:
         return f"{self.prefix}blog:{blog_id}"
@@ -204,6 +205,7 @@ class RedisBroker:
                         "Redis still unreachable (%s); next try in %.1f s", _why(exc), delay
                     )
             log.warning("reconnected to Redis; subscribed to %d blogs", len(self._subscribed))
+            self.on_reconnect()
 
     async def _listen(self, pubsub: PubSub) -> None:
         unanswered = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -17,18 +18,44 @@ tokens = typer.Typer(help="API tokens.", no_args_is_help=True)
 @users.command("add")
 def user_add(
     name: str,
-    role: Annotated[Role, typer.Option(help="admin, editor or reporter.")] = Role.REPORTER,
+    role: Annotated[
+        Role, typer.Option(help="admin, editor, reporter or contributor.")
+    ] = Role.REPORTER,
     display_name: Annotated[
         str | None, typer.Option(help="The name bylines show; default: NAME.")
     ] = None,
 ) -> None:
-    """Add a person who can write (reporter) or also edit and open blogs (editor, admin)."""
+    """Add a person who can write (reporter), or also edit and open blogs (editor, admin), or
+    whose posts wait for an editor (contributor). Give them a password with `user passwd`."""
     try:
         with serviced(load_settings()) as service:
             user = service.accounts.add_user(name, role, display_name)
     except LivelineError as exc:
         raise fail(exc.message) from None
     typer.echo(f"added {user.name} ({user.role})")
+
+
+@users.command("passwd")
+def user_passwd(name: str) -> None:
+    """Set a person's console password: asked twice at a terminal, else read from standard
+    input (one line). Their other sessions end."""
+    import getpass
+
+    from liveline.values import NewPassword, validate_one
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"new password for {name}: ")
+        if getpass.getpass("again: ") != password:
+            raise fail("the two passwords differ; nothing was changed")
+    else:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    try:
+        validate_one(NewPassword, password, "password")
+        with serviced(load_settings()) as service:
+            service.accounts.set_password(name, password)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"password set for {name}; their other sessions have ended")
 
 
 @users.command("list")

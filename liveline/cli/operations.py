@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from liveline.cli.common import fail, load_settings, serviced
+from liveline.config import Settings
 from liveline.errors import LivelineError
 
 commands = typer.Typer()
@@ -27,7 +28,7 @@ def serve(
     """Run the server. An empty database gets the demo live blog."""
     from liveline.server import run
 
-    settings = load_settings()
+    settings = console_key(load_settings(), demo=demo)
     with serviced(settings):  # a database that cannot be opened fails here, with its reason
         pass
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -41,6 +42,24 @@ def serve(
         )
     except (ValueError, OSError) as exc:
         raise fail(str(exc), 2) from None
+
+
+def console_key(settings: Settings, *, demo: bool) -> Settings:
+    """The key that signs console sessions. The demo makes one for this run (every worker
+    forked from it shares it); elsewhere, with none set, the console stays off (503) and
+    the readers' pages, feeds and the token API run as before."""
+    if settings.secret_key:
+        return settings
+    if demo:
+        import secrets
+
+        return settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
+    typer.echo(
+        "warning: LIVELINE_SECRET_KEY is not set, so the newsroom console (/login, /edit) "
+        "is off; set it to a long random string to sign editors in",
+        err=True,
+    )
+    return settings
 
 
 @commands.command()

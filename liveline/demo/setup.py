@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from importlib import resources
 
 from liveline.demo.desk import run_desk
@@ -14,6 +15,7 @@ from liveline.values import PostIn
 
 DEMO_SLUG = "demo"
 DESK_USER = "demo-desk"
+DEMO_EDITOR = "editor"
 log = logging.getLogger(__name__)
 
 
@@ -27,6 +29,15 @@ async def ensure_demo_blog(service: Service) -> Blog | None:
     if not blogs:
         return await service.importing.import_blog(parse_text(story_text()), DEMO_SLUG)
     return next((blog for blog in blogs if blog.slug == DEMO_SLUG), None)
+
+
+def demo_editor(service: Service) -> tuple[str, str]:
+    """An editor to try the console with, and a new password for this run only (the demo's
+    database outlives the run; a password printed in an old log must not keep working)."""
+    password = secrets.token_urlsafe(12)
+    user = service.accounts.ensure_user(DEMO_EDITOR, Role.EDITOR, "Demo Editor")
+    service.accounts.set_password(user.name, password)
+    return user.name, password
 
 
 def desk_user(service: Service) -> User:

@@ -87,7 +87,7 @@ class ArchivedPost(_Model):
     contributors: list[Name]
     images: list[ArchivedImage]
     label: Annotated[StrictStr, Field(max_length=Limit.LABEL)] | None = None
-    status: Literal["draft", "scheduled", "published", "deleted"]
+    status: Literal["draft", "scheduled", "published", "deleted", "submitted"]
     pinned: StrictBool
     key_event: StrictBool
     published_at: Time | None

@@ -17,14 +17,28 @@ from liveline.model import Event
 from liveline.service.accounts import Accounts, hash_token
 from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
+from liveline.service.history import History
 from liveline.service.importing import Importing
 from liveline.service.posts import Page, Posts
+from liveline.service.presence import Presence
+from liveline.service.review import Review
 from liveline.service.scheduling import Scheduling
+from liveline.service.sessions import Session, Sessions, SignedIn
+from liveline.service.staff import Staff
 from liveline.service.unit import UnitOfWork, utcnow
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 
-__all__ = ["Page", "Service", "hash_token", "open_service", "slugify", "utcnow"]
+__all__ = [
+    "Page",
+    "Service",
+    "Session",
+    "SignedIn",
+    "hash_token",
+    "open_service",
+    "slugify",
+    "utcnow",
+]
 
 
 class Service:
@@ -45,6 +59,11 @@ class Service:
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
         self.archives = Archives(unit)
+        self.sessions = Sessions(unit)
+        self.review = Review(unit)
+        self.staff = Staff(unit, self.accounts)
+        self.history = History(unit, self.posts)
+        self.presence = Presence(unit)
         self._unit = unit
 
     def events_since(self, blog_id: int, since: int, limit: int = 500) -> list[Event]:

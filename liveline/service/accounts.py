@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from liveline.errors import Conflict, Invalid, NotFound
 from liveline.model import USER_NAME, USER_NAME_RULE, Limit, Role, Token, User
+from liveline.service import passwords, sessions
 from liveline.service.unit import Tx, UnitOfWork
 
 TOKEN_PREFIX = "ll_"
@@ -81,6 +82,20 @@ class Accounts:
     def disable(self, name: str) -> User:
         """Their tokens stop working at once; their posts and their entries in the log stay."""
         return self._change_user(name, lambda tx, user: {"disabled_at": tx.now})
+
+    def set_password(self, name: str, password: str, keep_session: int | None = None) -> User:
+        """Give a person a new password (validated at the edge as values.NewPassword). Every
+        session they have ends, but `keep_session` (the browser that changed it)."""
+        password_hash = passwords.hash_password(password)  # slow on purpose: outside the lock
+
+        def change(tx: Tx) -> User:
+            user = tx.store.people.user_by_name(tx.conn, name)
+            if user is None:
+                raise NotFound(f"no user called {name!r}")
+            sessions.end_sessions(tx, user.id, keep=keep_session)
+            return tx.store.people.update_user(tx.conn, user.id, {"password_hash": password_hash})
+
+        return self._unit.write_quietly(change)
 
     def create_token(self, name: str, label: str | None = None) -> str:
         if label is not None and len(label) > Limit.TOKEN_LABEL:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from liveline.errors import Conflict, Invalid, NotFound
 from liveline.model import Blog, EventType, Post, PostStatus, User
-from liveline.service import rules
+from liveline.service import history, rules
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store import positions
 from liveline.store.queries import InvalidCursor
@@ -117,6 +117,7 @@ class Posts:
             if row["status"] == PostStatus.PUBLISHED and row["published_at"] is None:
                 row["published_at"] = tx.now
             post = tx.store.insert_post(tx.conn, blog.id, row)
+            history.record(tx, post, user.id)
             if post.is_visible:
                 tx.record_post(post, EventType.POST_PUBLISHED)
             return post, True
@@ -154,6 +155,7 @@ class Posts:
             after = tx.store.update_post(tx.conn, before, row)
             if after is None:  # cannot happen under the blog's lock; kept as a guard
                 raise Conflict(f"post {post_id} changed while saving; reload and edit again")
+            history.record(tx, after, user.id)
             kind = rules.event_type(before, after)
             if kind is not None:
                 tx.record_post(after, kind)

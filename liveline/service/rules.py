@@ -17,9 +17,19 @@ from liveline.model import EventType, Post, PostStatus, User
 FUTURE_SLACK = timedelta(minutes=5)
 
 
+# What a contributor may set a post to: their words wait for an editor.
+CONTRIBUTOR_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SUBMITTED})
+
+
 def check_role(user: User, values: dict[str, Any], *, creating: bool) -> None:
     if user.role.edits_anything:
         return
+    status = values.get("status", PostStatus.PUBLISHED if creating else None)
+    if not user.role.publishes and status is not None and status not in CONTRIBUTOR_STATUSES:
+        raise Forbidden(
+            'a contributor\'s post goes to an editor first: send "status": "submitted"',
+            field="status",
+        )
     if values.get("pinned") or (not creating and "pinned" in values):
         raise Forbidden("only editors can pin or unpin a post", field="pinned")
     if "published_at" in values and values["published_at"] is not None:
@@ -27,8 +37,21 @@ def check_role(user: User, values: dict[str, Any], *, creating: bool) -> None:
 
 
 def check_owner(user: User, before: Post) -> None:
-    if not user.role.edits_anything and before.author_user_id != user.id:
-        raise Forbidden("reporters can change only their own posts")
+    if user.role.edits_anything:
+        return
+    if before.author_user_id != user.id:
+        raise Forbidden(f"{user.role}s can change only their own posts")
+    if not user.role.publishes and before.status not in CONTRIBUTOR_STATUSES:
+        raise Forbidden("once an editor has published a contribution, only editors change it")
+
+
+def may_change(user: User, post: Post) -> bool:
+    """Whether `check_owner` lets this person edit or delete this post (for the desk's links)."""
+    try:
+        check_owner(user, post)
+    except Forbidden:
+        return False
+    return True
 
 
 def check_changeable(before: Post | None, post_id: int, slug: str) -> Post:

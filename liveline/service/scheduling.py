@@ -7,6 +7,7 @@ import logging
 from functools import partial
 
 from liveline.model import EventType, PostStatus
+from liveline.service import history
 from liveline.service.unit import Tx, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def _publish(tx: Tx, *, blog_id: int) -> int:
         values = {"status": PostStatus.PUBLISHED, "published_at": post.publish_at}
         after = tx.store.update_post(tx.conn, post, {**values, "updated_at": tx.now})
         if after is not None:
+            history.record(tx, after, None)  # published by the server, as scheduled
             tx.record_post(after, EventType.POST_PUBLISHED)
             published += 1
     return published

@@ -28,6 +28,11 @@ class People:
         row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
         return None if row is None else _user(row)
 
+    def user_with_password(self, conn: Connection, name: str) -> tuple[User, str | None] | None:
+        """A user and their password's hash (None if they have none yet), to sign them in."""
+        row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
+        return None if row is None else (_user(row), row["password_hash"])
+
     def list_users(self, conn: Connection) -> list[User]:
         return [_user(row) for row in conn.execute(select(users).order_by(users.c.name)).mappings()]
 

@@ -20,10 +20,12 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    false,
     func,
     insert,
     or_,
     select,
+    true,
     update,
 )
 
@@ -170,9 +172,11 @@ class Store:
             visible = and_(visible, posts.c.key_event)
         pinned: list[Post] = []
         if cursor is None:
-            query = select(posts).where(visible, posts.c.pinned).order_by(posts.c.published_at)
+            query = select(posts).where(visible, posts.c.pinned == true())
+            query = query.order_by(posts.c.published_at)
             pinned = [_post(row) for row in conn.execute(query).mappings()]
-        query = select(posts).where(visible, ~posts.c.pinned)
+        # `pinned = false`, not `NOT pinned`: an equality the index can seek on.
+        query = select(posts).where(visible, posts.c.pinned == false())
         if newest_first:
             query = query.order_by(posts.c.published_at.desc(), posts.c.id.desc())
         else:

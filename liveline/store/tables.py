@@ -87,6 +87,11 @@ posts = Table(
     # The writer's Idempotency-Key: a publish retried after a lost response finds its post.
     Column("client_key", String(Limit.CLIENT_KEY)),
     Index("ix_posts_blog_status_published", "blog_id", "status", "published_at", "id"),
+    # A page reads its pinned posts and its unpinned ones by equality on `pinned`: each
+    # read is bounded by what the page shows, whatever the blog's size.
+    Index(
+        "ix_posts_blog_status_pinned_published", "blog_id", "status", "pinned", "published_at", "id"
+    ),
     UniqueConstraint("author_user_id", "client_key", name="uq_posts_author_client_key"),
 )
 
@@ -127,4 +132,67 @@ tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
+)
+
+# A signed-in browser. The cookie holds a random token; only its hash is kept, so a copy of
+# the database signs no one in. Ending a session (sign-out, a password change) sets ended_at.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    # Sent back in every form and cookie-authenticated write (CSRF); never in a cookie.
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    UniqueConstraint("token_hash", name="uq_sessions_token_hash"),
+    Index("ix_sessions_user", "user_id"),
+)
+
+# Failed sign-ins, one row each, keyed by the name tried and by the address: in the store,
+# so the throttle holds across workers and restarts.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(Limit.USER_NAME + 8), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_sign_in_failures_key_at", "key", "at"),
+)
+
+# An editor's note on a contribution returned to its author.
+post_notes = Table(
+    "post_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", Integer, ForeignKey("posts.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("note", String(Limit.NOTE), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_post_notes_post", "post_id"),
+)
+
+# Every version of a post as it was saved, and by whom: the desk's history, from which an
+# earlier version can be restored as a new one. (The public log keeps only what readers
+# may see now; this is the desk's own record.)
+post_versions = Table(
+    "post_versions",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", Integer, ForeignKey("users.id")),  # None: the server (a schedule)
+    Column("saved_at", UTCDateTime, nullable=False),
+    Column("snapshot", JSON, nullable=False),
+)
+
+# Who has a post open in the console, and when their page last said so: "Ana is editing"
+# (presence, not a lock). In the store, so every worker sees every editor.
+presence = Table(
+    "presence",
+    metadata,
+    Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False),
 )

@@ -1,4 +1,5 @@
-"""Who is asking: API requests carry `Authorization: Bearer <token>`."""
+"""Who is asking: API requests carry `Authorization: Bearer <token>`, or the console's
+session cookie with its CSRF token in X-CSRF-Token; both give the same User."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from starlette.concurrency import run_in_threadpool
 from liveline.errors import Unauthorized
 from liveline.model import User
 from liveline.service import Service
+from liveline.web import session as browser
 
 
 async def current_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
+    if not header and browser.COOKIE in request.cookies:
+        return await _cookie_user(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
@@ -22,3 +26,14 @@ async def current_user(request: Request) -> User:
     if user is None:
         raise Unauthorized("that token is not valid (unknown or revoked)")
     return user
+
+
+async def _cookie_user(request: Request) -> User:
+    """A signed-in browser writing through the API: the cookie says who, and the CSRF
+    header that only our pages can read says that one of them sent it."""
+    found = await browser.current_session(request)
+    if found is None:
+        raise Unauthorized("your session has ended; sign in again at /login")
+    if request.method not in browser.SAFE_METHODS:
+        browser.check_csrf(found, request.headers.get(browser.CSRF_HEADER))
+    return found.user

@@ -12,18 +12,22 @@ from liveline.model import Blog
 
 def conditional(request: Request, blog: Blog, response: Response) -> Response:
     """Tag `response` with the blog's seq (and the query), and answer 304 when it matches."""
-    variant = hashlib.sha1(str(request.url.query).encode()).hexdigest()[:8]
-    etag = f'W/"{blog.last_seq}-{variant}"'
-    max_age = request.app.state.settings.cache_max_age
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={max_age}",
-        "X-Liveline-Seq": str(blog.last_seq),
-    }
-    if none_match(request.headers.get("if-none-match", ""), etag):
+    headers = cache_headers(request, blog)
+    if none_match(request.headers.get("if-none-match", ""), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
     return response
+
+
+def cache_headers(request: Request, blog: Blog) -> dict[str, str]:
+    """The ETag (the blog's seq and the query), Cache-Control and seq of a read."""
+    # The raw query string, as `request.url.query` would give it, without building the URL.
+    variant = hashlib.sha1(request.scope.get("query_string", b"")).hexdigest()[:8]
+    return {
+        "ETag": f'W/"{blog.last_seq}-{variant}"',
+        "Cache-Control": f"public, max-age={request.app.state.settings.cache_max_age}",
+        "X-Liveline-Seq": str(blog.last_seq),
+    }
 
 
 ENTITY_TAG = re.compile(r'\*|(?:W/)?"[^"]*"')

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from liveline.errors import Conflict, LivelineError, Unauthorized
+from liveline.errors import Conflict, LivelineError, TooMany, Unauthorized
 from liveline.web.methods import allowed
 from liveline.web.mounting import route_path
 
@@ -28,10 +28,19 @@ def error_response(request: Request, status: int, message: str, **extra: object)
         return JSONResponse({"error": {"status": status, "message": message, **extra}},
                             status_code=status, headers=headers)  # fmt: skip
     title = TITLES.get(status, "Error")
-    html = request.app.state.templates.get_template("error.html").render(
-        status=status, title=title, message=message
+    # The console's errors lead back to the desk they came from, not to the readers' index.
+    console = route_path(request.scope).startswith(("/edit", "/login", "/logout"))
+    page = "console/error.html" if console else "error.html"
+    html = request.app.state.templates.get_template(page).render(
+        status=status, title=title, message=message, back=_desk(route_path(request.scope))
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _desk(path: str) -> str:
+    """The console page to go back to from an error at `path`: its blog's desk, or /edit."""
+    parts = path.split("/")
+    return "/".join(parts[:3]) if len(parts) > 3 and parts[1] == "edit" else "/edit"
 
 
 def install(app: FastAPI) -> None:
@@ -45,6 +54,8 @@ def install(app: FastAPI) -> None:
         response = error_response(request, exc.status, exc.message, **extra)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooMany):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

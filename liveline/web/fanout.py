@@ -10,57 +10,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections import Counter, OrderedDict, deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from liveline.broker import Broker
 from liveline.model import Blog, Event
-from liveline.web.transport import SocketSink, as_chunk
+from liveline.web.frames import HEARTBEAT, Encode, Frame, FrameCache
+from liveline.web.transport import SocketSink
 
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
-Encode = Callable[[Event, Blog], str]  # an event's message to readers, as JSON
 
 
-class Frame:
-    """One event, made once for all readers of the stream and of the polling endpoint alike,
-    and held as one copy: its HTTP/1.1 chunk, which the fan-out writes as is to every socket.
-    The SSE bytes and the JSON message are views into that chunk, not copies of it."""
+class Observer(Protocol):
+    """What the fan-out tells metrics (web/metrics.py): a call per reader that comes or goes
+    and per event delivered, never one per reader per event."""
 
-    __slots__ = ("_data", "_message", "chunk", "seq")
-
-    def __init__(self, seq: int, data: bytes, message_at: int | None = None) -> None:
-        self.seq = seq  # 0 for a heartbeat, which every reader gets
-        self.chunk = as_chunk(data)
-        view = memoryview(self.chunk)
-        start = len(self.chunk) - len(data) - 2  # after the chunk's size line
-        self._data = view[start : start + len(data)]
-        # The message sits between `data: ` and the blank line that ends the frame.
-        self._message = view[0:0] if message_at is None else self._data[message_at:-2]
-
-    @property
-    def data(self) -> memoryview:
-        """The SSE bytes: `id:`, `event:`, `data:` and the blank line."""
-        return self._data
-
-    @property
-    def message(self) -> memoryview:
-        """The event's JSON message, as UTF-8."""
-        return self._message
-
-    @property
-    def size(self) -> int:
-        return len(self.chunk)
-
-    @classmethod
-    def of(cls, event: Event, message: str) -> Frame:
-        head = f"id: {event.seq}\nevent: {event.type}\ndata: ".encode()
-        return cls(event.seq, head + message.encode() + b"\n\n", len(head))
+    def joined(self, blog: str) -> None: ...
+    def left(self, blog: str) -> None: ...
+    def delivered(self, event: Event) -> None: ...
+    def backfilled(self, count: int) -> None: ...
+    def dropped(self) -> None: ...
 
 
-HEARTBEAT = Frame(0, b":\n\n")
+class Unobserved:
+    def joined(self, blog: str) -> None:
+        pass
+
+    def left(self, blog: str) -> None:
+        pass
+
+    def delivered(self, event: Event) -> None:
+        pass
+
+    def backfilled(self, count: int) -> None:
+        pass
+
+    def dropped(self) -> None:
+        pass
 
 
 class Reader:
@@ -118,60 +107,16 @@ class Reader:
         self._wake.clear()
 
 
-class FrameCache:
-    """Encoded frames by (blog, seq, revision), least recently used first out, within a byte
-    budget: a story of big posts polled from seq 0 must not keep them all, and a frame bigger
-    than the whole budget is not kept. An entry of the log changes only when a later change
-    to its post rewrites it to the post's current public state (service.events), and that
-    bumps its revision: a cached frame is never one whose text was taken back."""
-
-    def __init__(self, encode: Encode, max_bytes: int = 64 << 20) -> None:
-        self._encode = encode
-        self._frames: OrderedDict[tuple[int, int, int], Frame] = OrderedDict()
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        # Encoding runs in worker threads (rendering a post is CPU work the event loop must
-        # not wait on), so the cache is shared between them and the loop.
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._frames)
-
-    def cached(self, event: Event) -> Frame | None:
-        """The event's frame if it is made already: the event loop's fast path."""
-        key = (event.blog_id, event.seq, event.revision)
-        with self._lock:
-            frame = self._frames.get(key)
-            if frame is not None:
-                self._frames.move_to_end(key)
-            return frame
-
-    def frame(self, event: Event, blog: Blog) -> Frame:
-        """The event's frame, made now if it is not cached: call it from a worker thread."""
-        frame = self.cached(event)
-        if frame is not None:
-            return frame
-        frame = Frame.of(event, self._encode(event, blog))
-        if frame.size <= self.max_bytes:
-            key = (event.blog_id, event.seq, event.revision)
-            with self._lock:
-                if key not in self._frames:
-                    self._frames[key] = frame
-                    self.bytes += frame.size
-                while self.bytes > self.max_bytes:
-                    self.bytes -= self._frames.popitem(last=False)[1].size
-        return frame
-
-    async def frames(self, events: list[Event], blog: Blog) -> list[Frame]:
-        """Frames of events, those not yet made encoded off the event loop."""
-        found = [self.cached(event) for event in events]
-        if all(frame is not None for frame in found):
-            return [frame for frame in found if frame is not None]
-        return await asyncio.to_thread(lambda: [self.frame(event, blog) for event in events])
-
-
 class Channel:
-    def __init__(self, blog: Blog, cache: FrameCache, load: LoadEvents, limit_bytes: int) -> None:
+    def __init__(
+        self,
+        blog: Blog,
+        cache: FrameCache,
+        load: LoadEvents,
+        limit_bytes: int,
+        observer: Observer | None = None,
+    ) -> None:
+        self.observer = observer or Unobserved()
         self.blog = blog
         self.blog_id = blog.id
         self.last_seq = blog.last_seq  # the highest seq handed to readers, in order
@@ -236,6 +181,7 @@ class Channel:
         self.last_seq = event.seq
         self.blog = self._blog_after(event)
         self.send(frame)
+        self.observer.delivered(event)
 
     def send(self, frame: Frame) -> None:
         for reader in list(self.readers):
@@ -279,8 +225,11 @@ class Channel:
             tries = 0
             while True:
                 events = await self.load(self.blog_id, self.last_seq)
+                before = self.last_seq
                 for event in events:
                     self.on_event(event)
+                if self.last_seq > before:
+                    self.observer.backfilled(self.last_seq - before)
                 self._early = {s: e for s, e in self._early.items() if s > self.last_seq}
                 if not self._has_gap():
                     return
@@ -312,7 +261,9 @@ class FanOut:
         heartbeat_seconds: float,
         catch_up_seconds: float = 2.0,
         cache_bytes: int = 64 << 20,
+        observer: Observer | None = None,
     ) -> None:
+        self.observer = observer or Unobserved()
         self._broker = broker
         self._load = load
         self._cache = FrameCache(encode, cache_bytes)
@@ -345,7 +296,7 @@ class FanOut:
         channel = self._channels.get(blog.id)
         if channel is None:
             limit_bytes = max(self._queue_size * 4096, 1 << 18)
-            channel = Channel(blog, self._cache, self._load, limit_bytes)
+            channel = Channel(blog, self._cache, self._load, limit_bytes, self.observer)
             channel.unsubscribe = self._broker.subscribe(blog.id, channel.on_event)
             self._channels[blog.id] = channel
         if self._heartbeat is None:
@@ -355,6 +306,7 @@ class FanOut:
         channel.readers.add(reader)
         if address is not None:
             self._streams_from[address] += 1
+        self.observer.joined(channel.blog.slug)
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
@@ -364,6 +316,7 @@ class FanOut:
             if self._streams_from[reader.address] <= 0:
                 del self._streams_from[reader.address]
             reader.address = None  # counted once, however often it leaves
+        self.observer.left(channel.blog.slug)
         if not channel.all_readers() and self._channels.get(channel.blog_id) is channel:
             channel.unsubscribe()
             del self._channels[channel.blog_id]

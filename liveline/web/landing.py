@@ -49,10 +49,9 @@ async def cursor_for(
     return await run_in_threadpool(find)
 
 
-async def key_events(request: Request, blog: Blog) -> list[dict[str, Any]]:
-    """The key-events box: each key post's time (the clock, without the date) and headline."""
-    state = request.app.state
-    posts = await run_in_threadpool(state.service.posts.key_events, blog, KEY_EVENTS_SHOWN)
+def key_event_list(state: Any, blog: Blog) -> list[dict[str, Any]]:
+    """The key-events box (read from the store: run it in the thread pool, as pages render)."""
+    posts = state.service.posts.key_events(blog, KEY_EVENTS_SHOWN)
     return key_event_views(posts, blog, state.render_post.cache)
 
 

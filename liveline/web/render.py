@@ -27,6 +27,9 @@ def make_templates() -> Environment:
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change only with a release: no stat() of each template file (one per
+        # post a page includes) on every render.
+        auto_reload=False,
     )
     env.filters["names"] = aptime.join_names
     env.globals["site"] = Site()  # the app sets the instance's own (web/branding.py)

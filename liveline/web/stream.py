@@ -25,7 +25,8 @@ from liveline.model import Blog, Event
 from liveline.values import MAX_SEQ, parse_seq
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
-from liveline.web.fanout import FanOut, Frame
+from liveline.web.fanout import FanOut
+from liveline.web.frames import Frame
 from liveline.web.methods import headers_only
 from liveline.web.mounting import route_path
 from liveline.web.render import PostRenderer, blog_byline, count_text
@@ -272,6 +273,7 @@ class EventStream(Response):
             watcher.cancel()
             self.fanout.leave(self.channel, self.reader)
         if self.reader.overflowed:
+            self.fanout.observer.dropped()
             log.info("dropped a reader of blog %s that fell behind", self.channel.blog_id)
         elif not pump.cancelled() and pump.exception() is not None:
             # The reader's browser reconnects and replays; the cause must not vanish.

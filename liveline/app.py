@@ -18,7 +18,18 @@ from liveline import __version__
 from liveline.config import Settings
 from liveline.model import Blog, Event
 from liveline.service import open_service
-from liveline.web import api, branding, console, docs, errors, feeds, permalinks, reader, stream
+from liveline.web import (
+    api,
+    branding,
+    console,
+    docs,
+    errors,
+    feeds,
+    media,
+    permalinks,
+    reader,
+    stream,
+)
 from liveline.web.fanout import FanOut
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
 from liveline.web.methods import HeadAsGet
@@ -58,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = open_service(settings, broker=CountingBroker.of(settings.broker_url, metrics))
     templates = make_templates()
     templates.globals["site"] = branding.site_of(settings)
-    render_post = PostRenderer(templates)
+    render_post = PostRenderer(templates, providers=service.embeds.providers)
 
     async def load_events(blog_id: int, since: int) -> list[Event]:
         return await run_in_threadpool(service.events_since, blog_id, since, stream.REPLAY_BATCH)
@@ -117,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     docs.install(app)
     app.include_router(api.router)
+    app.include_router(media.router)
     app.include_router(stream.router)
     app.include_router(reader.router)
     app.include_router(permalinks.router)
@@ -141,6 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
 
     app.add_middleware(HeadAsGet)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # An upload may be bigger than any JSON body: its own limit, plus room for the form.
+    uploads = {"/api/media": settings.max_upload_bytes + 64 * 1024}
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it times all the rest
     return app

@@ -110,6 +110,34 @@ class Settings(BaseSettings):
                     raise ValueError(f"{item!r} is not an IP address or network") from None
         return ",".join(items)
 
+    # Uploaded pictures (POST /api/media): where their files live, how big an upload may be,
+    # and how many pixels it may decode to (a decompression bomb is a small file that
+    # decodes to gigabytes; Pillow's own backstop refuses beyond 2 × 89 megapixels anyway).
+    media_storage: Literal["directory", "database"] = "directory"
+    media_dir: str = "./media"
+    max_upload_bytes: int = Field(default=10_000_000, ge=1_024)
+    max_image_pixels: int = Field(default=64_000_000, ge=10_000, le=178_000_000)
+    # A CDN in front of /media/ (https://img.example.org): picture URLs point at it, and the
+    # pages' security policy lets images come from it.
+    media_origin: str | None = None
+    # Embed providers (their URL patterns, oEmbed endpoints and player origins) as JSON;
+    # unset, the built-in list (formats/providers.json).
+    embed_providers: str | None = None
+
+    @field_validator("media_origin")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "must be an http:// or https:// origin such as https://img.example.org"
+            )
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError("must be an origin alone: scheme, host and port, no path")
+        return value.strip().rstrip("/")
+
     @field_validator("base_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:

@@ -44,6 +44,8 @@ class Limit(IntEnum):
     IMAGES = 20  # images of one post
     NOTE = 2_000  # an editor's note on a contribution sent back
     PASSWORD = 1_000  # longer is no safer, and hashing it would cost the server
+    MEDIA_ID = 32  # an upload's id: the first 32 hex digits of the SHA-256 of its bytes
+    MEDIA_KEY = 60  # a stored file's name: its own hash and an extension
 
 
 class Role(StrEnum):
@@ -93,11 +95,38 @@ class EventType(StrEnum):
 
 
 @dataclass(frozen=True)
+class Rendition:
+    """One size of an uploaded picture in one format, as the reader's browser may fetch it."""
+
+    url: str
+    width: int
+    type: str  # a MIME type: image/webp, image/jpeg, image/png, image/gif
+
+
+@dataclass(frozen=True)
 class Image:
+    """A post's picture: an uploaded one (`media`, with its sizes, filled in by the server
+    from the upload) or one elsewhere (`url` alone, as imported posts and older ones have)."""
+
     url: str | None = None
     caption: str | None = None
     credit: str | None = None
     alt: str | None = None
+    media: str | None = None  # the upload's id (POST /api/media)
+    width: int | None = None
+    height: int | None = None
+    renditions: tuple[Rendition, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Image:
+        """An image as stored or archived; images from before uploads have only the first four."""
+        values = dict(data)
+        values["renditions"] = tuple(Rendition(**item) for item in values.get("renditions", ()))
+        return cls(**values)
+
+
+# What a writer sends for an image; the server fills in the rest from the upload.
+IMAGE_WRITABLE = ("url", "caption", "credit", "alt", "media")
 
 
 @dataclass(frozen=True)
@@ -241,5 +270,11 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, tuple):
-        return [asdict(item) if isinstance(item, Image) else item for item in value]
+        return [image_json(item) if isinstance(item, Image) else item for item in value]
     return value
+
+
+def image_json(image: Image) -> dict[str, Any]:
+    data = asdict(image)
+    data["renditions"] = [asdict(item) for item in image.renditions]
+    return data

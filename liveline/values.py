@@ -106,6 +106,9 @@ Note = Annotated[
 # A new password: long enough to resist guessing at the throttle's pace; any characters.
 NewPassword = Annotated[str, StringConstraints(min_length=10, max_length=Limit.PASSWORD)]
 ImageUrl = Annotated[str, StringConstraints(pattern=r"^(https?://|/)[!-~]+$", max_length=Limit.URL)]
+# An upload's id, as POST /api/media answers it; that it exists is checked where it is stored.
+MEDIA_ID = r"^[0-9a-f]{32}$"
+MediaId = Annotated[str, StringConstraints(pattern=MEDIA_ID, max_length=Limit.MEDIA_ID)]
 
 
 def _none_is_empty_list(value: Any) -> Any:
@@ -129,6 +132,13 @@ class ImageIn(_Input):
     caption: Caption | None = None
     credit: Credit | None = None
     alt: Caption | None = None
+    media: MediaId | None = None  # an upload; its sizes and address are the server's to add
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageIn:
+        if self.url is not None and self.media is not None:
+            raise ValueError("an image is either an upload (media) or a url, not both")
+        return self
 
 
 class BlogIn(_Input):

@@ -134,8 +134,10 @@ def database_url(migrated_database: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, max_body_bytes=64_000)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, max_body_bytes=64_000, media_dir=str(tmp_path / "media")
+    )
 
 
 @pytest.fixture
@@ -161,7 +163,10 @@ class LiveServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"LIVELINE_DATABASE_URL": self.database_url, **self.extra_env}
+        # Uploads land beside the server's log, never in the checkout the tests run from.
+        media = str(self.log_path.parent / "media")
+        return {"LIVELINE_DATABASE_URL": self.database_url, "LIVELINE_MEDIA_DIR": media,
+                **self.extra_env}  # fmt: skip
 
     def start(self) -> None:
         log = self.log_path.open("ab")

@@ -131,7 +131,7 @@ def test_export_holds_every_post_including_drafts_scheduled_and_deleted(source) 
     result = invoke_cli("export", "storm", env=source)
 
     archive = json.loads(result.stdout)
-    assert archive["liveline_archive"] == 2
+    assert archive["liveline_archive"] == 3
     assert "ünïcode" in result.stdout  # UTF-8 text, not \\u escapes
     by_headline = {post["headline"]: post for post in archive["posts"]}
     assert {h: p["status"] for h, p in by_headline.items()} == {
@@ -143,7 +143,9 @@ def test_export_holds_every_post_including_drafts_scheduled_and_deleted(source) 
         "Posted by mistake": "deleted",
     }
     talks = by_headline["Talks begin in Moscow"]
-    assert talks["images"] == [IMAGE]
+    # An image by URL: no upload, so no id, sizes or renditions.
+    no_upload = {"media": None, "width": None, "height": None, "renditions": []}
+    assert talks["images"] == [{**IMAGE, **no_upload}]
     assert talks["authors"] == ["Niamh Kennedy", "Mike Hayes"]
     assert (talks["location"], talks["key_event"]) == ("London", True)
     assert by_headline["Ports closed"]["version"] == 3
@@ -206,7 +208,7 @@ def _set(archive: dict, index: int, **fields) -> dict:
 
 
 BAD_ARCHIVES = {
-    "wrong version": (lambda a: {**a, "liveline_archive": 3}, lambda a: "liveline_archive"),
+    "wrong version": (lambda a: {**a, "liveline_archive": 4}, lambda a: "liveline_archive"),
     "missing version": (
         lambda a: {k: v for k, v in a.items() if k != "liveline_archive"},
         lambda a: "liveline_archive",
@@ -231,8 +233,8 @@ BAD_ARCHIVES = {
         lambda a: "blog.timezone",
     ),
     "image field": (
-        lambda a: _set(a, 0, images=[{**IMAGE, "width": 3}]),
-        lambda a: "posts[0].images[0].width",
+        lambda a: _set(a, 0, images=[{**IMAGE, "exif": 3}]),
+        lambda a: "posts[0].images[0].exif",
     ),
 }
 

@@ -374,7 +374,8 @@ def test_a_post_with_contributors_and_an_image_by_its_address(room, browsers):
                 if p["headline"] == headline)  # fmt: skip
     assert post["contributors"] == ["June Okafor", "Priya Nand"]
     assert post["images"] == [{"url": "https://example.org/dam.jpg", "caption": "The spillway",
-                               "credit": "Colm Dwyer", "alt": "Water over a dam"}]  # fmt: skip
+                               "credit": "Colm Dwyer", "alt": "Water over a dam", "media": None,
+                               "width": None, "height": None, "renditions": []}]  # fmt: skip
     bad = browsers["reporter"].post("/edit/desk/posts", headline="x", body="", action="publish",
                                     image_url="javascript:alert(1)")  # fmt: skip
     assert bad.status_code == 422 and "javascript:alert(1)" in bad.text  # refused, and kept

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from liveline.formats.archive import ArchivedBlog, ArchivedImage, ArchivedPost
+from liveline.formats.archive import ArchivedBlog, ArchivedImage, ArchivedPost, ArchivedRendition
 from liveline.model import (
     BLOG_WRITABLE,
+    IMAGE_WRITABLE,
     POST_SERVER_FIELDS,
     POST_WRITABLE,
     Blog,
@@ -22,6 +23,7 @@ from liveline.model import (
     Limit,
     Post,
     PostStatus,
+    Rendition,
 )
 from liveline.store.tables import blogs, posts
 from liveline.values import BlogIn, BlogPatch, ImageIn, PostIn, PostPatch
@@ -54,8 +56,22 @@ def test_writers_inputs_name_exactly_the_writable_fields() -> None:
 
 def test_an_image_is_the_same_everywhere() -> None:
     names = {item.name for item in fields(Image)}
-    assert set(ImageIn.model_fields) == names
+    # A writer names the picture; its sizes and renditions come from the upload.
+    assert set(ImageIn.model_fields) == set(IMAGE_WRITABLE)
+    assert set(IMAGE_WRITABLE) <= names
     assert set(ArchivedImage.model_fields) == names
+    assert set(ArchivedRendition.model_fields) == {item.name for item in fields(Rendition)}
+
+
+def test_an_image_round_trips_through_its_json() -> None:
+    image = Image(media="a" * 32, width=800, height=600, renditions=(Rendition("/m/x", 480, "t"),))
+    post_json = Post(
+        id=1, blog_id=2, headline="h", body="b", authors=(), location=None, contributors=(),
+        images=(image,), label=None, status=PostStatus.PUBLISHED, pinned=False,
+        key_event=False, published_at=None, publish_at=None, created_at=NOW, updated_at=NOW,
+        version=1,
+    ).to_json()  # fmt: skip
+    assert Image.from_json(post_json["images"][0]) == image
 
 
 def test_the_archive_keeps_every_field_but_those_of_one_database() -> None:
@@ -75,8 +91,9 @@ def test_the_json_of_a_post_is_derived_from_its_fields() -> None:
     )  # fmt: skip
     assert set(post.to_json()) == POST_FIELDS - {"blog_id", "author_user_id"}
     assert post.to_json()["images"] == [
-        {"url": "/x.jpg", "caption": None, "credit": None, "alt": None}
-    ]
+        {"url": "/x.jpg", "caption": None, "credit": None, "alt": None, "media": None,
+         "width": None, "height": None, "renditions": []}
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,8 @@ from pydantic import (
 from liveline.model import SLUG, Blog, Limit, Post
 from liveline.values import Moment, known_zone
 
-VERSION = 2
-READS = (1, 2)  # version 1 had no post labels
+VERSION = 3
+READS = (1, 2, 3)  # version 1 had no post labels, 2 no uploaded images
 
 
 class ArchiveError(ValueError):
@@ -42,10 +42,14 @@ class ArchiveError(ValueError):
 
 
 def to_archive(
-    blog: Blog, posts: list[Post], exported_at: datetime | None = None
+    blog: Blog,
+    posts: list[Post],
+    exported_at: datetime | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The archive as JSON-ready data: the blog's and each post's own JSON, less what only
-    makes sense inside one database (the blog's log position, whose account wrote a post)."""
+    makes sense inside one database (the blog's log position, whose account wrote a post),
+    and the uploads its posts show, files and all (`media`), so their URLs work elsewhere."""
     blog_json = blog.to_json()
     for name in ("last_seq", "post_count"):
         del blog_json[name]
@@ -54,6 +58,7 @@ def to_archive(
         "exported_at": (exported_at or datetime.now(UTC)).isoformat(),
         "blog": blog_json,
         "posts": [post.to_json() for post in posts],
+        "media": media or [],
     }
 
 
@@ -69,11 +74,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ArchivedRendition(_Model):
+    url: Annotated[StrictStr, Field(max_length=Limit.URL)]
+    width: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    type: Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
+
+
 class ArchivedImage(_Model):
     url: StrictStr | None = None
     caption: StrictStr | None = None
     credit: StrictStr | None = None
     alt: StrictStr | None = None
+    # An upload (version 3 on): its id, size and renditions, as the site that exported it
+    # served them. The files themselves travel beside the archive (`media` folder) or not.
+    media: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
+    width: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
+    height: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
+    renditions: list[ArchivedRendition] = Field(default_factory=list)
 
 
 class ArchivedPost(_Model):
@@ -112,11 +129,43 @@ class ArchivedBlog(_Model):
     updated_at: Time
 
 
+MediaType = Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
+MediaKey = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{16,64}\.(jpg|png|webp|gif)$")]
+
+
+class ArchivedFile(_Model):
+    key: MediaKey  # the hash of its bytes: checked on import
+    type: MediaType
+    data: StrictStr  # base64
+
+
+class ArchivedUploadRendition(_Model):
+    key: MediaKey
+    width: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    type: MediaType
+
+
+class ArchivedUpload(_Model):
+    """An upload a post shows, with its files (version 3 on)."""
+
+    id: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{32}$")]
+    type: MediaType
+    width: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    height: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    original_key: MediaKey
+    renditions: list[ArchivedUploadRendition]
+    caption: Annotated[StrictStr, Field(max_length=Limit.CAPTION)] | None = None
+    credit: Annotated[StrictStr, Field(max_length=Limit.CREDIT)] | None = None
+    alt: Annotated[StrictStr, Field(max_length=Limit.CAPTION)] | None = None
+    files: list[ArchivedFile]
+
+
 class Archive(_Model):
-    liveline_archive: Literal[1, 2]
+    liveline_archive: Literal[1, 2, 3]
     exported_at: Time
     blog: ArchivedBlog
     posts: list[ArchivedPost]
+    media: list[ArchivedUpload] = Field(default_factory=list)
 
 
 def loads(raw: bytes) -> Archive:

@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
-from liveline.formats import aptime
+from liveline.formats import aptime, pictures
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Post
 
@@ -109,6 +111,10 @@ def json_feed(
         }
         if post.authors:
             item["authors"] = [{"name": name} for name in post.authors]
+        pictures = _pictures(post, base_url)
+        if pictures:
+            item["image"] = pictures[0][0]
+            item["attachments"] = [{"url": url, "mime_type": type} for url, type in pictures]
         feed["items"].append(item)
     return feed
 
@@ -145,7 +151,44 @@ def _generator(
         if post.authors:
             entry.dc.dc_creator([_xml(author) for author in post.authors])
         entry.content(_xml(body_html(post)), type="html")
+        found = _pictures(post, base_url)
+        if found and name == "feed.rss":
+            # RSS takes one enclosure an item: the post's first picture. Length unknown: 0.
+            entry.enclosure(_xml(found[0][0]), "0", found[0][1])
+        elif found:
+            # feedgen writes Atom links without their rel (a bug of its link loop), which
+            # would make enclosures alternates: they are added by an extension instead.
+            entry.register_extension("enclosures", _AtomEnclosures, atom=True, rss=False)
+            entry.enclosures.links = found
     return fg
+
+
+class _AtomEnclosures(BaseEntryExtension):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        for url, type in self.links:
+            link = etree.SubElement(entry, "{http://www.w3.org/2005/Atom}link")
+            link.attrib.update({"rel": "enclosure", "href": _xml(url), "type": type})
+        return entry
+
+
+def _pictures(post: Post, base_url: str) -> list[tuple[str, str]]:
+    """(absolute URL, MIME type) of each picture of a post: a 960 px rendition of an upload."""
+    found = []
+    for image in post.images:
+        url = pictures.src(image)
+        if url is None:
+            continue
+        type = pictures.fallback_type(image) if image.renditions else _guess_type(url)
+        found.append((pictures.absolute(url, base_url), type))
+    return found
+
+
+def _guess_type(url: str) -> str:
+    ending = url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+    return {"png": "image/png", "webp": "image/webp", "gif": "image/gif"}.get(ending, "image/jpeg")
 
 
 def _xml(text: str) -> str:

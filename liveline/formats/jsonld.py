@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from typing import Any
 
+from liveline.formats import pictures
 from liveline.formats.feeds import blog_url, post_url, utc
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Post
@@ -47,6 +48,9 @@ def live_blog_posting(
         data["coverageEndTime"] = utc(blog.updated_at).isoformat()
     if blog.organization:
         data["publisher"] = {"@type": "Organization", "name": blog.organization}
+    lead = pictures.lead_image(posts)
+    if lead is not None:
+        data["image"] = pictures.image_object(lead, base_url, blog.organization)
     return script_safe_json(data)
 
 
@@ -79,6 +83,11 @@ def _update(blog: Blog, post: Post, base_url: str, body_text: str) -> dict[str, 
     }
     if post.published_at is not None:
         update["datePublished"] = utc(post.published_at).isoformat()
+    shown = [image for image in post.images if image.url or image.renditions]
+    if shown:
+        update["image"] = [
+            pictures.image_object(image, base_url, blog.organization) for image in shown
+        ]
     return update
 
 

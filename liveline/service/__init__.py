@@ -1,24 +1,28 @@
 """The rules: who may change what, and how every change lands in the event log.
 
 One concept a module: `accounts` (people, tokens), `blogs`, `posts` (with `rules`),
-`scheduling`, `importing` and `archives` (both storing a whole blog through `replacing`),
-and `unit`, the one way any of them writes. `Service` puts them together for an app or a
-command; the edges (web, cli, demo) use it and never the store.
+`scheduling`, `media` (uploaded pictures), `importing` and `archives` (both storing a whole
+blog through `replacing`), and `unit`, the one way any of them writes. `Service` puts them
+together for an app or a command; the edges (web, cli, demo) use it and never the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from liveline.broker import Broker, make_broker
 from liveline.config import Settings
+from liveline.formats.embeds import Provider, load_providers
 from liveline.model import Event
 from liveline.service.accounts import Accounts, hash_token
 from liveline.service.archives import Archives
 from liveline.service.blogs import Blogs, slugify
+from liveline.service.embeds import Embeds
 from liveline.service.history import History
 from liveline.service.importing import Importing
+from liveline.service.media import Media
 from liveline.service.posts import Page, Posts
 from liveline.service.presence import Presence
 from liveline.service.review import Review
@@ -27,6 +31,7 @@ from liveline.service.sessions import Session, Sessions, SignedIn
 from liveline.service.staff import Staff
 from liveline.service.unit import UnitOfWork, utcnow
 from liveline.store.db import make_engine, migrate
+from liveline.store.media import DirectoryBlobs, make_blobs
 from liveline.store.queries import Store
 
 __all__ = [
@@ -49,16 +54,20 @@ class Service:
         clock: Callable[[], datetime] = utcnow,
         *,
         default_timezone: str = "America/New_York",
+        media: Callable[[UnitOfWork], Media] | None = None,
+        providers: tuple[Provider, ...] | None = None,
     ) -> None:
         unit = UnitOfWork(store, broker, clock)
         self.broker = broker
         self.clock = clock
         self.accounts = Accounts(unit)
         self.blogs = Blogs(unit, default_timezone)
-        self.posts = Posts(unit)
+        self.media = media(unit) if media else Media(unit, DirectoryBlobs(Path("media")))
+        self.posts = Posts(unit, self.media)
+        self.archives = Archives(unit, self.media)
+        self.embeds = Embeds(unit, providers if providers is not None else load_providers())
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
-        self.archives = Archives(unit)
         self.sessions = Sessions(unit)
         self.review = Review(unit)
         self.staff = Staff(unit, self.accounts)
@@ -82,8 +91,23 @@ class Service:
 
 def open_service(settings: Settings, broker: Broker | None = None) -> Service:
     """A service on the database and broker the settings name (neither is touched yet)."""
+    store = Store(make_engine(settings.database_url))
+
+    def media(unit: UnitOfWork) -> Media:
+        return Media(
+            unit,
+            make_blobs(settings.media_storage, Path(settings.media_dir), store.engine),
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            origin=settings.media_origin or "",
+        )
+
     return Service(
-        Store(make_engine(settings.database_url)),
+        store,
         broker if broker is not None else make_broker(settings.broker_url),
         default_timezone=settings.default_timezone,
+        media=media,
+        providers=load_providers(
+            Path(settings.embed_providers) if settings.embed_providers else None
+        ),
     )

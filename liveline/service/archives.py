@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from anyio import to_thread
+
 from liveline.errors import NotFound
 from liveline.formats.archive import Archive, to_archive
 from liveline.model import Blog, Post
+from liveline.service.media import Media
 from liveline.service.replacing import WholeBlog, store_whole_blog
 from liveline.service.unit import UnitOfWork
 from liveline.values import Slug, validate_one
 
 
 class Archives:
-    def __init__(self, unit: UnitOfWork) -> None:
+    def __init__(self, unit: UnitOfWork, media: Media | None = None) -> None:
         self._unit = unit
+        self._media = media
 
     def export(self, slug: str) -> dict[str, Any]:
         """The blog and every post of it, read in one snapshot so the two agree."""
@@ -28,12 +32,17 @@ class Archives:
         blog, posts = self._unit.read(read)
         if blog is None:
             raise NotFound(f"no live blog with the slug {slug!r}")
-        return to_archive(blog, posts, exported_at=self._unit.clock())
+        ids = {image.media for post in posts for image in post.images if image.media}
+        uploads = self._media.export_uploads(ids) if self._media and ids else []
+        return to_archive(blog, posts, exported_at=self._unit.clock(), media=uploads)
 
     async def import_archive(
         self, archive: Archive, slug: str | None = None, *, replace: bool = False
     ) -> Blog:
         slug = validate_one(Slug, slug or archive.blog.slug, "slug")
+        if archive.media and self._media is not None:
+            uploads = [upload.model_dump() for upload in archive.media]
+            await to_thread.run_sync(self._media.import_uploads, uploads)
         meta = archive.blog.model_dump(exclude={"slug", "created_at", "updated_at"})
         # In archive order (the source's id order), so ties in published_at keep their order;
         # how often a post was saved is part of it, so the archived version survives the move.

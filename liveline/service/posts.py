@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from liveline.errors import Conflict, Invalid, NotFound
 from liveline.model import Blog, EventType, Post, PostStatus, User
 from liveline.service import history, rules
+from liveline.service.media import Media
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store import positions
 from liveline.store.queries import InvalidCursor
@@ -22,8 +23,13 @@ class Page(NamedTuple):
 
 
 class Posts:
-    def __init__(self, unit: UnitOfWork) -> None:
+    def __init__(self, unit: UnitOfWork, media: Media | None = None) -> None:
         self._unit = unit
+        self._media = media
+
+    def _with_media(self, tx: Tx, values: dict[str, Any]) -> dict[str, Any]:
+        """Uploaded images named by id, filled in from their uploads (refused if unknown)."""
+        return values if self._media is None else self._media.resolve(tx, values)
 
     # Reads
 
@@ -96,6 +102,7 @@ class Posts:
         def create(tx: Tx) -> tuple[Post, bool]:
             tx.lock_open_blog(blog.id)
             rules.check_times(values, None, tx.now)
+            resolved = self._with_media(tx, values)
             if client_key is not None:
                 earlier = tx.store.post_by_client_key(tx.conn, user.id, client_key)
                 if earlier is not None:
@@ -108,7 +115,7 @@ class Posts:
                         )
                     return earlier, False
             row = {
-                **values,
+                **resolved,
                 "created_at": tx.now,
                 "updated_at": tx.now,
                 "author_user_id": user.id,
@@ -149,7 +156,7 @@ class Posts:
             rules.check_owner(user, before)
             rules.check_version(before, expected)
             rules.check_times(values, before, tx.now)
-            row = {**values, "updated_at": tx.now}
+            row = {**self._with_media(tx, values), "updated_at": tx.now}
             if row.get("status") == PostStatus.PUBLISHED and before.published_at is None:
                 row.setdefault("published_at", tx.now)
             after = tx.store.update_post(tx.conn, before, row)

@@ -29,7 +29,17 @@ from sqlalchemy import (
     update,
 )
 
-from liveline.model import Blog, BlogStatus, Event, EventType, Image, Post, PostStatus
+from liveline.model import (
+    IMAGE_WRITABLE,
+    Blog,
+    BlogStatus,
+    Event,
+    EventType,
+    Image,
+    Post,
+    PostStatus,
+    image_json,
+)
 from liveline.store.db import WRITE_OPTION
 from liveline.store.people import People
 from liveline.store.tables import blogs, events, posts
@@ -353,7 +363,7 @@ def _post(row: RowMapping) -> Post:
     values = {name: row[name] for name in POST_COLUMNS}
     values["authors"] = tuple(values["authors"])
     values["contributors"] = tuple(values["contributors"])
-    values["images"] = tuple(Image(**image) for image in values["images"])
+    values["images"] = tuple(Image.from_json(image) for image in values["images"])
     values["status"] = PostStatus(values["status"])
     return Post(**values)
 
@@ -372,4 +382,6 @@ def _post_row(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _image_json(image: Any) -> dict[str, Any]:
-    return {name: getattr(image, name, None) for name in ("url", "caption", "credit", "alt")}
+    if isinstance(image, Image):
+        return image_json(image)
+    return {name: getattr(image, name, None) for name in IMAGE_WRITABLE}

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -195,4 +196,43 @@ presence = Table(
     Column("post_id", Integer, ForeignKey("posts.id"), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("seen_at", UTCDateTime, nullable=False),
+)
+
+# Uploaded pictures (POST /api/media): one row an upload, its id the hash of the bytes sent,
+# so the same file sent twice is one row. What it was made into is `renditions`.
+media = Table(
+    "media",
+    metadata,
+    Column("id", String(Limit.MEDIA_ID), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("original_key", String(Limit.MEDIA_KEY), nullable=False),
+    Column("renditions", JSON, nullable=False),
+    Column("caption", String(Limit.CAPTION)),
+    Column("credit", String(Limit.CREDIT)),
+    Column("alt", String(Limit.CAPTION)),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The files themselves, when they live in the database (LIVELINE_MEDIA_STORAGE=database):
+# several nodes with no shared disk then serve the same pictures. Named by their own hash.
+media_blobs = Table(
+    "media_blobs",
+    metadata,
+    Column("key", String(Limit.MEDIA_KEY), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# What each embed provider said of a URL posted alone on a line (its oEmbed answer), asked
+# once in the background after publishing; `answer` is null when it could not be reached.
+embeds = Table(
+    "embeds",
+    metadata,
+    Column("url", String(Limit.URL), primary_key=True),
+    Column("provider", String(Limit.LABEL), nullable=False),
+    Column("answer", JSON),
+    Column("fetched_at", UTCDateTime, nullable=False),
 )

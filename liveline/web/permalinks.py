@@ -57,7 +57,8 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
 
     html = await run_in_threadpool(render)
     return vary_on_host(
-        request, conditional(request, blog, protected(HTMLResponse(html), embeddable=False))
+        request,
+        conditional(request, blog, protected(request, HTMLResponse(html), embeddable=False)),
     )
 
 

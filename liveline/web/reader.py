@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import Invalid
+from liveline.formats.embeds import frame_origins, with_cards
 from liveline.formats.jsonld import live_blog_posting
+from liveline.formats.pictures import image_object, lead_image
 from liveline.values import parse_seq
 from liveline.web import landing
 from liveline.web.caching import cache_headers, none_match
 from liveline.web.pagecache import PageCache
-from liveline.web.render import RenderCache, blog_view, post_view
+from liveline.web.render import RenderCache, blog_view, first_image_eager, post_view
 from liveline.web.urls import public_base_url, vary_on_host
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +27,7 @@ async def index(request: Request) -> HTMLResponse:
     html = request.app.state.templates.get_template("index.html").render(
         blogs=[blog_view(blog) for blog in blogs]
     )
-    return protected(HTMLResponse(html), embeddable=False)
+    return protected(request, HTMLResponse(html), embeddable=False)
 
 
 # The reader's page and its embed are the requests a big story gets most of: plain routes,
@@ -85,6 +85,7 @@ async def _page(
             request, blog, post, newest_first=order == "newest", key_only=key_only
         )
     base_url = public_base_url(request)
+    embeds = state.service.embeds
 
     def render() -> bytes:
         # Bodies come from the render cache (each rendered once per version); the template
@@ -98,11 +99,18 @@ async def _page(
         )
         cache: RenderCache = state.render_post.cache
         key_events = landing.key_event_list(state, blog)
+        answers = embeds.answers(embeds.urls_of([*pinned, *posts]))
         views = [
             post_view(post.to_json(), blog.timezone, blog.organization, cache)
             for post in (*pinned, *posts)
         ]
+        first_image_eager(views)
+        for view in views:  # embeds' cards: after the cache, as their answers come later
+            view["body_html"] = Markup(
+                with_cards(str(view["body_html"]), embeds.providers, answers)
+            )
         jsonld = "" if embed else live_blog_posting(blog, [*pinned, *posts], base_url, cache.text)
+        lead = lead_image([*pinned, *posts])
         template = state.templates.get_template("embed.html" if embed else "blog.html")
         html: str = template.render(
             blog=blog_view(blog),
@@ -117,6 +125,8 @@ async def _page(
             focus=post,
             # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
             jsonld=Markup(jsonld),
+            lead=None if lead is None else image_object(lead, base_url),
+            page_url=f"{base_url}/blogs/{blog.slug}",
         )
         return html.encode()
 
@@ -124,27 +134,42 @@ async def _page(
     pages: PageCache = state.page_cache
     variant = (embed, order, cursor, base_url, only, post)
     html = await pages.page(blog, variant, lambda: run_in_threadpool(render))
-    ancestors = state.settings.embed_origins if embed else None
-    response = HTMLResponse(html, headers={**tags, **security_headers(embed, ancestors)})
+    response = HTMLResponse(html, headers={**tags, **security_headers(request, embed)})
     return vary_on_host(request, response) if not embed else response
 
 
-def protected(
-    response: HTMLResponse, *, embeddable: bool, ancestors: str | None = None
-) -> HTMLResponse:
-    """Pages run only our own script and styles; photos may come from anywhere over https.
-    The embed page may be framed by the sites LIVELINE_EMBED_ORIGINS names (any, unset);
-    the others by none but ours."""
-    response.headers.update(security_headers(embeddable, ancestors))
+def protected(request: Request, response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:
+    """Pages run only our own script and styles; photos come from our /media/ ('self'), the
+    CDN in front of it (LIVELINE_MEDIA_ORIGIN, which may be plain http in development), or
+    anywhere over https. The embed page may be framed by the sites LIVELINE_EMBED_ORIGINS
+    names (any, unset); the others by ours."""
+    response.headers.update(security_headers(request, embeddable))
     return response
 
 
-@cache  # made once per setting: a cached page is answered with a few dictionary look-ups
-def security_headers(embeddable: bool, ancestors: str | None = None) -> dict[str, str]:
-    frames = (ancestors or "*") if embeddable else "'self'"
+def security_headers(request: Request, embeddable: bool) -> dict[str, str]:
+    """Made once per app: a cached page is answered with a few dictionary look-ups."""
+    state = request.app.state
+    made: dict[bool, dict[str, str]] | None = getattr(state, "security_headers", None)
+    if made is None:
+        origin = state.settings.media_origin
+        frames_from = frame_origins(state.service.embeds.providers)
+        ancestors = state.settings.embed_origins
+        made = {e: _security_headers(e, origin, frames_from, ancestors) for e in (False, True)}
+        state.security_headers = made
+    return made[embeddable]
+
+
+def _security_headers(
+    embeddable: bool, media_origin: str | None, frames_from: list[str], ancestors: str = "*"
+) -> dict[str, str]:
+    frames = ancestors if embeddable else "'self'"  # the embed: LIVELINE_EMBED_ORIGINS
+    images = f"'self' {media_origin} https: data:" if media_origin else "'self' https: data:"
+    # Embedded players, once a reader asks for one: only the configured providers' origins.
+    frame_src = " ".join(frames_from) or "'none'"
     return {
         "Content-Security-Policy": (
-            "default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+            f"default-src 'self'; img-src {images}; frame-src {frame_src}; object-src 'none'; "
             f"base-uri 'none'; form-action 'self'; frame-ancestors {frames}"
         ),
         "X-Content-Type-Options": "nosniff",

@@ -12,10 +12,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from liveline.formats import aptime
+from liveline.formats import aptime, pictures
+from liveline.formats.embeds import Provider, with_cards
 from liveline.formats.jsonld import html_text
 from liveline.formats.richtext import render_markdown
-from liveline.model import Blog, Post
+from liveline.model import Blog, Image, Post
 from liveline.web.branding import Site
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -112,6 +113,7 @@ def post_view(
         body_html = render_markdown(post["body"])
     return {
         **post,
+        "images": [pictures.view(Image.from_json(image)) for image in post.get("images") or ()],
         "body_html": Markup(body_html),
         "time_text": aptime.post_time(moment, timezone) if moment else "",
         "updated_text": edited_text(moment, post, timezone),
@@ -133,6 +135,14 @@ def edited_text(published: datetime | None, post: dict[str, Any], timezone: str)
     if (updated - published).total_seconds() <= EDIT_GRACE_SECONDS:
         return ""
     return aptime.post_time(updated, timezone)
+
+
+def first_image_eager(views: list[dict[str, Any]]) -> None:
+    """The page's first picture is likely in view at once: load it first, not lazily."""
+    for view in views:
+        if view["images"]:
+            view["images"][0]["eager"] = True
+            return
 
 
 def byline(post: dict[str, Any], organization: str | None) -> str:
@@ -168,10 +178,20 @@ def blog_byline(blog: Blog) -> str:
 class PostRenderer:
     """Renders one post's article fragment, for the page and for the stream alike."""
 
-    def __init__(self, templates: Environment, cache: RenderCache | None = None) -> None:
+    def __init__(
+        self,
+        templates: Environment,
+        cache: RenderCache | None = None,
+        providers: tuple[Provider, ...] = (),
+    ) -> None:
         self._template = templates.get_template("_post.html")
         self.cache = cache or RenderCache()
+        self.providers = providers
 
     def __call__(self, post: dict[str, Any], blog: Blog) -> str:
         view = post_view(post, blog.timezone, blog.organization, self.cache)
+        if self.providers:
+            # A post just published: its providers have not answered yet, so its embeds
+            # arrive as link cards (the page shows the full card from the next load on).
+            view["body_html"] = Markup(with_cards(str(view["body_html"]), self.providers, {}))
         return self._template.render(post=view, blog=blog_view(blog))

@@ -63,7 +63,7 @@ def render(
         csrf=session.csrf_token if session else "",
         **context,
     )
-    response = protected(HTMLResponse(html, status_code=status), embeddable=False)
+    response = protected(request, HTMLResponse(html, status_code=status), embeddable=False)
     # A desk page shows drafts and the queue: never kept by a shared cache, or the back button.
     response.headers["Cache-Control"] = "no-store"
     return response

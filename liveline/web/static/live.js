@@ -2,6 +2,20 @@
 // The page works without this script; it only adds what a reload would show.
 (function () {
   "use strict";
+  // An embed's player (sanitised, held in a <template>) enters the page only when the reader
+  // asks: until then no provider's script or frame loads.
+  document.addEventListener("click", function (event) {
+    var load = event.target.closest && event.target.closest(".embed-card__load");
+    if (!load) return;
+    var template = load.nextElementSibling;
+    if (template && template.tagName === "TEMPLATE") {
+      var player = document.createElement("div");
+      player.className = "embed-card__player";
+      player.appendChild(template.content.cloneNode(true));
+      load.replaceWith(player);
+      template.remove();
+    }
+  });
   document.documentElement.classList.add("js");
   // Tests shorten these; a page never sets them.
   var timing = Object.assign({ openWithin: 10000, poll: 5000, watch: 30000, backoff: 2000 },

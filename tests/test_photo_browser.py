@@ -1,0 +1,169 @@
+"""Photos in a real browser: a 390 px phone fetches the small rendition, and nothing shifts.
+
+Set LIVELINE_SCREENSHOTS=DIR to keep the desktop and phone screenshots there
+(docs/screenshots/photo-desktop.png and photo-phone.png are made so).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser
+
+from tests.conftest import LiveServer, auth
+from tests.images import scene
+from tests.test_live_page import browser  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def photo_blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    where = tmp_path_factory.mktemp("photo-server")
+    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
+    server.start()
+    try:
+        headers = auth(server.token("ana", "editor"))
+        blog = {"slug": "storm", "title": "Storm watch", "authors": ["Ana Ruiz"],
+                "organization": "Gazette"}  # fmt: skip
+        assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
+        ids = []
+        for seed in range(3):
+            answer = httpx.post(
+                f"{server.url}/api/media",
+                files={"file": (f"scene{seed}.jpg", scene(3000, 2000, seed), "image/jpeg")},
+                data={"credit": "Ana Ruiz/Gazette"},
+                headers=headers,
+                timeout=60,
+            )
+            assert answer.status_code == 201, answer.text
+            ids.append(answer.json()["id"])
+        post = {
+            "headline": "Flood waters reach the old town",
+            "body": "Residents of the lower streets were told to leave before noon.\n\n"
+            "Emergency crews are pumping water from the square.",
+            "authors": ["Ana Ruiz"],
+            "location": "Riverton",
+            "images": [
+                {"media": ids[0], "caption": "The river from the bridge at 11 a.m.",
+                 "alt": "A river in flood under a clear sky"},
+                {"media": ids[1], "caption": "Hills above the town."},
+                {"media": ids[2], "caption": "Evening over the valley."},
+            ],
+        }  # fmt: skip
+        created = httpx.post(f"{server.url}/api/blogs/storm/posts", json=post, headers=headers)
+        assert created.status_code == 201, created.text
+        yield server
+    finally:
+        server.stop()
+
+
+def _open(chromium: Browser, url: str, width: int, height: int) -> tuple[list[str], object]:
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return [url for url in fetched if "/media/" in url], page
+
+
+def test_a_phone_fetches_the_small_webp_and_the_page_keeps_its_layout(
+    browser: Browser,  # noqa: F811
+    photo_blog: LiveServer,
+) -> None:
+    fetched, page = _open(browser, f"{photo_blog.url}/blogs/storm", 390, 844)
+    assert fetched, "no picture was fetched"
+    images = page.evaluate(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('.post__image img')].map(i => i.currentSrc)"
+    )
+    first = images[0]
+    assert first.endswith(".webp"), first
+    sizes = httpx.get(f"{photo_blog.url}/api/blogs/storm/posts").json()["posts"][0]["images"]
+    small = {item["url"] for image in sizes for item in image["renditions"] if item["width"] == 480}
+    assert first.removeprefix(photo_blog.url) in small
+    big = {item["url"] for image in sizes for item in image["renditions"] if item["width"] > 480}
+    assert not {url.removeprefix(photo_blog.url) for url in fetched} & big, fetched
+    # Width and height are in the markup: the box is the picture's shape before it loads.
+    box = page.evaluate(  # type: ignore[attr-defined]
+        "(() => { const r = document.querySelector('.post__image img').getBoundingClientRect();"
+        " return [r.width, r.height]; })()"
+    )
+    assert abs(box[0] / box[1] - 1.5) < 0.02, box
+    _screenshot(page, "photo-phone.png")
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def test_a_desktop_fetches_a_larger_rendition(
+    browser: Browser,  # noqa: F811
+    photo_blog: LiveServer,
+) -> None:
+    _, page = _open(browser, f"{photo_blog.url}/blogs/storm", 1280, 900)
+    first = page.evaluate("document.querySelector('.post__image img').currentSrc")  # type: ignore[attr-defined]
+    sizes = httpx.get(f"{photo_blog.url}/api/blogs/storm/posts").json()["posts"][0]["images"]
+    widths = {item["url"]: item["width"] for item in sizes[0]["renditions"]}
+    assert widths[first.removeprefix(photo_blog.url)] >= 960
+    _screenshot(page, "photo-desktop.png")
+    page.context.close()  # type: ignore[attr-defined]
+
+
+def _screenshot(page: object, name: str) -> None:
+    where = os.environ.get("LIVELINE_SCREENSHOTS")
+    if where:
+        Path(where).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(where) / name), full_page=False)  # type: ignore[attr-defined]
+
+
+def test_an_embed_card_loads_its_player_only_when_clicked(
+    browser: Browser,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tests.test_embeds import Answer, Provider, providers_file
+
+    provider = Provider(("127.0.0.1", 0), Answer)
+    provider.asked = []
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    port = provider.server_address[1]
+    server = LiveServer(
+        f"sqlite:///{tmp_path / 'live.db'}",
+        tmp_path / "server.log",
+        extra_env={"LIVELINE_EMBED_PROVIDERS": str(providers_file(tmp_path, port))},
+    )
+    server.start()
+    try:
+        headers = auth(server.token("ana", "editor"))
+        blog = {"slug": "floods", "title": "Floods"}
+        assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
+        url = f"http://127.0.0.1:{port}/v/3"
+        post = {"headline": "Video from the bridge", "body": f"Watch:\n\n{url}\n"}
+        assert httpx.post(
+            f"{server.url}/api/blogs/floods/posts", json=post, headers=headers
+        ).is_success
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        frames: list[str] = []
+        page.on("request", lambda request: frames.append(request.url))
+        deadline = time.monotonic() + 10
+        while True:  # the provider's answer arrives in the background
+            page.goto(f"{server.url}/blogs/floods")
+            if page.locator(".embed-card__load").count() or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert "Flood footage from the bridge" in page.content()
+        assert not [item for item in frames if "/player/" in item]  # nothing before the click
+        _screenshot(page, "embed-card.png")
+        page.locator(".embed-card__load").click()
+        page.wait_for_selector(".embed-card__player iframe")
+        page.wait_for_timeout(300)
+        assert [item for item in frames if "/player/1" in item], frames
+        context.close()
+    finally:
+        server.stop()
+        provider.shutdown()
+        provider.server_close()

@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system browser proxies lint format bench bench-pages reliability clean
+.PHONY: run test setup system browser proxies axe lint format bench bench-pages reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
 
-test: setup system
+test: setup system axe
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
 	$(BIN)/mypy
@@ -44,6 +44,15 @@ system:
 browser: system  # the old name of this step
 
 proxies: system  # Varnish and Pushpin are installed with the rest
+
+# The accessibility tests inject axe-core (the npm package) into the page under test.
+axe:
+	@test -f .axe/node_modules/axe-core/axe.min.js || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm install --prefix .axe --no-audit --no-fund --silent axe-core@4; \
+	  else \
+	    echo "npm is not installed: the accessibility tests will skip (apt-get install npm)"; \
+	  fi; }
 
 lint: setup
 	$(BIN)/ruff check liveline tests bench

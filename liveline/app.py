@@ -19,7 +19,18 @@ from liveline.broker.purge import PurgeClient
 from liveline.config import Settings
 from liveline.model import Blog, Event
 from liveline.service import open_service
-from liveline.web import api, console, docs, errors, feeds, media, reader, stream
+from liveline.web import (
+    api,
+    branding,
+    console,
+    docs,
+    errors,
+    feeds,
+    media,
+    permalinks,
+    reader,
+    stream,
+)
 from liveline.web.fanout import FanOut
 from liveline.web.grip import GripPublisher
 from liveline.web.limits import BodySizeLimit, headers_over, refuse_headers
@@ -59,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     service = open_service(settings, broker=CountingBroker.of(settings.broker_url, metrics))
     templates = make_templates()
+    templates.globals["site"] = branding.site_of(settings)
     render_post = PostRenderer(templates, providers=service.embeds.providers)
 
     async def load_events(blog_id: int, since: int) -> list[Event]:
@@ -135,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media.router)
     app.include_router(stream.router)
     app.include_router(reader.router)
+    app.include_router(permalinks.router)
+    app.include_router(branding.router)
     app.include_router(feeds.router)
     console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

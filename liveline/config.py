@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import zoneinfo
 from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# An origin as CSP writes it: a scheme, a host (its first label may be *), a port or none.
+EMBED_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class Settings(BaseSettings):
@@ -58,6 +62,49 @@ class Settings(BaseSettings):
     base_url: str | None = Field(
         default=None, description="https://live.example.org (no query or fragment)"
     )
+
+    # Who may frame /blogs/{slug}/embed (CSP frame-ancestors): origins separated by spaces or
+    # commas, such as "https://news.example https://*.example.org"; "*" lets any site, and
+    # an empty value none.
+    embed_origins: str = Field(default="*", description="origins allowed to frame the embed")
+
+    # The newsroom's own name and marks on its pages (see web/branding.py).
+    site_name: str = Field(default="Liveline", min_length=1, max_length=100)
+    logo_url: str | None = Field(default=None, description="/path or https:// URL of a logo")
+    favicon_url: str | None = Field(default=None, description="/path or https:// URL")
+    accent_color: str | None = Field(default=None, description="#rrggbb or #rgb")
+
+    @field_validator("logo_url", "favicon_url")
+    @classmethod
+    def _image_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if not (
+            value.startswith("https://") or (value.startswith("/") and not value.startswith("//"))
+        ):
+            raise ValueError("must be a path on this site (/…) or an https:// URL")
+        if any(c in value for c in "\"'<> "):
+            raise ValueError("must be a plain URL")
+        return value
+
+    @field_validator("accent_color")
+    @classmethod
+    def _colour(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value.strip()):
+            raise ValueError("must be a colour such as #b00020")
+        return value.strip()
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        origins = value.replace(",", " ").split()
+        for origin in origins:
+            if origin not in ("*", "'self'") and not EMBED_ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://news.example")
+        return " ".join(origins) or "'none'"
 
     # Proxies (addresses or networks, comma-separated; "*" for any) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed: the reader's real address and scheme. Empty (the

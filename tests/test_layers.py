@@ -52,6 +52,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "liveline.service",
         "liveline.server",
         "liveline.cli",
+        # export-html renders the reader's own templates: the one piece of the web edge a
+        # command uses, and it writes files, never serves.
+        "liveline.web.snapshot",
     ),
     # The composition roots: they put an app or a process together.
     "liveline.app": (

@@ -192,7 +192,8 @@ def test_a_retitled_then_closed_blog_says_so_without_a_reload(
     closed = httpx.patch(blog_url, json={"status": "closed"}, headers=desk.headers)
     assert closed.status_code == 200, closed.text
     expect(page.locator("#blog-live")).to_have_text("Closed", timeout=SOON)
-    expect(page.locator("#live-status")).to_have_text("This live blog has ended.")
+    expect(page.locator("#live-status")).to_have_text("This live coverage has ended.")
+    expect(page.locator("#live-notice")).to_have_text("This live coverage has ended.")
     page.close()
 
 

@@ -120,6 +120,9 @@ class Inspector(HTMLParser):
         self.scripts: list[dict[str, str | None]] = []
         self.jsonld: list[str] = []
         self._in_jsonld = False
+        # Each post's own share button: one an article at most, checked in `inspect`.
+        self.articles = 0
+        self.share_buttons = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
@@ -130,7 +133,10 @@ class Inspector(HTMLParser):
                 self.jsonld.append("")
             elif not (named.get("src") or "").startswith("/static/"):
                 self.problems.append(f"a script not ours: {attrs}")
-        if tag in ACTIVE_TAGS:
+        self.articles += tag == "article"
+        if tag == "button" and named.get("class") == "post__share":
+            self.share_buttons += 1
+        elif tag in ACTIVE_TAGS:
             self.active[tag] += 1
         if tag == "meta" and (named.get("http-equiv") or "").lower() == "refresh":
             self.problems.append("a meta refresh")
@@ -161,6 +167,7 @@ def inspect(html: str, where: str, ours: Counter[str] | None = None) -> Inspecto
     inspector.feed(html)
     inspector.close()
     extra = inspector.active - (ours or Counter())
+    assert inspector.share_buttons <= inspector.articles, f"{where}: share buttons not ours"
     assert not inspector.problems and not extra, f"{where}: {inspector.problems[:5]} {extra}"
     for block in inspector.jsonld:
         json.loads(block)  # still one JSON document: nothing broke out of it

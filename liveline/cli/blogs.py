@@ -1,4 +1,4 @@
-"""Commands that read live blogs in and out: parse, import, export, import-json."""
+"""Commands that read live blogs in and out: parse, import, export, export-html, import-json."""
 
 from __future__ import annotations
 
@@ -130,6 +130,24 @@ def export(
         output.write_bytes(data)
     except OSError as exc:
         raise fail(f"{output}: cannot write: {exc.strerror}", 2) from None
+
+
+@commands.command("export-html")
+def export_html(
+    slug: str,
+    directory: Annotated[Path, typer.Argument(help="Write index.html and liveline.css here.")],
+) -> None:
+    """Write a live blog as a static page that any file server can serve, no Liveline behind."""
+    from liveline.web.snapshot import write_snapshot  # the page's own templates (see test_layers)
+
+    try:
+        with serviced(load_settings()) as service:
+            count = write_snapshot(service, slug, directory)
+    except LivelineError as exc:
+        raise fail(exc.message) from None
+    except OSError as exc:
+        raise fail(f"{directory}: cannot write: {exc.strerror}", 2) from None
+    typer.echo(f"wrote {count} posts to {directory / 'index.html'}")
 
 
 @commands.command("import-json")

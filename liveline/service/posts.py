@@ -11,6 +11,7 @@ from liveline.model import Blog, EventType, Post, PostStatus, User
 from liveline.service import history, rules
 from liveline.service.media import Media
 from liveline.service.unit import Tx, UnitOfWork
+from liveline.store import positions
 from liveline.store.queries import InvalidCursor
 from liveline.values import PostIn, PostPatch
 
@@ -33,12 +34,23 @@ class Posts:
     # Reads
 
     def page(
-        self, blog: Blog, *, newest_first: bool = True, cursor: str | None = None, limit: int = 20
+        self,
+        blog: Blog,
+        *,
+        newest_first: bool = True,
+        cursor: str | None = None,
+        limit: int = 20,
+        key_only: bool = False,
     ) -> Page:
         def read(conn: Any) -> Page:
             return Page(
                 *self._unit.store.page_of_posts(
-                    conn, blog.id, newest_first=newest_first, cursor=cursor, limit=limit
+                    conn,
+                    blog.id,
+                    newest_first=newest_first,
+                    cursor=cursor,
+                    limit=limit,
+                    key_only=key_only,
                 )
             )
 
@@ -58,6 +70,20 @@ class Posts:
         if not post.is_visible:
             raise NotFound(f"no post {post_id} in {blog.slug!r}")
         return post
+
+    def cursor_holding(
+        self, blog: Blog, post_id: int, *, newest_first: bool, key_only: bool, limit: int
+    ) -> str | None:
+        """The cursor of the page that lists this published post (None: the first page)."""
+        post = self.published(blog, post_id)
+        return self._unit.read(
+            lambda conn: positions.cursor_of_page_holding(
+                conn, post, newest_first=newest_first, key_only=key_only, limit=limit
+            )
+        )
+
+    def key_events(self, blog: Blog, limit: int = 50) -> list[Post]:
+        return self._unit.read(lambda conn: positions.key_posts(conn, blog.id, limit))
 
     def everything(self, blog: Blog) -> list[Post]:
         return self._unit.read(lambda conn: self._unit.store.all_posts(conn, blog.id))

@@ -175,9 +175,13 @@ class Store:
         newest_first: bool,
         cursor: str | None,
         limit: int,
+        key_only: bool = False,
     ) -> tuple[list[Post], list[Post], str | None]:
-        """Pinned posts (first page only), a page of the rest, and the next page's cursor."""
+        """Pinned posts (first page only), a page of the rest, and the next page's cursor;
+        with `key_only`, of the key events alone (the reader's "Key events only" filter)."""
         visible = and_(posts.c.blog_id == blog_id, posts.c.status == PostStatus.PUBLISHED)
+        if key_only:
+            visible = and_(visible, posts.c.key_event)
         pinned: list[Post] = []
         if cursor is None:
             query = select(posts).where(visible, posts.c.pinned == true())

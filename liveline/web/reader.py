@@ -11,6 +11,8 @@ from liveline.errors import Invalid
 from liveline.formats.embeds import frame_origins, with_cards
 from liveline.formats.jsonld import live_blog_posting
 from liveline.formats.pictures import image_object, lead_image
+from liveline.values import parse_seq
+from liveline.web import landing
 from liveline.web.caching import cache_headers, none_match
 from liveline.web.pagecache import PageCache
 from liveline.web.render import RenderCache, blog_view, first_image_eager, post_view
@@ -39,11 +41,20 @@ async def blog_embed(request: Request) -> Response:
     return await _page(request, request.path_params["slug"], *_query(request), embed=True)
 
 
-def _query(request: Request) -> tuple[str, str | None]:
-    order = request.query_params.get("order", "newest")
+def _query(request: Request) -> tuple[str, str | None, int | None, str | None]:
+    """order, cursor, post (?post=ID: the page that holds it) and filter (?filter=key)."""
+    query = request.query_params
+    order = query.get("order", "newest")
     if order not in ("newest", "oldest"):
         raise Invalid("order must be newest or oldest", field="order")
-    return order, request.query_params.get("cursor")
+    post = query.get("post")
+    post_id = None if post is None else parse_seq(post, "post")  # digits, within a row id
+    if post_id is not None and post_id < 1:
+        raise Invalid("post must be a post's id", field="post")
+    only = query.get("filter")
+    if only not in (None, "key"):
+        raise Invalid("filter must be key", field="filter")
+    return order, query.get("cursor"), post_id, only
 
 
 router.add_route("/blogs/{slug}", blog_page, methods=["GET"], include_in_schema=False)
@@ -51,7 +62,14 @@ router.add_route("/blogs/{slug}/embed", blog_embed, methods=["GET"], include_in_
 
 
 async def _page(
-    request: Request, slug: str, order: str, cursor: str | None, *, embed: bool
+    request: Request,
+    slug: str,
+    order: str,
+    cursor: str | None,
+    post: int | None,
+    only: str | None,
+    *,
+    embed: bool,
 ) -> Response:
     state = request.app.state
     blog = await state.blog_heads.get(slug)  # see pagecache.BlogHeads: no store read per request
@@ -61,6 +79,11 @@ async def _page(
     if none_match(request.headers.get("if-none-match", ""), tags["ETag"]):
         not_modified = Response(status_code=304, headers=tags)
         return not_modified if embed else vary_on_host(request, not_modified)
+    key_only = only == "key"
+    if post is not None:  # a link to a post: the page that holds it (see landing.py)
+        cursor = await landing.cursor_for(
+            request, blog, post, newest_first=order == "newest", key_only=key_only
+        )
     base_url = public_base_url(request)
     embeds = state.service.embeds
 
@@ -68,9 +91,14 @@ async def _page(
         # Bodies come from the render cache (each rendered once per version); the template
         # and JSON-LD are still CPU work, so all of it runs in the thread pool.
         pinned, posts, next_cursor = state.service.posts.page(
-            blog, newest_first=order == "newest", cursor=cursor, limit=state.settings.page_size
+            blog,
+            newest_first=order == "newest",
+            cursor=cursor,
+            limit=state.settings.page_size,
+            key_only=key_only,
         )
         cache: RenderCache = state.render_post.cache
+        key_events = landing.key_event_list(state, blog)
         answers = embeds.answers(embeds.urls_of([*pinned, *posts]))
         views = [
             post_view(post.to_json(), blog.timezone, blog.organization, cache)
@@ -92,6 +120,9 @@ async def _page(
             cursor=cursor,
             next_cursor=next_cursor,
             embed=embed,
+            key_events=key_events,
+            filter=only,
+            focus=post,
             # Already escaped for a <script> element (see formats.jsonld); not re-escaped.
             jsonld=Markup(jsonld),
             lead=None if lead is None else image_object(lead, base_url),
@@ -101,7 +132,7 @@ async def _page(
 
     # The page once per change of the blog, whatever the number of readers asking for it.
     pages: PageCache = state.page_cache
-    variant = (embed, order, cursor, base_url, embeds.generation)
+    variant = (embed, order, cursor, base_url, only, post, embeds.generation)
     shown, html = _unpack(await pages.page(blog, variant, lambda: run_in_threadpool(render)))
     # The blog's key and each shown post's: any change purges the blog's (service.purging).
     tags = cache_headers(request, blog, shown)
@@ -123,7 +154,8 @@ def _unpack(packed: bytes) -> tuple[list[int], bytes]:
 def protected(request: Request, response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:
     """Pages run only our own script and styles; photos come from our /media/ ('self'), the
     CDN in front of it (LIVELINE_MEDIA_ORIGIN, which may be plain http in development), or
-    anywhere over https. The embed page may be framed by any site; the others by ours."""
+    anywhere over https. The embed page may be framed by the sites LIVELINE_EMBED_ORIGINS
+    names (any, unset); the others by ours."""
     response.headers.update(security_headers(request, embeddable))
     return response
 
@@ -135,15 +167,16 @@ def security_headers(request: Request, embeddable: bool) -> dict[str, str]:
     if made is None:
         origin = state.settings.media_origin
         frames_from = frame_origins(state.service.embeds.providers)
-        made = {e: _security_headers(e, origin, frames_from) for e in (False, True)}
+        ancestors = state.settings.embed_origins
+        made = {e: _security_headers(e, origin, frames_from, ancestors) for e in (False, True)}
         state.security_headers = made
     return made[embeddable]
 
 
 def _security_headers(
-    embeddable: bool, media_origin: str | None, frames_from: list[str]
+    embeddable: bool, media_origin: str | None, frames_from: list[str], ancestors: str = "*"
 ) -> dict[str, str]:
-    frames = "*" if embeddable else "'self'"
+    frames = ancestors if embeddable else "'self'"  # the embed: LIVELINE_EMBED_ORIGINS
     images = f"'self' {media_origin} https: data:" if media_origin else "'self' https: data:"
     # Embedded players, once a reader asks for one: only the configured providers' origins.
     frame_src = " ".join(frames_from) or "'none'"

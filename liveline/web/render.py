@@ -17,6 +17,7 @@ from liveline.formats.embeds import Provider, with_cards
 from liveline.formats.jsonld import html_text
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Image, Post
+from liveline.web.branding import Site
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,6 +33,7 @@ def make_templates() -> Environment:
         auto_reload=False,
     )
     env.filters["names"] = aptime.join_names
+    env.globals["site"] = Site()  # the app sets the instance's own (web/branding.py)
     return env
 
 
@@ -114,8 +116,25 @@ def post_view(
         "images": [pictures.view(Image.from_json(image)) for image in post.get("images") or ()],
         "body_html": Markup(body_html),
         "time_text": aptime.post_time(moment, timezone) if moment else "",
+        "updated_text": edited_text(moment, post, timezone),
         "byline": byline(post, organization),
     }
+
+
+EDIT_GRACE_SECONDS = 120  # a typo fixed at once is not news: later edits say when
+
+
+def edited_text(published: datetime | None, post: dict[str, Any], timezone: str) -> str:
+    """When a post was changed after it was published ("" if it was not, or only at once).
+    Version 1 was never changed: an imported post's row is younger than its time, not edited.
+    """
+    updated_at = post.get("updated_at")
+    if published is None or not updated_at or post.get("version", 1) <= 1:
+        return ""
+    updated = datetime.fromisoformat(updated_at)
+    if (updated - published).total_seconds() <= EDIT_GRACE_SECONDS:
+        return ""
+    return aptime.post_time(updated, timezone)
 
 
 def first_image_eager(views: list[dict[str, Any]]) -> None:

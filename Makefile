@@ -13,7 +13,9 @@ test: setup system axe
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest
+	# Three workers, a test file each at a time: most tests wait on servers they start, so
+	# three share two cores well; a file's shared servers stay in one worker.
+	$(BIN)/pytest -n 3 --dist loadfile
 
 setup: $(STAMP)
 

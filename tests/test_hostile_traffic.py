@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer, auth
+from tests.record import record
 
 TIMEOUT = httpx.Timeout(10.0)
 HEADER_TIMEOUT = 1.0
@@ -111,6 +112,12 @@ def test_huge_and_countless_headers_get_431(server: LiveServer, desk: dict[str, 
             got = read_until_closed(sock, 5)
             assert got.startswith(b"HTTP/1.1 431"), got[:200]
         served(server)
+    record(
+        "A 1 MB header, 10,000 headers and 60 small ones",
+        tried="one request each against a real server",
+        lost="nothing: 431 each, and a normal reader is still served",
+        test="tests/test_hostile_traffic.py -k test_huge_and_countless_headers_get_431",
+    )
 
 
 def test_a_slowloris_is_closed_after_the_header_timeout(server: LiveServer) -> None:
@@ -134,6 +141,12 @@ def test_a_slowloris_is_closed_after_the_header_timeout(server: LiveServer) -> N
         assert closed_after is not None, "the slow connection was never closed"
         assert HEADER_TIMEOUT * 0.8 < closed_after < HEADER_TIMEOUT + 2
     served(server)
+    record(
+        "A slowloris: headers sent one byte at a time",
+        tried="one connection, header timeout 1 s",
+        lost="nothing: closed with 408 at the timeout; readers served meanwhile",
+        test="tests/test_hostile_traffic.py -k test_a_slowloris_is_closed_after_the_header_timeout",
+    )
 
 
 def test_idle_connections_are_closed(server: LiveServer) -> None:
@@ -150,6 +163,12 @@ def test_idle_connections_are_closed(server: LiveServer) -> None:
         for sock in [*silent, kept]:
             sock.close()
     served(server)
+    record(
+        "20 silent sockets and an idle keep-alive connection",
+        tried="held past the timeouts",
+        lost="nothing: all closed; the file limit is never reached",
+        test="tests/test_hostile_traffic.py -k test_idle_connections_are_closed",
+    )
 
 
 def test_one_address_gets_so_many_streams_and_then_429(
@@ -180,6 +199,12 @@ def test_one_address_gets_so_many_streams_and_then_429(
     again = httpx.Client(timeout=TIMEOUT, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
     with again, again.stream("GET", url) as stream:
         assert stream.status_code == 200  # a closed stream frees its place
+    record(
+        "More streams from one address than its cap",
+        tried="cap 3, a 4th stream",
+        lost="nothing: 429 with Retry-After; the open streams keep receiving",
+        test="tests/test_hostile_traffic.py -k test_one_address_gets_so_many_streams_and_then_429",
+    )
 
 
 def test_big_posts_a_never_reading_reader_and_big_polls_keep_memory_bounded(
@@ -241,3 +266,9 @@ def test_big_posts_a_never_reading_reader_and_big_polls_keep_memory_bounded(
     print(f"server RSS grew {grown_mib:.0f} MiB")  # 912 MB before the fix (issue 8)
     assert grown_mib < 60, f"the server grew {grown_mib:.0f} MiB"
     served(server)
+    record(
+        "Posts of 199 KB, a reader that never reads, polls from seq 0",
+        tried="24 big posts",
+        lost="nothing: the stalled reader is dropped, the follower gets all in order, RSS bounded",
+        test="tests/test_hostile_traffic.py -k memory_bounded",
+    )

@@ -284,17 +284,7 @@ class Store:
             .order_by(events.c.seq)
             .limit(limit)
         )
-        return [
-            Event(
-                row["blog_id"],
-                row["seq"],
-                EventType(row["type"]),
-                row["post_id"],
-                row["payload"],
-                row["created_at"],
-            )
-            for row in conn.execute(query).mappings()
-        ]
+        return [_event(row) for row in conn.execute(query).mappings()]
 
     def events_of_post(self, conn: Connection, blog_id: int, post_id: int) -> list[Event]:
         query = (
@@ -302,17 +292,7 @@ class Store:
             .where(events.c.blog_id == blog_id, events.c.post_id == post_id)
             .order_by(events.c.seq)
         )
-        return [
-            Event(
-                row["blog_id"],
-                row["seq"],
-                EventType(row["type"]),
-                row["post_id"],
-                row["payload"],
-                row["created_at"],
-            )
-            for row in conn.execute(query).mappings()
-        ]
+        return [_event(row) for row in conn.execute(query).mappings()]
 
     def rewrite_payload(
         self, conn: Connection, blog_id: int, seq: int, payload: dict[str, Any]
@@ -359,6 +339,17 @@ def _blog(row: RowMapping) -> Blog:
     values["authors"] = tuple(values["authors"])
     values["status"] = BlogStatus(values["status"])
     return Blog(**values)
+
+
+def _event(row: RowMapping) -> Event:
+    return Event(
+        row["blog_id"],
+        row["seq"],
+        EventType(row["type"]),
+        row["post_id"],
+        row["payload"],
+        row["created_at"],
+    )
 
 
 def _post(row: RowMapping) -> Post:

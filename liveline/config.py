@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     # Embed providers (their URL patterns, oEmbed endpoints and player origins) as JSON;
     # unset, the built-in list (formats/providers.json).
     embed_providers: str | None = None
+    # How long one oEmbed ask may take (it runs in the background: publishing never waits).
+    embed_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
 
     @field_validator("media_origin")
     @classmethod

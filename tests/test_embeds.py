@@ -88,6 +88,7 @@ def client_for(database_url: str, tmp_path: Path, port: int) -> TestClient:
         database_url=database_url,
         media_dir=str(tmp_path / "media"),
         embed_providers=str(providers_file(tmp_path, port)),
+        embed_timeout_seconds=20,  # a loaded machine can keep the loopback provider past 3 s
     )
     return TestClient(create_app(settings))
 
@@ -104,7 +105,7 @@ def publish(client: TestClient, body: str) -> tuple[float, int]:
     return time.monotonic() - started, answer.json()["id"]
 
 
-def page_when(client: TestClient, text: str, seconds: float = 10) -> str:
+def page_when(client: TestClient, text: str, seconds: float = 30) -> str:
     deadline = time.monotonic() + seconds
     while True:
         html = client.get("/blogs/floods").text

@@ -58,6 +58,7 @@ class Service:
         default_timezone: str = "America/New_York",
         media: Callable[[UnitOfWork], Media] | None = None,
         providers: tuple[Provider, ...] | None = None,
+        embed_timeout: float = 3.0,
     ) -> None:
         unit = UnitOfWork(store, broker, clock)
         self.broker = broker
@@ -67,7 +68,9 @@ class Service:
         self.media = media(unit) if media else Media(unit, DirectoryBlobs(Path("media")))
         self.posts = Posts(unit, self.media)
         self.archives = Archives(unit, self.media)
-        self.embeds = Embeds(unit, providers if providers is not None else load_providers())
+        self.embeds = Embeds(
+            unit, providers if providers is not None else load_providers(), embed_timeout
+        )
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
         self.sessions = Sessions(unit)
@@ -115,4 +118,5 @@ def open_service(settings: Settings, broker: Broker | None = None) -> Service:
         providers=load_providers(
             Path(settings.embed_providers) if settings.embed_providers else None
         ),
+        embed_timeout=settings.embed_timeout_seconds,
     )

@@ -20,13 +20,15 @@ from liveline.service.unit import Tx, UnitOfWork
 from liveline.store import embeds as rows
 
 log = logging.getLogger(__name__)
-TIMEOUT = httpx.Timeout(3.0, connect=2.0)
 
 
 class Embeds:
-    def __init__(self, unit: UnitOfWork, providers: tuple[embeds.Provider, ...]) -> None:
+    def __init__(
+        self, unit: UnitOfWork, providers: tuple[embeds.Provider, ...], timeout: float = 3.0
+    ) -> None:
         self._unit = unit
         self.providers = providers
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 2.0))
         self._tasks: set[asyncio.Task[None]] = set()
         # Bumped as each answer is kept: pages rendered before it show a link card where a
         # full card can now go, so the page cache keys on it. (Another process's answers
@@ -57,7 +59,7 @@ class Embeds:
 
     async def _fetch_all(self, urls: list[str]) -> None:
         known = await to_thread.run_sync(self.answers, urls)
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
             for url in urls:
                 if known.get(url) is not None:
                     continue

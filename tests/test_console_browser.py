@@ -197,7 +197,13 @@ def test_two_editors_edit_one_post_and_the_second_merges_from_both_versions(
         ("console-phone", {"width": 390, "height": 844}),
     ],
 )
-def test_the_desk_at_desktop_and_phone_width(browser: Browser, server, name, viewport) -> None:  # noqa: F811
+def test_the_desk_at_desktop_and_phone_width(
+    browser: Browser,  # noqa: F811
+    server: LiveServer,
+    name: str,
+    viewport: dict[str, int],
+    tmp_path: Path,
+) -> None:
     context = signed_in(browser, server, viewport=viewport, device_scale_factor=1)
     desk = context.new_page()
     desk.goto(f"{server.url}/edit/storm")
@@ -213,7 +219,10 @@ def test_the_desk_at_desktop_and_phone_width(browser: Browser, server, name, vie
     )
     # The live preview is the reader page's rendering, fetched as the writer types.
     expect(desk.locator(".console-preview strong")).to_have_text("12,000", timeout=SOON)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    desk.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # LIVELINE_UPDATE_SCREENSHOTS=1 writes the README's pictures into docs/; otherwise they
+    # go to the test's own folder, so that a test run leaves the tree as it was.
+    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    where.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=str(where / f"{name}.png"), full_page=True)
 
     context.close()

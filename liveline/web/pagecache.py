@@ -121,6 +121,11 @@ class PageCache:
         self._store(key, html)
         return html
 
+    def forget(self, blog_id: int) -> None:
+        """Drop a blog's pages: one of them shows something not final yet."""
+        for old in [k for k in self._pages if k[0] == blog_id]:
+            self._bytes -= len(self._pages.pop(old))
+
     def _store(self, key: tuple[int, int, Hashable], html: bytes) -> None:
         blog_id, seq, _ = key
         if len(html) > self.max_bytes or seq < self._seqs.get(blog_id, 0):

@@ -99,7 +99,9 @@ async def _page(
         )
         cache: RenderCache = state.render_post.cache
         key_events = landing.key_event_list(state, blog)
-        answers = embeds.answers(embeds.urls_of([*pinned, *posts]))
+        urls = embeds.urls_of([*pinned, *posts])
+        answers = embeds.answers(urls)
+        pending = any(url not in answers for url in urls)  # asked, not yet answered
         views = [
             post_view(post.to_json(), blog.timezone, blog.organization, cache)
             for post in (*pinned, *posts)
@@ -128,27 +130,32 @@ async def _page(
             lead=None if lead is None else image_object(lead, base_url),
             page_url=f"{base_url}/blogs/{blog.slug}",
         )
-        return _pack([post.id for post in (*pinned, *posts)], html)
+        return _pack([post.id for post in (*pinned, *posts)], html, pending)
 
     # The page once per change of the blog, whatever the number of readers asking for it.
     pages: PageCache = state.page_cache
     variant = (embed, order, cursor, base_url, only, post, embeds.generation)
-    shown, html = _unpack(await pages.page(blog, variant, lambda: run_in_threadpool(render)))
+    shown, pending, html = _unpack(
+        await pages.page(blog, variant, lambda: run_in_threadpool(render))
+    )
+    if pending:  # an embed's card is still to come: the next reader gets a fresh render
+        pages.forget(blog.id)
     # The blog's key and each shown post's: any change purges the blog's (service.purging).
     tags = cache_headers(request, blog, shown)
     response = HTMLResponse(html, headers={**tags, **security_headers(request, embed)})
     return vary_on_host(request, response) if not embed else response
 
 
-def _pack(shown: list[int], html: str) -> bytes:
-    """A rendered page as the page cache keeps it: the ids of the posts it shows (for its
-    surrogate keys) on a first line, then the HTML."""
-    return ",".join(map(str, shown)).encode() + b"\n" + html.encode()
+def _pack(shown: list[int], html: str, pending: bool) -> bytes:
+    """A rendered page as the page cache keeps it: whether an embed's answer is still to come
+    and the ids of the posts it shows (for its surrogate keys) on a first line, then the HTML."""
+    head = ("P" if pending else "F") + ",".join(map(str, shown))
+    return head.encode() + b"\n" + html.encode()
 
 
-def _unpack(packed: bytes) -> tuple[list[int], bytes]:
+def _unpack(packed: bytes) -> tuple[list[int], bool, bytes]:
     head, _, html = packed.partition(b"\n")
-    return [int(n) for n in head.split(b",") if n], html
+    return [int(n) for n in head[1:].split(b",") if n], head[:1] == b"P", html
 
 
 def protected(request: Request, response: HTMLResponse, *, embeddable: bool) -> HTMLResponse:

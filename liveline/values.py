@@ -224,3 +224,15 @@ def parse_seq(raw: str, name: str) -> int:
             f"{name} must be an event seq: ASCII digits 0-9, at most {MAX_SEQ}", field=name
         )
     return int(raw)
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """Where in a JSON document a validation error is: ('posts', 3, 'headline') ->
+    'posts[3].headline'. Shared by every loader that names the path of a problem."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(top level)"

@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from liveline.values import json_path
+
 log = logging.getLogger(__name__)
 
 DESK_FILE = "desk.json"
@@ -74,7 +76,7 @@ def load_desk_posts(raw: str | bytes, source: str = DESK_FILE) -> tuple[DeskPost
         script = _DeskScript.model_validate_json(raw)
     except ValidationError as exc:
         problems = [
-            f"{source}: {_json_path(error['loc'])}: {_problem(error)}" for error in exc.errors()
+            f"{source}: {json_path(error['loc'])}: {_problem(error)}" for error in exc.errors()
         ]
         raise DeskDataError("\n".join(problems)) from None
     first_with: dict[str, int] = {}
@@ -100,17 +102,6 @@ def _problem(error: Any) -> str:
     if error["type"] == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
     return str(error["msg"])
-
-
-def _json_path(loc: tuple[int | str, ...]) -> str:
-    """('posts', 3, 'headline') -> 'posts[3].headline'."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "(top level)"
 
 
 async def run_desk(

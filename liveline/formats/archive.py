@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from liveline.model import SLUG, Blog, Limit, Post
-from liveline.values import Moment, known_zone
+from liveline.values import Moment, json_path, known_zone
 
 VERSION = 3
 READS = (1, 2, 3)  # version 1 had no post labels, 2 no uploaded images
@@ -203,7 +203,7 @@ def from_archive(data: Any) -> Archive:
             "extra_forbidden": "unknown field",
             "value_error": str(error.get("ctx", {}).get("error", error["msg"])),
         }.get(error["type"], error["msg"])
-        raise ArchiveError(_path(error["loc"]), problem) from None
+        raise ArchiveError(json_path(error["loc"]), problem) from None
     for index, post in enumerate(archive.posts):
         _check_consistent(post, f"posts[{index}]")
     return archive
@@ -215,14 +215,3 @@ def _check_consistent(post: ArchivedPost, where: str) -> None:
         raise ArchiveError(f"{where}.published_at", "a published post needs published_at")
     if post.status == "scheduled" and post.publish_at is None:
         raise ArchiveError(f"{where}.publish_at", "a scheduled post needs publish_at")
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    """('posts', 3, 'published_at') -> 'posts[3].published_at'."""
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "(top level)"

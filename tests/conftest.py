@@ -7,7 +7,8 @@
   status, what reaches stderr). `make_token` and `LiveServer.token` use `invoke_cli`.
 - `live_server`: a real server of the test's own, fresh (the next one starts in the
   background while the test before it runs); use it where the test is about the server
-  (restarts, shutdown) or needs it empty.
+  (restarts, shutdown) or needs it empty. `@pytest.mark.server_env(LIVELINE_X="...")` on
+  a test (or on a parameter) gives its server settings of its own.
 - `shared_server`: one real server for the whole session, for tests that need a server but
   not a fresh one; they use names and slugs of their own (`unique`).
 """
@@ -19,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -33,6 +35,7 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from httpx._transports import default as httpx_transports
 from typer.testing import CliRunner
 
 from liveline.app import create_app
@@ -59,6 +62,31 @@ needs_seed = pytest.mark.skipif(
 # os.environ while a command runs, and a server may be starting in another thread meanwhile.
 INHERITED_ENV = {k: v for k, v in os.environ.items() if not k.startswith("LIVELINE_")}
 UNSET_SETTINGS: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LIVELINE_")}
+
+
+def _one_default_ssl_context() -> None:
+    """Every httpx client (each `httpx.get()` makes one) builds an SSL context from certifi's
+    bundle: ~45 ms of CPU, thousands of times a session, taken from the servers the tests
+    start on the same two cores, for connections that are all plain http:// to 127.0.0.1.
+    The default context (verify=True, no client certificate) is built once and shared;
+    any other asks httpx as before."""
+    made = httpx_transports.create_ssl_context
+    default: list[ssl.SSLContext] = []
+
+    def create_ssl_context(
+        verify: ssl.SSLContext | str | bool = True, cert: object = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
+        if verify is not True or cert is not None or not trust_env:
+            return made(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[arg-type]
+        if not default:
+            default.append(made(verify=True, cert=None, trust_env=True))
+        return default[0]
+
+    httpx_transports.create_ssl_context = create_ssl_context  # type: ignore[assignment]
+
+
+if hasattr(httpx_transports, "create_ssl_context"):
+    _one_default_ssl_context()
 
 
 def free_port() -> int:
@@ -212,7 +240,8 @@ class LiveServer:
         return add_user_with_token(self.env, name, role)
 
 
-def _started(server: LiveServer) -> LiveServer:
+def started(server: LiveServer) -> LiveServer:
+    """`server`, started (for a background start); stopped again if it did not come up."""
     try:
         server.start()
     except BaseException:
@@ -227,35 +256,43 @@ class FreshServers:
     Starting one costs seconds on this machine, so while a test runs the next server is
     already starting, when a test still to come wants one: a test waits for its server
     only if the one before it was quicker than a server's start. One starts at a time.
+    A test's `server_env` marks (LIVELINE_* settings) are its server's environment.
     """
 
     def __init__(self, where: Path) -> None:
         self._where = where
         self._made = 0
         self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-server")
-        self._next: Future[LiveServer] | None = None
+        self._next: tuple[dict[str, str], Future[LiveServer]] | None = None
 
-    def _start_new(self) -> Future[LiveServer]:
+    def _start_new(self, env: dict[str, str]) -> tuple[dict[str, str], Future[LiveServer]]:
         self._made += 1
         where = self._where / f"server-{self._made}"
         where.mkdir()
-        server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
-        return self._starter.submit(_started, server)
+        server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log", dict(env))
+        return env, self._starter.submit(started, server)
 
-    def prepare(self) -> None:
+    def prepare(self, env: dict[str, str]) -> None:
         """Have a server starting for the next test that asks for one."""
         if self._next is None:
-            self._next = self._start_new()
+            self._next = self._start_new(env)
 
-    def take(self, more_to_come: bool) -> LiveServer:
-        current = self._next or self._start_new()
-        self._next = self._start_new() if more_to_come else None
+    def take(self, env: dict[str, str], next_env: dict[str, str] | None) -> LiveServer:
+        """A server with `env`; `next_env` is what the next test to want one wants, if any."""
+        if self._next is not None and self._next[0] != env:
+            self._discard()
+        _, current = self._next or self._start_new(env)
+        self._next = None if next_env is None else self._start_new(next_env)
         return current.result()
 
-    def close(self) -> None:
+    def _discard(self) -> None:
         if self._next is not None:
             with contextlib.suppress(Exception):
-                self._next.result().stop()
+                self._next[1].result().stop()
+            self._next = None
+
+    def close(self) -> None:
+        self._discard()
         self._starter.shutdown()
 
 
@@ -267,6 +304,15 @@ def _wants_live_server(item: pytest.Item) -> bool:
     return "live_server" in _fixtures(item)
 
 
+def server_env(item: pytest.Item) -> dict[str, str]:
+    """The settings a test's `live_server` starts with: its `server_env` marks, the mark
+    nearest the test (on the test, then on a parameter) winning."""
+    env: dict[str, str] = {}
+    for mark in reversed(list(item.iter_markers("server_env"))):
+        env.update({key: str(value) for key, value in mark.kwargs.items()})
+    return env
+
+
 @pytest.fixture(scope="session")
 def fresh_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshServers]:
     servers = FreshServers(tmp_path_factory.mktemp("live-servers"))
@@ -275,24 +321,46 @@ def fresh_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshSer
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _servers_start_early(request: pytest.FixtureRequest) -> None:
-    """A session with tests that want `shared_server` or `live_server` starts that server,
-    or the first of them, at once, in the background, while the tests before them run."""
-    wanted = {name for item in request.session.items for name in _fixtures(item)}
-    if "shared_server" in wanted:
+def _shared_server_starts_early(request: pytest.FixtureRequest) -> None:
+    """A session with tests that want `shared_server` starts it at once, in the background,
+    while the tests before them run."""
+    if any("shared_server" in _fixtures(item) for item in request.session.items):
         request.getfixturevalue("_shared_server_starting")
-    if "live_server" in wanted:
-        request.getfixturevalue("fresh_servers").prepare()
+
+
+def _later_in_this_file(request: pytest.FixtureRequest) -> list[pytest.Item]:
+    """The tests after this one in its file: those this process runs (under xdist, with
+    `--dist loadfile`, a file's tests all run in one worker, and every worker collects all)."""
+    items = request.session.items
+    node = request.node
+    later = items[items.index(node) + 1 :] if node in items else []
+    return [item for item in later if item.path == node.path]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_server_starts_early(request: pytest.FixtureRequest) -> None:
+    """A file with tests that want `live_server` starts the first one's server as the file's
+    first test begins, in the background, while the tests before it run."""
+    module = request.node
+    wanting = [
+        item
+        for item in request.session.items
+        if item.path == module.path and _wants_live_server(item)
+    ]
+    if wanting:
+        request.getfixturevalue("fresh_servers").prepare(server_env(wanting[0]))
 
 
 @pytest.fixture
 def live_server(
     request: pytest.FixtureRequest, fresh_servers: FreshServers
 ) -> Iterator[LiveServer]:
-    """`liveline serve` in its own process, fresh: an empty database, used by no other test."""
-    items = request.session.items
-    later = items[items.index(request.node) + 1 :] if request.node in items else []
-    server = fresh_servers.take(more_to_come=any(_wants_live_server(item) for item in later))
+    """`liveline serve` in its own process, fresh: an empty database, used by no other test.
+    Mark the test `@pytest.mark.server_env(LIVELINE_X="...")` for settings of its own."""
+    following = next(filter(_wants_live_server, _later_in_this_file(request)), None)
+    server = fresh_servers.take(
+        server_env(request.node), None if following is None else server_env(following)
+    )
     yield server
     server.stop()
 
@@ -304,7 +372,7 @@ def _shared_server_starting(
     where = tmp_path_factory.mktemp("shared-server")
     server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-server") as starter:
-        starting = starter.submit(_started, server)
+        starting = starter.submit(started, server)
         yield starting
         with contextlib.suppress(Exception):
             starting.result()

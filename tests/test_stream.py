@@ -3,6 +3,11 @@
 Every test here talks to a server process over real sockets, the way a browser or a
 newsroom's own client would: an editor publishes through the JSON API, readers follow
 `GET /blogs/{slug}/events`.
+
+Every test runs under both of uvicorn's HTTP implementations. Most share one server per
+implementation (`server`: a blog and an editor of the test's own, no reader left over from
+the test before); those that stop their server, or need settings of their own, get a fresh
+one (`live_server`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -24,24 +30,67 @@ import pytest
 from httpx_sse import aconnect_sse, connect_sse
 
 from liveline.formats.textparse import parse_text
-from tests.conftest import LiveServer, auth
+from tests.conftest import LiveServer, auth, started, unique
 
 TIMEOUT = httpx.Timeout(10.0)
 # Streams write to the socket under httptools and through plain ASGI sends under h11 (see
-# web/transport.py): every stream test runs on both paths.
+# web/transport.py): every stream test runs on both paths. The mark gives a test's fresh
+# `live_server` the implementation too.
 HTTP_IMPLEMENTATIONS = ("httptools", "h11")
 STREAM_PATHS = {"httptools": "socket", "h11": "asgi"}
+# The shared servers beat every half second (a test of heartbeats need not wait 15 s) and
+# look in the log for events from other processes (the CLI) five times a second.
+SHARED_SETTINGS = {
+    "LIVELINE_STREAM_HEARTBEAT_SECONDS": "0.5",
+    "LIVELINE_STREAM_CATCH_UP_SECONDS": "0.2",
+}
 
 
-@pytest.fixture(params=HTTP_IMPLEMENTATIONS)
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, id=name, marks=pytest.mark.server_env(LIVELINE_HTTP=name))
+        for name in HTTP_IMPLEMENTATIONS
+    ],
+)
 def http(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="module")
+def _shared_servers(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Future[LiveServer]]]:
+    """One server per HTTP implementation, both starting in the background at once."""
+    where = tmp_path_factory.mktemp("stream")
+    servers = {
+        name: LiveServer(
+            f"sqlite:///{where / f'{name}.db'}",
+            where / f"{name}.log",
+            {"LIVELINE_HTTP": name, **SHARED_SETTINGS},
+        )
+        for name in HTTP_IMPLEMENTATIONS
+    }
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-server") as starter:
+        starting = {name: starter.submit(started, server) for name, server in servers.items()}
+        try:
+            yield starting
+        finally:
+            for future in starting.values():
+                with suppress(Exception):
+                    future.result()
+            for server in servers.values():
+                server.stop()
+
+
 @pytest.fixture
-def live_server(tmp_path: Path, http: str) -> Iterator[LiveServer]:
-    with serving(tmp_path, http) as server:
-        yield server
+def server(http: str, _shared_servers: dict[str, Future[LiveServer]]) -> LiveServer:
+    """This implementation's shared server, once every reader of the tests before has gone."""
+    shared = _shared_servers[http].result()
+    if shared.process is None or shared.process.poll() is not None:
+        shared.start()  # a test that stopped it and failed before starting it again
+    wait_for_readers(shared, 0)
+    return shared
 
 
 @dataclass
@@ -82,8 +131,8 @@ class Desk:
         return response.json()
 
 
-def open_blog(server: LiveServer, slug: str = "storm-watch") -> Desk:
-    headers = auth(server.token("editor", "editor"))
+def open_blog(server: LiveServer, slug: str = "storm-watch", editor: str = "editor") -> Desk:
+    headers = auth(server.token(editor, "editor"))
     created = httpx.post(
         f"{server.url}/api/blogs",
         json={"slug": slug, "title": "Storm watch", "organization": "Liveline News"},
@@ -92,6 +141,11 @@ def open_blog(server: LiveServer, slug: str = "storm-watch") -> Desk:
     )
     assert created.status_code == 201, created.text
     return Desk(server.url, slug, headers)
+
+
+def own_blog(server: LiveServer) -> Desk:
+    """A blog, and its editor, of this test's own on a shared server."""
+    return open_blog(server, unique("storm"), unique("editor"))
 
 
 @dataclass
@@ -137,13 +191,13 @@ def wait_for_readers(server: LiveServer, n: int, within: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def test_a_reader_receives_a_published_post(live_server: LiveServer, http: str) -> None:
-    health = httpx.get(f"{live_server.url}/healthz", timeout=TIMEOUT).json()
+def test_a_reader_receives_a_published_post(server: LiveServer, http: str) -> None:
+    health = httpx.get(f"{server.url}/healthz", timeout=TIMEOUT).json()
     assert health["stream_path"] == STREAM_PATHS[http]  # and the log says so
     said = "write to the socket" if http == "httptools" else "use plain ASGI sends"
-    assert f"live streams {said}" in live_server.log_path.read_text()
-    desk = open_blog(live_server)
-    with follow(live_server, desk.slug) as events:
+    assert f"live streams {said}" in server.log_path.read_text()
+    desk = own_blog(server)
+    with follow(server, desk.slug) as events:
         post = desk.publish("Winds pick up", "Gusts of **60 mph** on the coast.")
         [event] = take(events, 1)
 
@@ -162,10 +216,10 @@ def test_a_reader_receives_a_published_post(live_server: LiveServer, http: str) 
 
 
 def test_two_hundred_readers_each_receive_every_post_once_in_order(
-    live_server: LiveServer,
+    server: LiveServer,
 ) -> None:
-    desk = open_blog(live_server)
-    url = f"{live_server.url}/blogs/{desk.slug}/events"
+    desk = own_blog(server)
+    url = f"{server.url}/blogs/{desk.slug}/events"
     n_readers, n_posts = 200, 50
 
     async def reader(client: httpx.AsyncClient, ready: asyncio.Event) -> list[int]:
@@ -188,10 +242,10 @@ def test_two_hundred_readers_each_receive_every_post_once_in_order(
             ready = [asyncio.Event() for _ in range(n_readers)]
             tasks = [asyncio.create_task(reader(client, r)) for r in ready]
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 15)
-            assert (await api.get(f"{live_server.url}/healthz")).json()["readers"] == n_readers
+            assert (await api.get(f"{server.url}/healthz")).json()["readers"] == n_readers
             for i in range(n_posts):
                 response = await api.post(
-                    f"{live_server.url}/api/blogs/{desk.slug}/posts",
+                    f"{server.url}/api/blogs/{desk.slug}/posts",
                     json={"headline": f"Update {i}", "body": "Still raining."},
                     headers=desk.headers,
                 )
@@ -207,19 +261,19 @@ def test_two_hundred_readers_each_receive_every_post_once_in_order(
     assert time.monotonic() - started < 30
 
 
-def test_a_reader_that_reconnects_gets_exactly_what_it_missed(live_server: LiveServer) -> None:
-    desk = open_blog(live_server)
-    with follow(live_server, desk.slug) as events:
+def test_a_reader_that_reconnects_gets_exactly_what_it_missed(server: LiveServer) -> None:
+    desk = own_blog(server)
+    with follow(server, desk.slug) as events:
         for i in range(3):
             desk.publish(f"Before the drop {i}")
         seen = take(events, 3)
     last_id = seen[-1].seq
     assert [e.seq for e in seen] == [1, 2, 3]
 
-    wait_for_readers(live_server, 0)
+    wait_for_readers(server, 0)
     missed = [desk.publish(f"While away {i}") for i in range(4)]
 
-    with follow(live_server, desk.slug, last_event_id=last_id) as events:
+    with follow(server, desk.slug, last_event_id=last_id) as events:
         replayed = take(events, 4)
         marker = desk.publish("Back live")
         [live] = take(events, 1)
@@ -229,16 +283,16 @@ def test_a_reader_that_reconnects_gets_exactly_what_it_missed(live_server: LiveS
     assert live.seq == 8 and live.data["post"]["id"] == marker["id"]
 
 
-def test_a_reader_misses_nothing_across_a_server_restart(live_server: LiveServer) -> None:
-    desk = open_blog(live_server)
-    with follow(live_server, desk.slug) as events:
+def test_a_reader_misses_nothing_across_a_server_restart(server: LiveServer) -> None:
+    desk = own_blog(server)
+    with follow(server, desk.slug) as events:
         desk.publish("Before the restart")
         [first] = take(events, 1)
 
-    live_server.restart()
+    server.restart()
     missed = [desk.publish(f"After the restart {i}") for i in range(3)]
 
-    with follow(live_server, desk.slug, last_event_id=first.seq) as events:
+    with follow(server, desk.slug, last_event_id=first.seq) as events:
         replayed = take(events, 3)
         marker = desk.publish("And again")
         [live] = take(events, 1)
@@ -248,11 +302,11 @@ def test_a_reader_misses_nothing_across_a_server_restart(live_server: LiveServer
     assert live.seq == 5 and live.data["post"]["id"] == marker["id"]
 
 
-def test_since_replays_from_the_log(live_server: LiveServer) -> None:
-    desk = open_blog(live_server)
+def test_since_replays_from_the_log(server: LiveServer) -> None:
+    desk = own_blog(server)
     posts = [desk.publish(f"Update {i}") for i in range(5)]
 
-    with follow(live_server, desk.slug, since=2) as events:
+    with follow(server, desk.slug, since=2) as events:
         replayed = take(events, 3)
         marker = desk.publish("Next")
         [live] = take(events, 1)
@@ -262,9 +316,9 @@ def test_since_replays_from_the_log(live_server: LiveServer) -> None:
     assert live.seq == 6 and live.data["post"]["id"] == marker["id"]
 
 
-def test_edits_deletes_and_pins_arrive_in_seq_order(live_server: LiveServer) -> None:
-    desk = open_blog(live_server)
-    with follow(live_server, desk.slug) as events:
+def test_edits_deletes_and_pins_arrive_in_seq_order(server: LiveServer) -> None:
+    desk = own_blog(server)
+    with follow(server, desk.slug) as events:
         first = desk.publish("Evacuation ordered")
         second = desk.publish("Shelters open")
         edited = desk.edit(first, headline="Evacuation ordered for Zone A")
@@ -317,40 +371,28 @@ def drain(sock: socket.socket, within: float = 10.0) -> tuple[bytes, bool]:
     return b"".join(chunks), True
 
 
-@contextmanager
-def serving(tmp_path: Path, http: str, **env: str) -> Iterator[LiveServer]:
-    """A server of our own, with settings a test needs (LIVELINE_* environment variables)."""
-    env = {"LIVELINE_HTTP": http, **env}
-    server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log", env)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
+@pytest.mark.server_env(LIVELINE_STREAM_QUEUE_SIZE="8")
 def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(
-    tmp_path: Path, http: str
+    live_server: LiveServer, http: str
 ) -> None:
     n_posts, body = 60, "Wind and rain across the coast. " * 1250  # ~40 KB each
-    with serving(tmp_path, http, LIVELINE_STREAM_QUEUE_SIZE="8") as server:
-        desk = open_blog(server)
-        stalled = raw_sse_socket(server, desk.slug, rcvbuf=2048)
-        wait_for_readers(server, 1)
+    desk = open_blog(live_server)
+    stalled = raw_sse_socket(live_server, desk.slug, rcvbuf=2048)
+    wait_for_readers(live_server, 1)
 
-        got: list[Received] = []
-        with follow(server, desk.slug) as events:
-            wait_for_readers(server, 2)
-            reading = threading.Thread(target=lambda: got.extend(islice(events, n_posts)))
-            reading.start()
-            for i in range(n_posts):
-                desk.publish(f"Update {i}", body)
-            reading.join(timeout=30)
-            assert not reading.is_alive(), "the normal reader stopped receiving"
-            wait_for_readers(server, 1)  # the stalled one is gone; the normal one is still here
+    got: list[Received] = []
+    with follow(live_server, desk.slug) as events:
+        wait_for_readers(live_server, 2)
+        reading = threading.Thread(target=lambda: got.extend(islice(events, n_posts)))
+        reading.start()
+        for i in range(n_posts):
+            desk.publish(f"Update {i}", body)
+        reading.join(timeout=30)
+        assert not reading.is_alive(), "the normal reader stopped receiving"
+        wait_for_readers(live_server, 1)  # the stalled one is gone; the normal one is still here
 
-        received, closed = drain(stalled)
-        stalled.close()
+    received, closed = drain(stalled)
+    stalled.close()
 
     assert [e.seq for e in got] == list(range(1, n_posts + 1))
     assert closed, "the server kept the stalled connection open"
@@ -358,20 +400,22 @@ def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(
     assert received.count(b"event: post.published") < n_posts
 
 
-def test_an_idle_stream_gets_retry_and_heartbeats(tmp_path: Path, http: str) -> None:
-    with serving(tmp_path, http, LIVELINE_STREAM_HEARTBEAT_SECONDS="0.5") as server:
-        desk = open_blog(server)
-        url = f"{server.url}/blogs/{desk.slug}/events"
-        with httpx.stream("GET", url, timeout=TIMEOUT) as response:
-            lines = response.iter_lines()
-            assert next(lines).startswith("retry: ")
-            started = time.monotonic()
-            assert next(line for line in lines if line) == ":"
-            assert time.monotonic() - started < 2
+def test_an_idle_stream_gets_retry_and_heartbeats(server: LiveServer) -> None:
+    assert SHARED_SETTINGS["LIVELINE_STREAM_HEARTBEAT_SECONDS"] == "0.5"
+    desk = own_blog(server)
+    url = f"{server.url}/blogs/{desk.slug}/events"
+    with httpx.stream("GET", url, timeout=TIMEOUT) as response:
+        lines = response.iter_lines()
+        assert next(lines).startswith("retry: ")
+        started = time.monotonic()
+        assert next(line for line in lines if line) == ":"
+        assert time.monotonic() - started < 2
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_shutdown_ends_open_streams_cleanly(live_server: LiveServer, stop: signal.Signals) -> None:
+def test_shutdown_ends_open_streams_cleanly(
+    live_server: LiveServer, http: str, stop: signal.Signals
+) -> None:
     desk = open_blog(live_server)
     desk.publish("Last post before the shutdown")
     outcome: dict[str, object] = {}
@@ -398,17 +442,17 @@ def test_shutdown_ends_open_streams_cleanly(live_server: LiveServer, stop: signa
     assert [e.seq for e in outcome["events"]] == [1]
 
 
-def test_polling_serves_the_same_events_as_the_stream(live_server: LiveServer) -> None:
-    desk = open_blog(live_server)
+def test_polling_serves_the_same_events_as_the_stream(server: LiveServer) -> None:
+    desk = own_blog(server)
     first = desk.publish("Power out in the north")
     desk.publish("Schools closed")
     desk.edit(first, body="Power out for 20,000 homes.", pinned=True)
     desk.delete(desk.edit(desk.publish("Bridge closed"), headline="Bridge reopens"))
 
-    with follow(live_server, desk.slug, since=0) as events:
+    with follow(server, desk.slug, since=0) as events:
         streamed = [e.data for e in take(events, 6)]
     polled = httpx.get(
-        f"{live_server.url}/api/blogs/{desk.slug}/events", params={"since": 0}, timeout=TIMEOUT
+        f"{server.url}/api/blogs/{desk.slug}/events", params={"since": 0}, timeout=TIMEOUT
     )
 
     assert polled.status_code == 200
@@ -428,17 +472,18 @@ def test_polling_serves_the_same_events_as_the_stream(live_server: LiveServer) -
         "post.updated",
         "post.deleted",
     ]
-    later = httpx.get(f"{live_server.url}/api/blogs/{desk.slug}/events?since=4", timeout=TIMEOUT)
+    later = httpx.get(f"{server.url}/api/blogs/{desk.slug}/events?since=4", timeout=TIMEOUT)
     assert [e["seq"] for e in later.json()["events"]] == [5, 6]
 
 
-@pytest.mark.parametrize("http", ["httptools"])  # polling only: no stream, either way
+# Polling only: no stream, either way.
+@pytest.mark.parametrize("http", ["httptools"], indirect=True)
 def test_polling_past_the_head_is_empty_and_a_bad_since_is_refused(
-    live_server: LiveServer,
+    server: LiveServer,
 ) -> None:
-    desk = open_blog(live_server)
+    desk = own_blog(server)
     desk.publish("Only post")
-    url = f"{live_server.url}/api/blogs/{desk.slug}/events"
+    url = f"{server.url}/api/blogs/{desk.slug}/events"
 
     beyond = httpx.get(url, params={"since": 99}, timeout=TIMEOUT)
     assert beyond.status_code == 200
@@ -452,11 +497,11 @@ def test_polling_past_the_head_is_empty_and_a_bad_since_is_refused(
         assert refused.json()["error"]["field"].endswith("since")
 
 
-def test_blog_changes_and_closing_reach_readers(live_server: LiveServer) -> None:
-    desk = open_blog(live_server)
-    blog_url = f"{live_server.url}/api/blogs/{desk.slug}"
-    with follow(live_server, desk.slug) as events:
-        wait_for_readers(live_server, 1)
+def test_blog_changes_and_closing_reach_readers(server: LiveServer) -> None:
+    desk = own_blog(server)
+    blog_url = f"{server.url}/api/blogs/{desk.slug}"
+    with follow(server, desk.slug) as events:
+        wait_for_readers(server, 1)
         retitled = httpx.patch(
             blog_url,
             json={"title": "Storm watch: day two", "timezone": "Europe/London"},
@@ -484,14 +529,15 @@ def test_blog_changes_and_closing_reach_readers(live_server: LiveServer) -> None
     assert "closed" in refused.json()["error"]["message"]
 
 
-def test_an_import_from_the_command_line_reaches_open_streams(live_server: LiveServer) -> None:
+def test_an_import_from_the_command_line_reaches_open_streams(server: LiveServer) -> None:
     # The CLI rings no doorbell in the server process: the server finds it in the log.
     story = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"
     n = len(parse_text(story.read_text(encoding="utf-8")).posts)
-    live_server.cli("import", str(story), "--slug", "imported")
-    with follow(live_server, "imported") as events:
-        wait_for_readers(live_server, 1)
-        live_server.cli("import", str(story), "--slug", "imported", "--replace")
+    slug = unique("imported")
+    server.cli("import", str(story), "--slug", slug)
+    with follow(server, slug) as events:
+        wait_for_readers(server, 1)
+        server.cli("import", str(story), "--slug", slug, "--replace")
         arrived = take(events, 2 * n)
     assert [e.type for e in arrived] == ["post.deleted"] * n + ["post.published"] * n
     assert [e.seq for e in arrived] == list(range(n + 1, 3 * n + 1))

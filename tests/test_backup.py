@@ -1,21 +1,23 @@
 """`liveline backup` and `liveline restore`: a backup taken while the server publishes restores
-to a consistent database holding every post acknowledged before the backup began."""
+to a consistent database holding every post acknowledged before the backup began.
+
+The commands run in this process (`invoke_cli`): what they print, refuse and exit with is
+the same as in a process of their own, where each would first spend a second importing."""
 
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import LiveServer, emptied, run_cli
+from tests.conftest import CliResult, LiveServer, emptied, invoke_cli
 from tests.durability import Publisher, audit, open_blog
 from tests.record import record
 
 
-def refused(result: subprocess.CompletedProcess[str], needle: str) -> None:
+def refused(result: CliResult, needle: str) -> None:
     assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: "), result.stderr
@@ -26,6 +28,62 @@ def sqlite_env(path: Path) -> dict[str, str]:
     return {"LIVELINE_DATABASE_URL": f"sqlite:///{path}"}
 
 
+def test_restore_refuses_a_database_that_holds_anything(tmp_path: Path) -> None:
+    source = sqlite_env(tmp_path / "source.db")
+    invoke_cli("user", "add", "ana", "--role", "editor", env=source)
+    invoke_cli("backup", str(tmp_path / "b.db"), env=source)
+    target = sqlite_env(tmp_path / "target.db")
+    invoke_cli("user", "add", "other", "--role", "editor", env=target)
+    refused(invoke_cli("restore", str(tmp_path / "b.db"), env=target, check=False), "--force")
+    invoke_cli("restore", str(tmp_path / "b.db"), "--force", env=target)
+    names = [
+        row[0] for row in sqlite3.connect(tmp_path / "target.db").execute("SELECT name FROM users")
+    ]
+    assert names == ["ana"]
+
+
+def test_backup_and_restore_refuse_bad_input(tmp_path: Path) -> None:
+    env = sqlite_env(tmp_path / "live.db")
+    refused(invoke_cli("backup", str(tmp_path / "b.db"), env=env, check=False), "no such database")
+    invoke_cli("user", "add", "ana", "--role", "editor", env=env)
+    (tmp_path / "taken.db").write_text("x")
+    taken = invoke_cli("backup", str(tmp_path / "taken.db"), env=env, check=False)
+    refused(taken, "already exists")
+    refused(invoke_cli("backup", str(tmp_path / "no/dir.db"), env=env, check=False), "no such dir")
+
+    fresh = sqlite_env(tmp_path / "fresh.db")
+    refused(invoke_cli("restore", str(tmp_path / "missing.db"), env=fresh, check=False), "no such")
+    refused(invoke_cli("restore", str(tmp_path / "taken.db"), env=fresh, check=False), "not a")
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE notes (x)").connection.commit()
+    refused(invoke_cli("restore", str(other), env=fresh, check=False), "not a Liveline database")
+
+    invoke_cli("backup", str(tmp_path / "b.db"), env=env)
+    future = sqlite3.connect(tmp_path / "b.db")
+    future.execute("UPDATE alembic_version SET version_num = '9999'")
+    future.commit()
+    future.close()
+    refused(invoke_cli("restore", str(tmp_path / "b.db"), env=fresh, check=False), "schema 9999")
+    assert not (tmp_path / "fresh.db").exists() or (tmp_path / "fresh.db").stat().st_size == 0
+
+
+@pytest.mark.postgres
+def test_postgres_backup_and_restore(postgres_database: str, tmp_path: Path) -> None:
+    env = {"LIVELINE_DATABASE_URL": emptied(postgres_database)}
+    invoke_cli("user", "add", "ana", "--role", "editor", env=env)
+    dump = tmp_path / "pg.dump"
+    assert "pg_dump" in invoke_cli("backup", str(dump), env=env).stdout
+    assert dump.read_bytes().startswith(b"PGDMP")
+    refused(invoke_cli("restore", str(dump), env=env, check=False), "--force")
+    invoke_cli("user", "add", "later", "--role", "editor", env=env)
+    invoke_cli("restore", str(dump), "--force", env=env)
+    listed = invoke_cli("token", "create", "ana", env=env)  # ana is back
+    assert listed.returncode == 0
+    assert invoke_cli("token", "create", "later", env=env, check=False).returncode != 0
+    refused(invoke_cli("restore", str(tmp_path / "nope"), env=env, check=False), "no such file")
+
+
+# Last in the file: its server starts in the background while the tests above run.
 def test_a_backup_taken_while_publishing_restores_consistently(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
@@ -48,7 +106,7 @@ def test_a_backup_taken_while_publishing_restores_consistently(
     assert len(after) > len(before)
 
     restored = tmp_path / "restored.db"
-    result = run_cli("restore", str(backup), env=sqlite_env(restored))
+    result = invoke_cli("restore", str(backup), env=sqlite_env(restored))
     assert "restored" in result.stdout
     found = audit(f"sqlite:///{restored}")
     found.assert_consistent()
@@ -64,57 +122,3 @@ def test_a_backup_taken_while_publishing_restores_consistently(
         lost="nothing: every post acknowledged before the backup is in it, seqs gap-free",
         test="tests/test_backup.py",
     )
-
-
-def test_restore_refuses_a_database_that_holds_anything(tmp_path: Path) -> None:
-    source = sqlite_env(tmp_path / "source.db")
-    run_cli("user", "add", "ana", "--role", "editor", env=source)
-    run_cli("backup", str(tmp_path / "b.db"), env=source)
-    target = sqlite_env(tmp_path / "target.db")
-    run_cli("user", "add", "other", "--role", "editor", env=target)
-    refused(run_cli("restore", str(tmp_path / "b.db"), env=target, check=False), "--force")
-    run_cli("restore", str(tmp_path / "b.db"), "--force", env=target)
-    names = [
-        row[0] for row in sqlite3.connect(tmp_path / "target.db").execute("SELECT name FROM users")
-    ]
-    assert names == ["ana"]
-
-
-def test_backup_and_restore_refuse_bad_input(tmp_path: Path) -> None:
-    env = sqlite_env(tmp_path / "live.db")
-    refused(run_cli("backup", str(tmp_path / "b.db"), env=env, check=False), "no such database")
-    run_cli("user", "add", "ana", "--role", "editor", env=env)
-    (tmp_path / "taken.db").write_text("x")
-    refused(run_cli("backup", str(tmp_path / "taken.db"), env=env, check=False), "already exists")
-    refused(run_cli("backup", str(tmp_path / "no/dir.db"), env=env, check=False), "no such dir")
-
-    fresh = sqlite_env(tmp_path / "fresh.db")
-    refused(run_cli("restore", str(tmp_path / "missing.db"), env=fresh, check=False), "no such")
-    refused(run_cli("restore", str(tmp_path / "taken.db"), env=fresh, check=False), "not a")
-    other = tmp_path / "other.db"
-    sqlite3.connect(other).execute("CREATE TABLE notes (x)").connection.commit()
-    refused(run_cli("restore", str(other), env=fresh, check=False), "not a Liveline database")
-
-    run_cli("backup", str(tmp_path / "b.db"), env=env)
-    future = sqlite3.connect(tmp_path / "b.db")
-    future.execute("UPDATE alembic_version SET version_num = '9999'")
-    future.commit()
-    future.close()
-    refused(run_cli("restore", str(tmp_path / "b.db"), env=fresh, check=False), "schema 9999")
-    assert not (tmp_path / "fresh.db").exists() or (tmp_path / "fresh.db").stat().st_size == 0
-
-
-@pytest.mark.postgres
-def test_postgres_backup_and_restore(postgres_database: str, tmp_path: Path) -> None:
-    env = {"LIVELINE_DATABASE_URL": emptied(postgres_database)}
-    run_cli("user", "add", "ana", "--role", "editor", env=env)
-    dump = tmp_path / "pg.dump"
-    assert "pg_dump" in run_cli("backup", str(dump), env=env).stdout
-    assert dump.read_bytes().startswith(b"PGDMP")
-    refused(run_cli("restore", str(dump), env=env, check=False), "--force")
-    run_cli("user", "add", "later", "--role", "editor", env=env)
-    run_cli("restore", str(dump), "--force", env=env)
-    listed = run_cli("token", "create", "ana", env=env)  # ana is back
-    assert listed.returncode == 0
-    assert run_cli("token", "create", "later", env=env, check=False).returncode != 0
-    refused(run_cli("restore", str(tmp_path / "nope"), env=env, check=False), "no such file")

@@ -154,6 +154,8 @@ def test_a_killed_workers_readers_leave_the_sum(two_workers: LiveServer) -> None
         wait_for(lambda: value(scrape(two_workers), "liveline_readers", blog=desk.slug) == total)
         victim, survivor = sorted(held)
         os.kill(victim, signal.SIGKILL)
+        # Once it is dead no connection is accepted by it (and then reset, unanswered).
+        wait_for(lambda: dead(victim))
         # The supervisor reaps it and marks it dead: its readers no longer count, although
         # its gauge file said they were there when it died.
         wait_for(
@@ -162,6 +164,15 @@ def test_a_killed_workers_readers_leave_the_sum(two_workers: LiveServer) -> None
         with contextlib.suppress(Exception):
             streams.close()  # the victim's streams are broken; closing them may complain
     # (That the supervisor starts the worker again is tests/test_multinode.py's to show.)
+
+
+def dead(pid: int) -> bool:
+    """The process is gone, or a zombie its supervisor has yet to reap."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def readers_by_pid(server: LiveServer, tries: int = 40) -> dict[int, int]:

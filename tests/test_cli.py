@@ -271,7 +271,7 @@ def test_parse_refuses_relative_times_without_as_of_with_the_line(env, tmp_path:
     path = tmp_path / "relative.txt"
     path.write_text(RELATIVE_BLOG, encoding="utf-8")
 
-    message = refused(run_cli("parse", str(path), env=env, check=False))
+    message = refused(invoke_cli("parse", str(path), env=env, check=False))
 
     assert message.startswith(f"error: {path}:5: ")
     assert "--as-of" in message
@@ -282,20 +282,20 @@ def test_parse_with_as_of_in_the_default_time_zone(env, tmp_path: Path) -> None:
     path.write_text(RELATIVE_BLOG, encoding="utf-8")
     env = {**env, "LIVELINE_DEFAULT_TIMEZONE": "Europe/Paris"}
 
-    result = run_cli("parse", str(path), "--as-of", "2024-07-06T21:00", env=env)
+    result = invoke_cli("parse", str(path), "--as-of", "2024-07-06T21:00", env=env)
 
     parsed = json.loads(result.stdout)
     assert parsed["timezone"] == "Europe/Paris"
     assert parsed["posts"][0]["published"] == "2024-07-06T20:24:00+02:00"
-    overridden = run_cli(
+    overridden = invoke_cli(
         "parse", str(path), "--as-of", "2024-07-06T21:00", "--timezone", "Asia/Tokyo", env=env
     )
     assert json.loads(overridden.stdout)["posts"][0]["published"] == "2024-07-06T20:24:00+09:00"
     assert "unknown" in refused(
-        run_cli("parse", str(path), "--timezone", "Mars/Olympus", env=env, check=False)
+        invoke_cli("parse", str(path), "--timezone", "Mars/Olympus", env=env, check=False)
     )
     assert "--as-of" in refused(
-        run_cli("parse", str(path), "--as-of", "soon", env=env, check=False)
+        invoke_cli("parse", str(path), "--as-of", "soon", env=env, check=False)
     )
 
 
@@ -303,7 +303,7 @@ def test_parse_explain_shows_every_line_and_what_it_became(env, tmp_path: Path) 
     path = tmp_path / "small.txt"
     path.write_text(SMALL_BLOG, encoding="utf-8")
 
-    result = run_cli("parse", "--explain", str(path), env=env)
+    result = invoke_cli("parse", "--explain", str(path), env=env)
 
     rows = result.stdout.splitlines()
     assert len(rows) == len(SMALL_BLOG.split("\n"))
@@ -326,7 +326,7 @@ def test_import_stores_lists_as_markdown_and_key_events(env, tmp_path: Path) -> 
         encoding="utf-8",
     )
 
-    run_cli("import", str(path), "--slug", "lists", "--as-of", "2024-07-06T21:00", env=env)
+    invoke_cli("import", str(path), "--slug", "lists", "--as-of", "2024-07-06T21:00", env=env)
 
     [post] = stored(env)["posts"]
     assert post["headline"] == "Roads closed"

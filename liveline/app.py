@@ -119,11 +119,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             blog_heads.close()
             exiting.cancel()
             scheduler.cancel()
+            # Awaited, so that each lets its lease go (another process takes over at once).
             if purger is not None:
                 purger.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purger
                 await purge.close()
             if publisher is not None:
                 publisher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await publisher
                 await grip.close()
             await service.broker.close()
             service.close()

@@ -78,15 +78,22 @@ class Reader:
         self.overflowed = False
         self.closed = False
         self.sink: SocketSink | None = None  # once caught up, if the channel writes to it
-        self.on_overflow: Callable[[], object] = lambda: None
-        self._wake = asyncio.Event()
+        self.on_overflow: Callable[[], object] = _nothing
+        # Made when its task waits, not for each reader: a caught-up reader never waits,
+        # and an asyncio.Event costs a deque (~600 bytes) of its own.
+        self._wake: asyncio.Future[None] | None = None
 
     def push(self, frame: Frame) -> None:
         if len(self.frames) < self.limit:
             self.frames.append(frame)
-            self._wake.set()
+            self._ring()
         else:
             self.overflow()
+
+    def _ring(self) -> None:
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
 
     def overflow(self) -> None:
         if not self.overflowed:
@@ -98,13 +105,28 @@ class Reader:
 
     def close(self) -> None:
         self.closed = True
-        self._wake.set()
+        self._ring()
         if self.sink is not None:
             self.sink.hang_up()
 
     async def wait(self) -> None:
-        await self._wake.wait()
-        self._wake.clear()
+        """Until a frame is queued or the reader is closed."""
+        if self.frames or self.closed:
+            return
+        self._wake = asyncio.get_running_loop().create_future()
+        try:
+            await self._wake
+        finally:
+            self._wake = None
+
+
+def _nothing() -> None:
+    return None
+
+
+# A caught-up reader's queue, shared: the channel writes to its socket, and a deque of
+# maxlen 0 takes nothing (an empty deque of its own is ~600 bytes a reader).
+DIRECT: deque[Frame] = deque(maxlen=0)
 
 
 class Channel:
@@ -203,6 +225,7 @@ class Channel:
             return False
         self.readers.discard(reader)
         reader.sink = sink
+        reader.frames = DIRECT
         self.direct[sink.transport] = reader
         return True
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from liveline.broker import Broker
 from liveline.model import Blog, Event
 from liveline.web.frames import HEARTBEAT, Encode, Frame, FrameCache
+from liveline.web.longlived import Freezer
 from liveline.web.transport import SocketSink
 
 log = logging.getLogger(__name__)
@@ -285,8 +286,11 @@ class FanOut:
         catch_up_seconds: float = 2.0,
         cache_bytes: int = 64 << 20,
         observer: Observer | None = None,
+        freeze_every: int = 1000,
     ) -> None:
         self.observer = observer or Unobserved()
+        self._freezer = Freezer(freeze_every)
+        self._readers = 0
         self._broker = broker
         self._load = load
         self._cache = FrameCache(encode, cache_bytes)
@@ -330,9 +334,15 @@ class FanOut:
         if address is not None:
             self._streams_from[address] += 1
         self.observer.joined(channel.blog.slug)
+        self._readers += 1
+        self._freezer.joined(self._readers)
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
+        direct = reader.sink is not None and channel.direct.get(reader.sink.transport) is reader
+        if direct or reader in channel.readers:  # leaving may be said twice: count it once
+            self._readers -= 1
+            self._freezer.left(self._readers)
         channel.remove(reader)
         if reader.address is not None:
             self._streams_from[reader.address] -= 1

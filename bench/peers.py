@@ -153,7 +153,7 @@ def sse_load(a: argparse.Namespace, url: str, pub: str, pids: str, *extra: str) 
         PY, str(PEERS / "sse_load.py"), "--url", url, "--publish-url", pub,
         "--clients", str(a.clients), "--messages", str(a.messages), "--interval", "0.5",
         "--payload-bytes", "500", "--processes", str(a.processes), "--server-pids", pids,
-        *extra,
+        "--drain", str(a.drain), *extra,
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     sys.stderr.write(done.stdout[-1500:] + done.stderr[-1500:])
@@ -263,6 +263,7 @@ def fanout_py(a: argparse.Namespace, server: Liveline, bases: list[str]) -> dict
         PY, str(HERE / "fanout.py"), "--url", ",".join(bases), "--token", server.token,
         "--server-pid", pids, "--clients", str(a.clients), "--posts", str(a.messages),
         "--processes", str(max(a.processes, len(bases))), "--slug", "bench",
+        "--drain", str(a.drain),
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     sys.stderr.write(done.stdout[-1500:] + done.stderr[-1500:])
@@ -365,6 +366,7 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=20)
     ap.add_argument("--processes", type=int, default=2, help="generator processes")
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--drain", type=float, default=30.0, help="longest wait after the last post")
     ap.add_argument("--nofile", type=int, default=65536)
     ap.add_argument("--out", default=str(HERE / "peers-results.jsonl"))
     a = ap.parse_args()

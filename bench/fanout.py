@@ -96,8 +96,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def proc_stats(pid: int | None) -> tuple[int | None, float | None]:
-    """(VmRSS in KiB, user + system CPU seconds) of a process, from /proc."""
+def proc_stats(pid: int | str | None) -> tuple[int | None, float | None]:
+    """(VmRSS in KiB, user + system CPU seconds) of a process, from /proc; summed over the
+    processes of a comma-separated list."""
+    if isinstance(pid, str):
+        both = [proc_stats(int(p)) for p in pid.split(",")]
+        if any(r is None or c is None for r, c in both):
+            return None, None
+        return sum(r or 0 for r, _ in both), sum(c or 0 for _, c in both)
     try:
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -139,7 +145,11 @@ def publish_all(a: argparse.Namespace, api: Api, slug: str) -> tuple[list[int], 
     return stamps, post_ns
 
 
-def run_load(a: argparse.Namespace, base: str, token: str, pid: int | None) -> dict[str, Any]:
+def run_load(a: argparse.Namespace, base: str, token: str, pid: int | str | None) -> dict[str, Any]:
+    """Readers split round-robin across `base`'s comma-separated URLs (one worker process
+    each at least); posts go to the first."""
+    bases = base.split(",")
+    base = bases[0]
     api = Api(base, token)
     status, out = api.call(
         "POST", "/api/blogs", {"slug": a.slug, "title": "Bench", "timezone": "America/New_York"}
@@ -151,7 +161,10 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | None) -> d
     workers, t0 = [], time.monotonic()
     for i in range(k):
         ours, theirs = ctx.Pipe()
-        n, url = a.clients // k + (i < a.clients % k), f"{base}/blogs/{a.slug}/events"
+        n, url = (
+            a.clients // k + (i < a.clients % k),
+            f"{bases[i % len(bases)]}/blogs/{a.slug}/events",
+        )
         (proc := ctx.Process(target=worker_main, args=(url, a, n, theirs), daemon=True)).start()
         workers.append((proc, ours))
     ok, errors = 0, Counter[str]()
@@ -310,10 +323,10 @@ def main() -> int:
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between posts")
     ap.add_argument("--processes", type=int, default=2, help="reader worker processes")
-    ap.add_argument("--url", help="base URL of a running Liveline (needs --token)")
+    ap.add_argument("--url", help="base URL(s), comma-separated, of running Livelines (--token)")
     ap.add_argument("--spawn-server", action="store_true", help="start our own (the default)")
     ap.add_argument("--token", default=os.environ.get("LIVELINE_TOKEN"), help="editor token")
-    ap.add_argument("--server-pid", type=int, help="pid of the --url server, for RSS and CPU")
+    ap.add_argument("--server-pid", help="pid(s), comma-separated, of the --url servers")
     ap.add_argument("--slug", default="bench")
     ap.add_argument("--baseline", action="store_true", help="also run against the floor server")
     ap.add_argument("--body-bytes", type=int, default=500, help="length of each post's body")
@@ -333,7 +346,7 @@ def main() -> int:
     tmp = server = None
     try:
         if a.url:
-            base, token, pid = a.url.rstrip("/"), a.token, a.server_pid
+            base, token, pid = a.url.replace("/,", ",").rstrip("/"), a.token, a.server_pid
         else:
             tmp = tempfile.mkdtemp(prefix="liveline-bench-")
             server, base, token = spawn_liveline(tmp)

@@ -103,7 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             purger = asyncio.create_task(service.purging.run(purge.purge))
         publisher = None
         if settings.grip_url:  # every event published once to the GRIP proxy, from the log
-            grip = GripPublisher(settings.grip_url, fanout)
+            grip = GripPublisher(
+                settings.grip_url,
+                fanout,
+                key=settings.grip_key.get_secret_value(),
+                key_header=settings.grip_key_header,
+            )
             publisher = asyncio.create_task(service.grip.run(grip.publish))
         # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
         exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
@@ -114,11 +119,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             blog_heads.close()
             exiting.cancel()
             scheduler.cancel()
+            # Awaited, so that each lets its lease go (another process takes over at once).
             if purger is not None:
                 purger.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purger
                 await purge.close()
             if publisher is not None:
                 publisher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await publisher
                 await grip.close()
             await service.broker.close()
             service.close()

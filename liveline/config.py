@@ -8,7 +8,7 @@ import zoneinfo
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # An origin as CSP writes it: a scheme, a host (its first label may be *), a port or none.
@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # GRIP (web/grip.py): the proxy's publish endpoint, e.g. Pushpin's
     # http://127.0.0.1:5561/publish/. Streams through the proxy are then held by it.
     grip_url: str | None = None
+    # The publish endpoint's key: Fastly Fanout's API token (sent as `Fastly-Key`; its URL is
+    # https://api.fastly.com/service/SERVICE_ID/publish/), or a Pushpin with auth's
+    # (`Authorization: Bearer`). A secret: never logged, never in a settings repr.
+    grip_key: SecretStr = SecretStr("")
+    grip_key_header: Literal["bearer", "fastly"] = "bearer"
     # uvicorn's HTTP implementation: only httptools lets streams write to the socket (see
     # web/transport.py); h11 is there to test and run the plain-ASGI path on purpose.
     http: Literal["auto", "httptools", "h11"] = "auto"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -67,3 +73,101 @@ def test_the_proxy_recovering_a_gap_says_where_it_is_with_grip_last(
 def test_a_new_reader_is_held_from_now(grip_client: TestClient) -> None:
     held = grip_client.get("/blogs/storm/events", headers=PROXIED)
     assert ids(held.text) == [] and held.headers["grip-channel"].endswith("; prev-id=3")
+
+
+class PublishEndpoint:
+    """A loopback GRIP publish endpoint that takes a publish only with the right key header
+    (as Fastly Fanout or a Pushpin with auth would), and remembers what it was sent."""
+
+    def __init__(self, header: str, value: str) -> None:
+        self.header, self.value = header, value
+        self.items: list[dict[str, Any]] = []
+        self.refused: list[dict[str, str]] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if self.headers.get(endpoint.header) != endpoint.value:
+                    endpoint.refused.append(dict(self.headers))
+                    self.send_response(401)
+                else:
+                    endpoint.items.extend(json.loads(body)["items"])
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/publish/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(self.items) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.items) >= count, f"published {len(self.items)}, refused {self.refused}"
+
+
+@pytest.mark.parametrize(
+    ("style", "header", "value"),
+    [("fastly", "Fastly-Key", "fastly-token-123"), ("bearer", "Authorization", "Bearer pp-456")],
+)
+def test_each_event_is_published_with_the_key_the_endpoint_asks_for(
+    database_url: str, style: str, header: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = value.removeprefix("Bearer ")
+    endpoint = PublishEndpoint(header, value)
+    settings = Settings(
+        database_url=database_url, grip_url=endpoint.url, grip_key=key, grip_key_header=style
+    )
+    assert key not in repr(settings) and key not in str(settings.model_dump())
+    caplog.set_level(logging.DEBUG)
+    try:
+        with TestClient(create_app(settings)) as client:
+            editor = auth(make_token(settings, "ed", "editor"))
+            assert client.post("/api/blogs", json={"title": "Keyed"}, headers=editor).is_success
+            posted = client.post(
+                "/api/blogs/keyed/posts", json={"headline": "h", "body": "b"}, headers=editor
+            )
+            assert posted.status_code == 201
+            endpoint.wait_for(1)
+    finally:
+        endpoint.close()
+    assert endpoint.refused == []
+    assert [item["id"] for item in endpoint.items] == ["1"]
+    assert "event: post.published" in endpoint.items[0]["formats"]["http-stream"]["content"]
+    assert key not in caplog.text
+
+
+def test_a_wrong_key_is_refused_and_the_events_wait_in_the_log(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint = PublishEndpoint("Fastly-Key", "the-right-one")
+    settings = Settings(
+        database_url=database_url, grip_url=endpoint.url, grip_key="wrong-secret",
+        grip_key_header="fastly",
+    )  # fmt: skip
+    try:
+        with TestClient(create_app(settings)) as client:
+            editor = auth(make_token(settings, "ed", "editor"))
+            assert client.post("/api/blogs", json={"title": "Shut"}, headers=editor).is_success
+            posted = client.post(
+                "/api/blogs/shut/posts", json={"headline": "h", "body": "b"}, headers=editor
+            )
+            assert posted.status_code == 201
+            deadline = time.monotonic() + 10
+            while not endpoint.refused and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert endpoint.refused and endpoint.refused[0]["Fastly-Key"] == "wrong-secret"
+            assert endpoint.items == []
+            assert client.app.state.service.grip.pending()  # type: ignore[attr-defined]
+    finally:
+        endpoint.close()
+    assert "wrong-secret" not in caplog.text

@@ -10,14 +10,19 @@ starting two servers is most of what a test here would cost.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from tests.conftest import LiveServer, auth, emptied, reachable_redis, unique
@@ -262,3 +267,101 @@ def test_workers_come_back_when_killed_reload_on_sighup_and_exit_0_on_sigterm(
     assert code == 0, log[-2000:]
     assert "was killed by SIGKILL" in log and "started again" in log
     assert "reloaded" in log
+
+
+class FarSide:
+    """A loopback GRIP publish endpoint and Varnish-style purge endpoint in one, counting
+    every item and every key it is sent (both answer 200)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.keys: list[str] = []
+        far = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _ok(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                far.items.extend(json.loads(body)["items"])
+                self._ok()
+
+            def do_PURGE(self) -> None:
+                far.keys.extend(self.headers.get("Surrogate-Key", "").split())
+                self._ok()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def seqs(self, blog_id: int) -> list[int]:
+        return [int(i["id"]) for i in self.items if i["channel"] == f"liveline-blog-{blog_id}"]
+
+    def wait_for(self, blog_id: int, seqs: list[int], within: float) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline and not set(seqs) <= set(self.seqs(blog_id)):
+            time.sleep(0.05)
+
+
+def advisory_locks(postgres_url: str) -> int:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_one_node_purges_and_publishes_each_event_and_the_other_takes_over_when_it_dies(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    far = FarSide()
+    env = {
+        "LIVELINE_BROKER_URL": f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:",
+        "LIVELINE_GRIP_URL": f"{far.url}/publish/",
+        "LIVELINE_PURGE_URL": f"{far.url}/",
+    }
+    a = LiveServer(postgres_url, tmp_path / "a.log", env)
+    b = LiveServer(postgres_url, tmp_path / "b.log", env)
+    locks_before = advisory_locks(postgres_url)
+    try:
+        a.start()  # first: it takes both duties (the purge's and the GRIP publish's)
+        deadline = time.monotonic() + 10
+        while advisory_locks(postgres_url) < locks_before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert advisory_locks(postgres_url) == locks_before + 2
+        b.start()
+        desk_a = open_own_blog(a)
+        desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
+        posts = [desk.publish(f"Update {i}") for i, desk in enumerate([desk_a, desk_b] * 3)]
+        with psycopg.connect(postgres_url) as conn:
+            row = conn.execute("SELECT id FROM blogs WHERE slug = %s", (desk_a.slug,)).fetchone()
+        assert row is not None
+        blog_id = row[0]
+        far.wait_for(blog_id, [1, 2, 3, 4, 5, 6], within=10)
+        time.sleep(1.5)  # had either node published or purged twice, it would be here by now
+        assert far.seqs(blog_id) == [1, 2, 3, 4, 5, 6]  # once each, in order, from one node
+        for post in posts:
+            assert far.keys.count(f"post-{post['id']}") == 1
+
+        a.stop(signal.SIGKILL)  # the holder dies without letting go
+        killed = time.monotonic()
+        later = [desk_b.publish(f"After {i}") for i in range(3)]
+        far.wait_for(blog_id, [7, 8, 9], within=10)
+        took_over = time.monotonic() - killed
+        time.sleep(1.0)
+        assert far.seqs(blog_id) == [1, 2, 3, 4, 5, 6, 7, 8, 9]  # no gap, nothing twice
+        assert took_over < 5, f"B took {took_over:.1f} s to take over"
+        for post in later:
+            assert far.keys.count(f"post-{post['id']}") == 1
+    finally:
+        a.stop()
+        b.stop()
+        far.server.shutdown()
+        far.server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,8 @@ from liveline.config import Settings
 from liveline.model import Blog, Event
 from liveline.service.following import Handle
 from liveline.service.purging import Purging
+from liveline.store.db import make_engine
+from liveline.store.leases import Lease
 from tests.conftest import auth, emptied, make_token
 
 
@@ -135,4 +138,23 @@ def test_two_followers_keep_their_own_cursors_on_postgresql(postgres_database: s
 
         assert asyncio.run(scenario()) == ([1, 2], [1, 2])
     finally:
+        engine.dispose()
+
+
+def test_one_lease_holder_at_a_time_and_the_next_takes_over_when_it_lets_go(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'leases.db'}")
+    first, second = Lease(engine, "follow-purge"), Lease(engine, "follow-purge")
+    other_duty = Lease(engine, "follow-grip")
+    try:
+        assert first.hold() and first.hold()  # taken, then confirmed
+        assert not second.hold()  # a second holder would purge everything twice
+        assert other_duty.hold()  # each duty its own lease
+        first.release()
+        assert second.hold()
+        assert not first.hold()
+    finally:
+        for lease in (first, second, other_duty):
+            lease.release()
         engine.dispose()

@@ -4,6 +4,13 @@ The CDN purger (purging.py) and the GRIP publisher (web/grip.py) are both follow
 keeps a cursor a blog in the database (`log_cursors`) and moves it only once its handler
 returned, so a restart resumes at the cursor and a crash between a change's commit and its
 hand-over loses nothing: the change is in the log, and the log is where followers read.
+
+With several processes (workers, servers) one of them follows, not each: a follower runs
+only while it holds its duty's lease (store/leases.py), confirmed before every batch.
+The others ask for the lease every LEASE_RETRY_SECONDS, so when the holder dies one of
+them takes over within about that long and resumes at the cursor: nothing is skipped. The
+holder looks at the log every `every` seconds for the other processes' commits (its own
+ring at once).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from sqlalchemy import Connection
 
 from liveline.model import Blog, Event
 from liveline.service.unit import UnitOfWork
+from liveline.store.leases import Lease
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +34,7 @@ log = logging.getLogger(__name__)
 Handle = Callable[[Blog, list[Event]], Awaitable[None]]
 EVENTS_A_BATCH = 500
 MAX_BACKOFF_SECONDS = 30.0
+LEASE_RETRY_SECONDS = 1.0
 
 
 class LogFollower:
@@ -33,6 +42,7 @@ class LogFollower:
         self._unit = unit
         self.name = name
         self._doorbell: asyncio.Event | None = None
+        self.lease = Lease(unit.store.engine, f"follow-{name}")
         unit.after_commit.append(self.ring)
 
     def ring(self) -> None:
@@ -62,20 +72,32 @@ class LogFollower:
     async def follow_pending(self, handle: Handle) -> int:
         """Hand over all the log holds past the cursors; returns how many batches."""
         handed = 0
-        while batches := await asyncio.to_thread(self.pending):
+        while (await asyncio.to_thread(self.lease.hold)) and (
+            batches := await asyncio.to_thread(self.pending)
+        ):
             for blog, events in batches:
                 await handle(blog, events)
                 await asyncio.to_thread(self.acknowledge, blog.id, events[-1].seq)
                 handed += 1
         return handed
 
-    async def run(self, handle: Handle, every: float = 1.0) -> None:
-        """Follow the log until cancelled: at every commit of this process, and every
-        `every` seconds for the other processes' commits; on failure, back off and retry."""
+    async def run(self, handle: Handle, every: float = 0.25) -> None:
+        """Follow the log until cancelled, while this process holds the lease: at every
+        commit of this process, and every `every` seconds for the other processes' commits;
+        on failure, back off and retry."""
+        try:
+            await self._run(handle, every)
+        finally:
+            await asyncio.to_thread(self.lease.release)
+
+    async def _run(self, handle: Handle, every: float) -> None:
         self._doorbell = doorbell = asyncio.Event()
         failures = 0
         while True:
             doorbell.clear()
+            if not await asyncio.to_thread(self.lease.hold):  # another process follows
+                await asyncio.sleep(LEASE_RETRY_SECONDS * random.uniform(0.8, 1.2))
+                continue
             try:
                 await self.follow_pending(handle)
                 failures = 0

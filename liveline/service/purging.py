@@ -1,10 +1,11 @@
 """Purges, from the log: every change's surrogate keys are purged from the CDN, until it says so.
 
-Reads carry surrogate keys (`blog-{id}`, and `post-{id}` for each post shown). A purger in
-each process follows the event log (following.py: a cursor in the database, moved only once
-the CDN acknowledged), so a restart resumes and a crash between a change's commit and its
-purge loses nothing. Two processes purging the same events do no harm: a purge is
-idempotent, and a cursor never moves back.
+Reads carry surrogate keys (`blog-{id}`, and `post-{id}` for each post shown). The purger
+follows the event log (following.py: a cursor in the database, moved only once the CDN
+acknowledged), so a restart resumes and a crash between a change's commit and its purge
+loses nothing. Of several processes one purges, the holder of the duty's lease; a batch
+sent again across a takeover does no harm: a purge is idempotent, and a cursor never
+moves back.
 """
 
 from __future__ import annotations

@@ -31,16 +31,20 @@ def conditional(
 def cache_headers(request: Request, blog: Blog, post_ids: Iterable[int] = ()) -> dict[str, str]:
     """The ETag (the blog's seq and the query), Cache-Control, seq and surrogate keys of a
     read."""
-    # The raw query string, as `request.url.query` would give it, without building the URL.
-    variant = hashlib.sha1(request.scope.get("query_string", b"")).hexdigest()[:8]
     keys = surrogate_keys(blog.id, post_ids)
     return {
-        "ETag": f'W/"{blog.last_seq}-{variant}"',
+        # The raw query string, as `request.url.query` would give it, without the URL.
+        "ETag": etag(blog, request.scope.get("query_string", b"")),
         "Cache-Control": cache_control(request.app.state.settings),
         "X-Liveline-Seq": str(blog.last_seq),
         "Surrogate-Key": " ".join(keys),  # Varnish (our VCL) and Fastly
         "Cache-Tag": ",".join(keys),  # Cloudflare
     }
+
+
+def etag(blog: Blog, query_string: bytes) -> str:
+    """A read's tag: the blog's last seq, and its query (each query is a variant)."""
+    return f'W/"{blog.last_seq}-{hashlib.sha1(query_string).hexdigest()[:8]}"'
 
 
 def shared(request: Request, response: Response, blog_id: int, post_ids: Iterable[int]) -> Response:

@@ -17,6 +17,7 @@ from typing import Protocol
 from liveline.broker import Broker
 from liveline.model import Blog, Event
 from liveline.web.frames import HEARTBEAT, Encode, Frame, FrameCache
+from liveline.web.longlived import Freezer
 from liveline.web.transport import SocketSink
 
 log = logging.getLogger(__name__)
@@ -78,15 +79,22 @@ class Reader:
         self.overflowed = False
         self.closed = False
         self.sink: SocketSink | None = None  # once caught up, if the channel writes to it
-        self.on_overflow: Callable[[], object] = lambda: None
-        self._wake = asyncio.Event()
+        self.on_overflow: Callable[[], object] = _nothing
+        # Made when its task waits, not for each reader: a caught-up reader never waits,
+        # and an asyncio.Event costs a deque (~600 bytes) of its own.
+        self._wake: asyncio.Future[None] | None = None
 
     def push(self, frame: Frame) -> None:
         if len(self.frames) < self.limit:
             self.frames.append(frame)
-            self._wake.set()
+            self._ring()
         else:
             self.overflow()
+
+    def _ring(self) -> None:
+        wake = self._wake
+        if wake is not None and not wake.done():
+            wake.set_result(None)
 
     def overflow(self) -> None:
         if not self.overflowed:
@@ -98,13 +106,28 @@ class Reader:
 
     def close(self) -> None:
         self.closed = True
-        self._wake.set()
+        self._ring()
         if self.sink is not None:
             self.sink.hang_up()
 
     async def wait(self) -> None:
-        await self._wake.wait()
-        self._wake.clear()
+        """Until a frame is queued or the reader is closed."""
+        if self.frames or self.closed:
+            return
+        self._wake = asyncio.get_running_loop().create_future()
+        try:
+            await self._wake
+        finally:
+            self._wake = None
+
+
+def _nothing() -> None:
+    return None
+
+
+# A caught-up reader's queue, shared: the channel writes to its socket, and a deque of
+# maxlen 0 takes nothing (an empty deque of its own is ~600 bytes a reader).
+DIRECT: deque[Frame] = deque(maxlen=0)
 
 
 class Channel:
@@ -203,6 +226,7 @@ class Channel:
             return False
         self.readers.discard(reader)
         reader.sink = sink
+        reader.frames = DIRECT
         self.direct[sink.transport] = reader
         return True
 
@@ -262,8 +286,11 @@ class FanOut:
         catch_up_seconds: float = 2.0,
         cache_bytes: int = 64 << 20,
         observer: Observer | None = None,
+        freeze_every: int = 1000,
     ) -> None:
         self.observer = observer or Unobserved()
+        self._freezer = Freezer(freeze_every)
+        self._readers = 0
         self._broker = broker
         self._load = load
         self._cache = FrameCache(encode, cache_bytes)
@@ -307,9 +334,15 @@ class FanOut:
         if address is not None:
             self._streams_from[address] += 1
         self.observer.joined(channel.blog.slug)
+        self._readers += 1
+        self._freezer.joined(self._readers)
         return reader, channel
 
     def leave(self, channel: Channel, reader: Reader) -> None:
+        direct = reader.sink is not None and channel.direct.get(reader.sink.transport) is reader
+        if direct or reader in channel.readers:  # leaving may be said twice: count it once
+            self._readers -= 1
+            self._freezer.left(self._readers)
         channel.remove(reader)
         if reader.address is not None:
             self._streams_from[reader.address] -= 1

@@ -13,7 +13,7 @@ already delivered to a connection, or one it would deliver out of order.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from fastapi import Request, Response
@@ -82,14 +82,39 @@ async def hold(request: Request, blog: Blog, since: int | None) -> Response:
     return StreamingResponse(iter(parts), media_type="text/event-stream", headers=headers)
 
 
+KeyHeader = Literal["bearer", "fastly"]
+
+
+def key_headers(key: str, header: KeyHeader) -> dict[str, str]:
+    """How the publish endpoint is told the key: Fastly Fanout reads `Fastly-Key`, a
+    Pushpin with auth `Authorization: Bearer`. No key, no header."""
+    if not key:
+        return {}
+    if header == "fastly":
+        return {"Fastly-Key": key}
+    return {"Authorization": f"Bearer {key}"}
+
+
 class GripPublisher:
     """Publishes one blog's events to the proxy; returns once it accepted them (a 2xx)."""
 
-    def __init__(self, url: str, fanout: FanOut, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        fanout: FanOut,
+        timeout: float = 10.0,
+        key: str = "",
+        key_header: KeyHeader = "bearer",
+    ) -> None:
         self.url = url
         self._fanout = fanout
         self._timeout = timeout
+        # Kept in the client's headers only: never in a message, a repr or an exception.
+        self._headers = key_headers(key, key_header)
         self._client: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        return f"GripPublisher({self.url!r})"
 
     async def publish(self, blog: Blog, events: list[Event]) -> None:
         frames = await self._fanout.frames(events, blog)  # the same bytes direct readers get
@@ -103,7 +128,7 @@ class GripPublisher:
             for event, frame in zip(events, frames, strict=True)
         ]
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout)
+            self._client = httpx.AsyncClient(timeout=self._timeout, headers=self._headers)
         for start in range(0, len(items), ITEMS_A_PUBLISH):
             batch = items[start : start + ITEMS_A_PUBLISH]
             response = await self._client.post(self.url, json={"items": batch})

@@ -13,6 +13,7 @@ never one per reader.
 from __future__ import annotations
 
 import contextvars
+import gc
 import os
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from liveline.model import Event
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+GC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
 HTTP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 
@@ -101,8 +103,23 @@ class Metrics:
             "liveline_http_database_seconds", "Database time of an HTTP request, by route",
             ["route"], buckets=HTTP_BUCKETS, registry=own,
         )  # fmt: skip
+        self.gc_pauses = Histogram(
+            "liveline_gc_pause_seconds", "Garbage-collection pauses, by generation",
+            ["generation"], buckets=GC_BUCKETS, registry=own,
+        )  # fmt: skip
+        self.gc_longest = Gauge(
+            "liveline_gc_pause_longest_seconds", "The longest garbage-collection pause so far",
+            registry=own, multiprocess_mode="max",
+        )  # fmt: skip
         if self.multiprocess:
             multiprocess.MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
+        _gc_timer.sink = self
+
+    def gc_paused(self, generation: int, seconds: float) -> None:
+        self.gc_pauses.labels(str(generation)).observe(seconds)
+        if seconds > _gc_timer.longest:
+            _gc_timer.longest = seconds
+            self.gc_longest.set(seconds)
 
     # The fan-out's observer (see fanout.FanOut)
 
@@ -125,6 +142,26 @@ class Metrics:
         # Multiprocess mode reads every worker's files: off the event loop.
         body = await run_in_threadpool(generate_latest, self.registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+class _GcTimer:
+    """Times every collection (`gc.callbacks`, one per process): the pauses a stream's
+    readers feel. It reports to the newest app's metrics (tests make many apps)."""
+
+    def __init__(self) -> None:
+        self.sink: Metrics | None = None
+        self.longest = 0.0
+        self._started = 0.0
+        gc.callbacks.append(self)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self.sink is not None and self._started:
+            self.sink.gc_paused(info["generation"], time.perf_counter() - self._started)
+
+
+_gc_timer = _GcTimer()
 
 
 class CountingBroker:

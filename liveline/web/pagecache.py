@@ -72,6 +72,11 @@ class BlogHeads:
         self._heads.clear()
 
 
+READY_RESPONSES = 256
+ReadyKey = tuple[int, int, Hashable, bytes]  # blog id, seq, variant, raw query string
+Ready = tuple[bytes, list[tuple[bytes, bytes]]]  # body, encoded headers
+
+
 class PageCache:
     """Rendered pages, `max_bytes` at most (least recently used go first; 0 keeps none).
     A page is kept under its blog's id and last seq: a later change makes a new key, and the
@@ -84,6 +89,9 @@ class PageCache:
         self._bytes = 0
         self._rendering: dict[tuple[int, int, Hashable], asyncio.Future[bytes]] = {}
         self._seqs: dict[int, int] = {}  # blog id -> the newest seq stored
+        # Whole responses (body and encoded headers) by (blog, seq, variant, raw query): a
+        # reader's request for an unchanged page is then a look-up. Bounded by its count.
+        self._ready: dict[ReadyKey, Ready] = {}
 
     @property
     def size(self) -> int:
@@ -121,10 +129,23 @@ class PageCache:
         self._store(key, html)
         return html
 
+    def ready(self, key: ReadyKey) -> Ready | None:
+        """The response made for this (blog id, seq, variant, query) before, if any."""
+        return self._ready.get(key)
+
+    def keep_ready(self, key: ReadyKey, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        if self.max_bytes == 0:
+            return
+        if len(self._ready) >= READY_RESPONSES:
+            self._ready.clear()  # the pages of blogs that changed since go with the rest
+        self._ready[key] = (body, headers)
+
     def forget(self, blog_id: int) -> None:
         """Drop a blog's pages: one of them shows something not final yet."""
         for old in [k for k in self._pages if k[0] == blog_id]:
             self._bytes -= len(self._pages.pop(old))
+        for done in [k for k in self._ready if k[0] == blog_id]:
+            del self._ready[done]
 
     def _store(self, key: tuple[int, int, Hashable], html: bytes) -> None:
         blog_id, seq, _ = key

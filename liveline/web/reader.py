@@ -13,7 +13,7 @@ from liveline.formats.jsonld import live_blog_posting
 from liveline.formats.pictures import image_object, lead_image
 from liveline.values import parse_seq
 from liveline.web import landing
-from liveline.web.caching import cache_headers, none_match
+from liveline.web.caching import cache_headers, etag, none_match
 from liveline.web.pagecache import PageCache
 from liveline.web.render import RenderCache, blog_view, first_image_eager, post_view
 from liveline.web.urls import public_base_url, vary_on_host
@@ -75,9 +75,10 @@ async def _page(
     blog = await state.blog_heads.get(slug)  # see pagecache.BlogHeads: no store read per request
     # The ETag is the blog's last seq (plus the query): a matching If-None-Match is answered
     # before any post is loaded or rendered, as the feeds do.
-    tags = cache_headers(request, blog)
-    if none_match(request.headers.get("if-none-match", ""), tags["ETag"]):
-        not_modified = Response(status_code=304, headers=tags)
+    query = request.scope.get("query_string", b"")
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and none_match(if_none_match, etag(blog, query)):
+        not_modified = Response(status_code=304, headers=cache_headers(request, blog))
         return not_modified if embed else vary_on_host(request, not_modified)
     key_only = only == "key"
     if post is not None:  # a link to a post: the page that holds it (see landing.py)
@@ -135,6 +136,11 @@ async def _page(
     # The page once per change of the blog, whatever the number of readers asking for it.
     pages: PageCache = state.page_cache
     variant = (embed, order, cursor, base_url, only, post, embeds.generation)
+    # The same page for the same query: the response made for the first reader, as it was.
+    ready_key = (blog.id, blog.last_seq, variant, query)
+    ready = pages.ready(ready_key)
+    if ready is not None:
+        return ReadyResponse(*ready)
     shown, pending, html = _unpack(
         await pages.page(blog, variant, lambda: run_in_threadpool(render))
     )
@@ -143,7 +149,21 @@ async def _page(
     # The blog's key and each shown post's: any change purges the blog's (service.purging).
     tags = cache_headers(request, blog, shown)
     response = HTMLResponse(html, headers={**tags, **security_headers(request, embed)})
-    return vary_on_host(request, response) if not embed else response
+    if not embed:
+        vary_on_host(request, response)
+    if not pending:
+        pages.keep_ready(ready_key, html, response.raw_headers)
+    return response
+
+
+class ReadyResponse(Response):
+    """A page's response made before: its body and encoded headers, sent as they are."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = 200
+        self.body = body
+        self.background = None
+        self.raw_headers = list(raw_headers)  # a middleware may add to its own copy
 
 
 def _pack(shown: list[int], html: str, pending: bool) -> bytes:

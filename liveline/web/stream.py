@@ -101,7 +101,9 @@ async def serve_stream(
     scope["app"] = app
     request = Request(scope, receive)
     response = await open_stream(request, slug)
-    await response(scope, receive, headers_only(send) if request.method == "HEAD" else send)
+    head = request.method == "HEAD"
+    del request  # its parsed headers and query would live as long as the stream
+    await response(scope, receive, headers_only(send) if head else send)
 
 
 # The app serves streams ahead of this route (see serve_stream): the route puts the stream
@@ -260,6 +262,10 @@ class StreamHead(Response):
         await sink.end()
 
 
+def _nothing() -> None:
+    return None
+
+
 class EventStream(Response):
     """A response that writes a blog's events as they come, until either side leaves."""
 
@@ -286,22 +292,34 @@ class EventStream(Response):
         self.reader, self.channel = self.fanout.join(self.blog, self.since, self.address)
         pump = asyncio.create_task(self._pump(sink))
         self.reader.on_overflow = pump.cancel
-        watcher = asyncio.create_task(self._watch(receive, pump))
+        watching = asyncio.create_task(self._watch(receive, pump))
+        watcher: asyncio.Task[None] | None = watching
+        cancelled, failure = False, None
         try:
             await asyncio.wait({pump})
-            if self.reader.sink is not None and not pump.cancelled():
-                # Direct: the channel writes to the socket; wait here until it closes.
-                await watcher
+            cancelled = pump.cancelled()
+            failure = None if cancelled else pump.exception()
+            if self.reader.sink is not None and not cancelled:
+                # Direct: the channel writes to the socket; wait here until it closes, with
+                # no task of this stream's own left (a stream lives for hours: every object
+                # it keeps is walked by every full garbage collection).
+                watching.cancel()
+                self.reader.on_overflow = _nothing
+                del pump, watching
+                watcher = None
+                while (await receive())["type"] != "http.disconnect":
+                    pass
         finally:
-            watcher.cancel()
+            if watcher is not None:
+                watcher.cancel()
             self.fanout.leave(self.channel, self.reader)
         if self.reader.overflowed:
             self.fanout.observer.dropped()
             log.info("dropped a reader of blog %s that fell behind", self.channel.blog_id)
-        elif not pump.cancelled() and pump.exception() is not None:
+        elif failure is not None:
             # The reader's browser reconnects and replays; the cause must not vanish.
-            log.error("a stream of blog %s failed", self.channel.blog_id, exc_info=pump.exception())
-        elif not pump.cancelled():
+            log.error("a stream of blog %s failed", self.channel.blog_id, exc_info=failure)
+        elif not cancelled:
             await sink.end()
 
     async def _watch(self, receive: Receive, pump: asyncio.Task[None]) -> None:

@@ -372,6 +372,17 @@
   document.querySelectorAll("form[data-presence]").forEach(presence);
   document.querySelectorAll("form[data-outbox]").forEach(outbox);
   if (list) live(list);
+  // A button that copies a field's text (a new API token, shown once)
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    button.addEventListener("click", function () {
+      field.select();
+      var copied = navigator.clipboard && window.isSecureContext
+        ? navigator.clipboard.writeText(field.value)
+        : Promise.resolve(document.execCommand("copy"));
+      copied.then(function () { button.textContent = "Copied"; }, function () { button.textContent = "Selected: press Ctrl+C"; });
+    });
+  });
   // Delegated: the list's forms are replaced when it refreshes.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -99,8 +99,53 @@ PAYLOADS = [
     "</title><script>alert(1)</script>",
     "</style><script>alert(1)</script>",
     "{{ 7*7 }}{% raw %}<script>alert(1)</script>",
+    # SVG and MathML
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="0" y="20">x</text></a></svg>',
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    '<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
+    "<svg><foreignObject><iframe src=javascript:alert(1)></iframe></foreignObject></svg>",
+    '<svg><use href="data:image/svg+xml,&lt;svg id=x onload=alert(1)&gt;#x"/></svg>',
+    '<math href="javascript:alert(1)">x</math>',
+    '<math><maction actiontype="statusline#" xlink:href="javascript:alert(1)">x</maction></math>',
+    '<math><mi xlink:href="data:x,<script>alert(1)</script>">x</mi></math>',
+    # Script URLs in every casing, with spaces, tabs and newlines inside and around them
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href=" \tjavascript:alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href="java&#x0D;script:alert(1)">x</a>',
+    '<a href="VBScript:msgbox(1)">x</a>',
+    '<a href="DATA:text/html,<script>alert(1)</script>">x</a>',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
+    '<img srcset="javascript:alert(1) 1x">',
+    "[x](VBSCRIPT:msgbox(1))",
+    "[x](Data:text/html,<script>alert(1)</script>)",
+    "[x](\tjavascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x](javas&#99;ript:alert(1))",
+    "[x](<javascript:alert(1)>)",
+    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    '[x](jAvAsCrIpT:alert(1) "t")',
+    # Entity and encoding tricks, and markup that only becomes markup once cleaned
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&#60;script&#62;alert(1)&#60;/script&#62;",
+    "%3Cscript%3Ealert(1)%3C/script%3E",
+    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
+    "\uff1cscript\uff1ealert(1)\uff1c/script\uff1e",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<template><script>alert(1)</script></template>",
+    '<a href="&#0000106avascript:alert(1)">x</a>',
+    "<isindex type=image src=1 onerror=alert(1)>",
 ]
-assert len(PAYLOADS) >= 60
+assert len(PAYLOADS) >= 100
+# With a control character (tab and newlines aside) a text is refused at the edge, whole.
+REFUSED_PAYLOADS = [
+    '<a href="java\x00script:alert(1)">x</a>',
+    "<IMG SRC=\"\x01javascript:alert('XSS');\">",
+    "[x](\x0bjavascript:alert(1))",
+    "<scr\x00ipt>alert(1)</scr\x00ipt>",
+]
 
 ACTIVE_TAGS = {
     "iframe", "object", "embed", "svg", "math", "style", "base", "form", "input", "button",

@@ -152,6 +152,7 @@ ACTIVE_TAGS = {
     "textarea", "select", "frame", "frameset", "applet", "video", "audio", "source", "details",
 }  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "background", "poster", "srcset"}
+OUR_LINKS = ("stylesheet", "alternate", "icon", "canonical")
 SCRIPT_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 
 
@@ -185,7 +186,7 @@ class Inspector(HTMLParser):
             self.active[tag] += 1
         if tag == "meta" and (named.get("http-equiv") or "").lower() == "refresh":
             self.problems.append("a meta refresh")
-        if tag == "link" and (named.get("rel") or "") not in ("stylesheet", "alternate", "icon"):
+        if tag == "link" and (named.get("rel") or "") not in OUR_LINKS:
             self.problems.append(f"a link {attrs}")
         for name, value in attrs:
             if name.startswith("on"):
@@ -355,3 +356,23 @@ def test_a_script_url_for_an_image_is_refused(hostile: tuple[TestClient, list[st
 def test_the_inspector_catches_what_it_looks_for(unsafe: str) -> None:
     with pytest.raises((AssertionError, json.JSONDecodeError)):
         inspect(unsafe, "a known-bad snippet")
+
+
+@pytest.mark.parametrize("field", ["headline", "body", "authors", "location", "contributors",
+                                   "caption", "credit", "alt"])  # fmt: skip
+def test_a_control_character_in_any_field_is_refused_whole(
+    hostile: tuple[TestClient, list[str]], field: str
+) -> None:
+    client, slugs = hostile
+    service = client.app.state.service  # type: ignore[attr-defined]
+    headers = auth(service.accounts.create_token("ed"))
+    before = client.get(f"/api/blogs/{slugs[0]}/events").json()["head_seq"]
+    for payload in REFUSED_PAYLOADS:
+        body: dict[str, object] = {"headline": "x", "body": "y"}
+        if field in ("caption", "credit", "alt"):
+            body["images"] = [{"url": "https://img.example/a.jpg", field: payload}]
+        else:
+            body[field] = [payload] if field in ("authors", "contributors") else payload
+        answer = client.post(f"/api/blogs/{slugs[0]}/posts", json=body, headers=headers)
+        assert answer.status_code == 422, (field, payload, answer.text)
+    assert client.get(f"/api/blogs/{slugs[0]}/events").json()["head_seq"] == before

@@ -254,7 +254,8 @@ def report(name: str, r: dict[str, Any]) -> None:
 def spawn_liveline(tmp: str) -> tuple[subprocess.Popen[bytes], str, str]:
     """A fresh SQLite database, an editor and its token, then `liveline serve`."""
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "LIVELINE_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": path}
+    env = {**os.environ, "LIVELINE_DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PYTHONPATH": path,
+           "LIVELINE_CONSOLE": "false"}  # fmt: skip
 
     def cli(*argv: str) -> str:
         done = subprocess.run(

@@ -106,11 +106,14 @@ def pin_two(base: str, token: str, size: int) -> None:
     conn.close()
 
 
+READERS_ONLY = {"LIVELINE_CONSOLE": "false"}  # no console, so no secret key to set
+
+
 def start_server(tmp: Path, database_url: str, port: int, env: dict[str, str]) -> Any:
     log = (tmp / f"server-{port}.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "liveline", "serve", "--port", str(port)],
-        env={**os.environ, "LIVELINE_DATABASE_URL": database_url, **env},
+        env={**os.environ, "LIVELINE_DATABASE_URL": database_url, **READERS_ONLY, **env},
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,

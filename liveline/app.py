@@ -92,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     blog_heads = BlogHeads(service.broker, read_blog)
 
+    def close_streams() -> None:
+        fanout.close()
+        app.state.desk_streams.close()  # the console's (web/console/live.py)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.migrate)
@@ -111,11 +115,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             publisher = asyncio.create_task(service.grip.run(grip.publish))
         # Under plain `uvicorn --factory liveline.app:create_app` too, not only `liveline serve`.
-        exiting = asyncio.create_task(end_streams_on_exit(fanout.close))
+        exiting = asyncio.create_task(end_streams_on_exit(close_streams))
         try:
             yield
         finally:
-            fanout.close()
+            close_streams()
             blog_heads.close()
             exiting.cancel()
             scheduler.cancel()

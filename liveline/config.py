@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         description="memory:// (one process) or redis://host:port/db[?prefix=name:]",
     )
     secret_key: str = Field(default="", description="Signs editor sessions; set it in production.")
+    # The newsroom console (/login, /edit). `liveline serve` refuses to start it without a
+    # secret key; a read-only replica turns it off instead (LIVELINE_CONSOLE=false).
+    console: bool = True
     max_body_bytes: int = Field(default=1_000_000, ge=1_024)
     default_timezone: str = "America/New_York"
     page_size: int = Field(default=20, ge=1, le=200)

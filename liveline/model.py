@@ -235,6 +235,34 @@ class Event:
 
 
 @dataclass(frozen=True)
+class DeskNotice:
+    """A post changed, told only to the console (never to readers): which post, and enough
+    to decide who may hear of it. No words: each console stream reads the post itself."""
+
+    blog_id: int
+    post_id: int
+    status: PostStatus
+    author_user_id: int | None
+    version: int
+    public: bool  # readers were told of this change too (its event is in the public log)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": str(self.status)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DeskNotice:
+        author = data["author_user_id"]
+        return cls(
+            blog_id=int(data["blog_id"]),
+            post_id=int(data["post_id"]),
+            status=PostStatus(data["status"]),
+            author_user_id=None if author is None else int(author),
+            version=int(data["version"]),
+            public=bool(data["public"]),
+        )
+
+
+@dataclass(frozen=True)
 class User:
     id: int
     name: str

@@ -193,8 +193,9 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         # Uploads land beside the server's log, never in the checkout the tests run from.
         media = str(self.log_path.parent / "media")
+        # `serve` refuses to start the console without a key (a test may set its own).
         return {"LIVELINE_DATABASE_URL": self.database_url, "LIVELINE_MEDIA_DIR": media,
-                **self.extra_env}  # fmt: skip
+                "LIVELINE_SECRET_KEY": "test-server-secret-key", **self.extra_env}  # fmt: skip
 
     def start(self) -> None:
         log = self.log_path.open("ab")

@@ -12,11 +12,20 @@ import re
 import sqlite3
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from liveline.config import Settings
-from tests.conftest import SEED, SEED_FIXTURE, auth, invoke_cli, needs_seed, run_cli
+from tests.conftest import (
+    SEED,
+    SEED_FIXTURE,
+    LiveServer,
+    auth,
+    invoke_cli,
+    needs_seed,
+    run_cli,
+)
 
 SMALL_BLOG = """\
 Storm watch
@@ -228,7 +237,7 @@ def test_a_bad_database_url_stops_the_process_with_one_line(url: str) -> None:
 
 
 def test_several_workers_without_a_shared_broker_are_refused(tmp_path: Path) -> None:
-    env = {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    env = {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "LIVELINE_CONSOLE": "false"}
     result = run_cli("serve", "--port", "0", "--workers", "2", env=env, check=False)
     assert result.returncode == 2
     assert "LIVELINE_BROKER_URL=redis://" in result.stderr
@@ -333,3 +342,30 @@ def test_import_stores_lists_as_markdown_and_key_events(env, tmp_path: Path) -> 
     assert post["body"] == "- Elm Street\n- Bay Road\n\nDrive with care."
     assert post["key_event"] == 1
     assert post["published_at"] == "2024-07-07 00:50:00.000000"  # 20:50 New York, in UTC
+
+
+def test_serve_without_a_secret_key_refuses_to_start_the_console(tmp_path: Path) -> None:
+    env = {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
+    result = run_cli("serve", "--port", "0", env=env, check=False)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()  # one line: what to set, and how to make it
+    assert "LIVELINE_SECRET_KEY" in line and "secrets.token_urlsafe" in line
+    assert "LIVELINE_CONSOLE=false" in line
+    assert not (tmp_path / "k.db").exists()  # refused before the database is touched
+
+
+def test_a_read_only_replica_serves_readers_with_the_console_turned_off(tmp_path: Path) -> None:
+    server = LiveServer(
+        f"sqlite:///{tmp_path / 'replica.db'}",
+        tmp_path / "replica.log",
+        {"LIVELINE_SECRET_KEY": "", "LIVELINE_CONSOLE": "false"},
+    )
+    server.start()
+    try:
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        for path in ("/login", "/edit", "/edit/x/events"):
+            off = httpx.get(server.url + path, timeout=10)
+            assert off.status_code == 404, path
+            assert "LIVELINE_CONSOLE" in off.text
+    finally:
+        server.stop()

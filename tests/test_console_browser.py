@@ -5,6 +5,7 @@ the text, and the desk at desktop and phone width (screenshots for the README)."
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -226,3 +227,51 @@ def test_the_desk_at_desktop_and_phone_width(
     desk.screenshot(path=str(where / f"{name}.png"), full_page=True)
 
     context.close()
+
+
+def test_a_colleagues_draft_and_a_contribution_appear_on_the_editors_desk_live(
+    browser: Browser,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    """The desk follows the console's own stream: a reporter's draft reaches the editor's
+    Drafts tab, and a contribution the Waiting count, in seconds (the fallback is 20 s)."""
+    server.cli("user", "add", "ben", "--role", "reporter", "--display-name", "Ben Ong")
+    server.cli("user", "add", "cy", "--role", "contributor")
+    ben = server.cli("token", "create", "ben").stdout.strip().splitlines()[-1]
+    cy = server.cli("token", "create", "cy").stdout.strip().splitlines()[-1]
+    context = signed_in(browser, server)
+    page = context.new_page()
+    with page.expect_response(lambda response: "/edit/storm/events" in response.url):
+        page.goto(f"{server.url}/edit/storm?tab=drafts")
+    for token, status, headline in ((ben, "draft", "Ben's draft on the levee"),
+                                    (cy, "submitted", "From a reader at the pier")):  # fmt: skip
+        made = httpx.post(
+            f"{server.url}/api/blogs/storm/posts",
+            json={"headline": headline, "body": "Words.", "status": status},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert made.status_code == 201, made.text
+    expect(page.locator("#desk-posts")).to_contain_text("Ben's draft on the levee", timeout=6000)
+    expect(page.locator(".desk-tabs")).to_contain_text("Waiting (1)", timeout=6000)
+    context.close()
+
+
+def test_axe_finds_nothing_on_the_token_page_with_a_new_token(
+    browser: Browser,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    from tests.test_accessibility import AXE
+
+    if not AXE.exists():
+        pytest.skip(f"no axe-core at {AXE}; run 'make axe' (needs npm)")
+    context = signed_in(browser, server, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server.url}/edit/_tokens")
+    page.fill("#label", "the results script")
+    page.click("text=Create a token")
+    expect(page.locator("#new-token")).to_have_value(re.compile(r"^ll_"))
+    page.add_script_tag(path=str(AXE))
+    found, passed = page.evaluate("axe.run(document).then(r => [r.violations, r.passes.length])")
+    context.close()
+    assert passed > 10
+    assert [f"{v['id']}: {v['help']}" for v in found] == []

@@ -19,7 +19,7 @@ import redis.asyncio
 
 from liveline.broker import make_broker
 from liveline.broker.redis import RedisBroker
-from liveline.model import Event, EventType
+from liveline.model import DeskNotice, Event, EventType, PostStatus
 from tests.conftest import free_port, reachable_redis
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -367,3 +367,27 @@ def test_make_broker_picks_redis_and_keeps_databases_apart() -> None:
     assert make_broker("rediss://cache.example:6380/0?prefix=desk:").channel(7) == "desk:blog:7"
     with pytest.raises(ValueError, match="memory://"):
         make_broker("amqp://127.0.0.1/")
+
+
+def test_desk_notices_cross_nodes_on_their_own_channel_never_a_readers(
+    redis_url: str, prefix: str
+) -> None:
+    notice = DeskNotice(1, 7, PostStatus.DRAFT, 3, 1, public=False)
+
+    async def scenario() -> tuple[list[DeskNotice], list[Event]]:
+        async with nodes(redis_url, prefix) as (a, b):
+            desk: list[DeskNotice] = []
+            readers: list[Event] = []
+            b.listen(1, desk.append)
+            b.subscribe(1, readers.append)
+            await until_subscribers(b.desk_channel(1), 1)
+            await until_subscribers(b.channel(1), 1)
+            await a.notify(notice)
+            await a.publish(event(1))
+            await until(lambda: desk and readers, "the notice and the event")
+            await asyncio.sleep(0.1)  # nothing else follows
+            return desk, readers
+
+    desk, readers = asyncio.run(scenario())
+    assert desk == [notice]  # whole, once
+    assert [e.seq for e in readers] == [1]  # the reader's channel carried the event alone

@@ -99,14 +99,60 @@ PAYLOADS = [
     "</title><script>alert(1)</script>",
     "</style><script>alert(1)</script>",
     "{{ 7*7 }}{% raw %}<script>alert(1)</script>",
+    # SVG and MathML
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text x="0" y="20">x</text></a></svg>',
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    '<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
+    "<svg><foreignObject><iframe src=javascript:alert(1)></iframe></foreignObject></svg>",
+    '<svg><use href="data:image/svg+xml,&lt;svg id=x onload=alert(1)&gt;#x"/></svg>',
+    '<math href="javascript:alert(1)">x</math>',
+    '<math><maction actiontype="statusline#" xlink:href="javascript:alert(1)">x</maction></math>',
+    '<math><mi xlink:href="data:x,<script>alert(1)</script>">x</mi></math>',
+    # Script URLs in every casing, with spaces, tabs and newlines inside and around them
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href=" \tjavascript:alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href="java&#x0D;script:alert(1)">x</a>',
+    '<a href="VBScript:msgbox(1)">x</a>',
+    '<a href="DATA:text/html,<script>alert(1)</script>">x</a>',
+    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
+    '<img srcset="javascript:alert(1) 1x">',
+    "[x](VBSCRIPT:msgbox(1))",
+    "[x](Data:text/html,<script>alert(1)</script>)",
+    "[x](\tjavascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x](javas&#99;ript:alert(1))",
+    "[x](<javascript:alert(1)>)",
+    "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    '[x](jAvAsCrIpT:alert(1) "t")',
+    # Entity and encoding tricks, and markup that only becomes markup once cleaned
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&#60;script&#62;alert(1)&#60;/script&#62;",
+    "%3Cscript%3Ealert(1)%3C/script%3E",
+    "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e",
+    "\uff1cscript\uff1ealert(1)\uff1c/script\uff1e",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<template><script>alert(1)</script></template>",
+    '<a href="&#0000106avascript:alert(1)">x</a>',
+    "<isindex type=image src=1 onerror=alert(1)>",
 ]
-assert len(PAYLOADS) >= 60
+assert len(PAYLOADS) >= 100
+# With a control character (tab and newlines aside) a text is refused at the edge, whole.
+REFUSED_PAYLOADS = [
+    '<a href="java\x00script:alert(1)">x</a>',
+    "<IMG SRC=\"\x01javascript:alert('XSS');\">",
+    "[x](\x0bjavascript:alert(1))",
+    "<scr\x00ipt>alert(1)</scr\x00ipt>",
+]
 
 ACTIVE_TAGS = {
     "iframe", "object", "embed", "svg", "math", "style", "base", "form", "input", "button",
     "textarea", "select", "frame", "frameset", "applet", "video", "audio", "source", "details",
 }  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "background", "poster", "srcset"}
+OUR_LINKS = ("stylesheet", "alternate", "icon", "canonical")
 SCRIPT_URL = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)
 
 
@@ -140,7 +186,7 @@ class Inspector(HTMLParser):
             self.active[tag] += 1
         if tag == "meta" and (named.get("http-equiv") or "").lower() == "refresh":
             self.problems.append("a meta refresh")
-        if tag == "link" and (named.get("rel") or "") not in ("stylesheet", "alternate", "icon"):
+        if tag == "link" and (named.get("rel") or "") not in OUR_LINKS:
             self.problems.append(f"a link {attrs}")
         for name, value in attrs:
             if name.startswith("on"):
@@ -310,3 +356,23 @@ def test_a_script_url_for_an_image_is_refused(hostile: tuple[TestClient, list[st
 def test_the_inspector_catches_what_it_looks_for(unsafe: str) -> None:
     with pytest.raises((AssertionError, json.JSONDecodeError)):
         inspect(unsafe, "a known-bad snippet")
+
+
+@pytest.mark.parametrize("field", ["headline", "body", "authors", "location", "contributors",
+                                   "caption", "credit", "alt"])  # fmt: skip
+def test_a_control_character_in_any_field_is_refused_whole(
+    hostile: tuple[TestClient, list[str]], field: str
+) -> None:
+    client, slugs = hostile
+    service = client.app.state.service  # type: ignore[attr-defined]
+    headers = auth(service.accounts.create_token("ed"))
+    before = client.get(f"/api/blogs/{slugs[0]}/events").json()["head_seq"]
+    for payload in REFUSED_PAYLOADS:
+        body: dict[str, object] = {"headline": "x", "body": "y"}
+        if field in ("caption", "credit", "alt"):
+            body["images"] = [{"url": "https://img.example/a.jpg", field: payload}]
+        else:
+            body[field] = [payload] if field in ("authors", "contributors") else payload
+        answer = client.post(f"/api/blogs/{slugs[0]}/posts", json=body, headers=headers)
+        assert answer.status_code == 422, (field, payload, answer.text)
+    assert client.get(f"/api/blogs/{slugs[0]}/events").json()["head_seq"] == before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liveline.broker.base import Broker, Listener
+from liveline.broker.base import Broker, DeskListener, Listener
 from liveline.broker.memory import MemoryBroker
 
 
@@ -16,4 +16,4 @@ def make_broker(url: str) -> Broker:
     raise ValueError(f"no broker for {url!r}; use memory:// or redis://host:port/db")
 
 
-__all__ = ["Broker", "Listener", "MemoryBroker", "make_broker"]
+__all__ = ["Broker", "DeskListener", "Listener", "MemoryBroker", "make_broker"]

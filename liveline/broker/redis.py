@@ -8,6 +8,9 @@ never passed on to a writer or a reader. One pub/sub connection serves the whole
 Pub/sub ignores the database number, so it goes into the channel names: /0 and /1 of one
 Redis never hear each other. `?prefix=name:` in the URL replaces the default prefix, for
 deployments that share a database.
+
+The console's desk notices (which post changed, no words) go on a channel of their own per
+blog, `desk:<id>`, which no reader's stream ever subscribes to.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from liveline.broker.base import Listener
-from liveline.model import Event, EventType
+from liveline.broker.base import DeskListener, Listener
+from liveline.model import DeskNotice, Event, EventType
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,8 @@ class RedisBroker:
         self.ping_seconds = ping_seconds
         self._node = uuid.uuid4().hex[:12]  # to recognise our own messages coming back
         self._listeners: dict[int, list[Listener]] = {}
-        self._subscribed: set[int] = set()  # blogs subscribed on the current connection
+        self._desk: dict[int, list[DeskListener]] = {}
+        self._subscribed: set[str] = set()  # channels subscribed on the current connection
         self._lock = asyncio.Lock()  # one subscription change at a time, in order
         self._redis: Redis | None = None  # commands (PUBLISH)
         self._sub: Redis | None = None  # the pool the pub/sub connection comes from
@@ -60,6 +64,9 @@ class RedisBroker:
 
     def channel(self, blog_id: int) -> str:
         return f"{self.prefix}blog:{blog_id}"
+
+    def desk_channel(self, blog_id: int) -> str:
+        return f"{self.prefix}desk:{blog_id}"
 
     async def start(self) -> None:
         # One quick retry for commands (a pooled connection may predate a Redis restart).
@@ -103,6 +110,7 @@ class RedisBroker:
                 await client.aclose()
         self._redis = self._sub = None
         self._listeners.clear()
+        self._desk.clear()
 
     async def publish(self, event: Event) -> None:
         message = _encode(event, self._node)
@@ -116,6 +124,32 @@ class RedisBroker:
             log.warning(
                 "Redis publish of blog %s seq %s failed: %s", event.blog_id, event.seq, _why(exc)
             )
+
+    async def notify(self, notice: DeskNotice) -> None:
+        self._dispatch_desk(notice)
+        if self._redis is None:
+            return
+        message = json.dumps({**notice.to_json(), "node": self._node}, separators=(",", ":"))
+        try:
+            await self._redis.publish(self.desk_channel(notice.blog_id), message)
+        except Unavailable as exc:  # the consoles elsewhere refetch when they reconnect
+            log.warning("Redis desk notice of blog %s failed: %s", notice.blog_id, _why(exc))
+
+    def listen(self, blog_id: int, listener: DeskListener) -> Callable[[], None]:
+        listeners = self._desk.setdefault(blog_id, [])
+        listeners.append(listener)
+        if len(listeners) == 1:
+            self._sync_soon()
+
+        def unlisten() -> None:
+            listeners = self._desk.get(blog_id, [])
+            if listener in listeners:
+                listeners.remove(listener)
+                if not listeners:
+                    del self._desk[blog_id]
+                    self._sync_soon()
+
+        return unlisten
 
     def subscribe(self, blog_id: int, listener: Listener) -> Callable[[], None]:
         listeners = self._listeners.setdefault(blog_id, [])
@@ -161,12 +195,12 @@ class RedisBroker:
             pubsub = self._pubsub
             if pubsub is None:
                 return  # reconnecting: the new connection subscribes to all of them
-            wanted = set(self._listeners)
+            wanted = {*map(self.channel, self._listeners), *map(self.desk_channel, self._desk)}
             if add := wanted - self._subscribed:
-                await pubsub.subscribe(*map(self.channel, add))
+                await pubsub.subscribe(*add)
                 self._subscribed |= add
             if drop := self._subscribed - wanted:
-                await pubsub.unsubscribe(*map(self.channel, drop))
+                await pubsub.unsubscribe(*drop)
                 self._subscribed -= drop
 
     def _sync_soon(self) -> None:
@@ -204,7 +238,8 @@ class RedisBroker:
                     log.warning(
                         "Redis still unreachable (%s); next try in %.1f s", _why(exc), delay
                     )
-            log.warning("reconnected to Redis; subscribed to %d blogs", len(self._subscribed))
+            blogs = len(self._listeners.keys() | self._desk.keys())
+            log.warning("reconnected to Redis; subscribed to %d blogs", blogs)
             self.on_reconnect()
 
     async def _listen(self, pubsub: PubSub) -> None:
@@ -218,7 +253,9 @@ class RedisBroker:
                 await pubsub.ping()
                 continue
             unanswered = 0
-            if message["type"] == "message":
+            if message["type"] == "message" and self._is_desk(message["channel"]):
+                self._desk_message(message["data"])
+            elif message["type"] == "message":
                 try:
                     node, event = _decode(message["data"])
                 except (ValueError, KeyError, TypeError) as exc:
@@ -226,6 +263,27 @@ class RedisBroker:
                     continue
                 if node != self._node:
                     self._dispatch(event)
+
+    def _is_desk(self, channel: bytes | str) -> bool:
+        name = channel.decode() if isinstance(channel, bytes) else channel
+        return name.startswith(f"{self.prefix}desk:")
+
+    def _desk_message(self, data: bytes) -> None:
+        try:
+            message = json.loads(data)
+            notice = DeskNotice.from_json(message)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("ignored a malformed desk notice: %r", exc)
+            return
+        if message.get("node") != self._node:
+            self._dispatch_desk(notice)
+
+    def _dispatch_desk(self, notice: DeskNotice) -> None:
+        for listener in list(self._desk.get(notice.blog_id, ())):
+            try:
+                listener(notice)
+            except Exception:
+                log.exception("desk listener failed for blog %s", notice.blog_id)
 
     def _dispatch(self, event: Event) -> None:
         for listener in list(self._listeners.get(event.blog_id, ())):

@@ -44,22 +44,25 @@ def serve(
         raise fail(str(exc), 2) from None
 
 
+NO_SECRET_KEY = (
+    "LIVELINE_SECRET_KEY is not set, and the newsroom console (/login, /edit) signs sessions "
+    "with it: set it to a long random string, made with "
+    "python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (the same on every worker "
+    "and node), or set LIVELINE_CONSOLE=false to serve readers without the console"
+)
+
+
 def console_key(settings: Settings, *, demo: bool) -> Settings:
     """The key that signs console sessions. The demo makes one for this run (every worker
-    forked from it shares it); elsewhere, with none set, the console stays off (503) and
-    the readers' pages, feeds and the token API run as before."""
-    if settings.secret_key:
+    forked from it shares it); elsewhere the server does not start the console without one
+    (exit 2), unless the console is turned off (LIVELINE_CONSOLE=false, a read-only replica)."""
+    if settings.secret_key or not settings.console:
         return settings
     if demo:
         import secrets
 
         return settings.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
-    typer.echo(
-        "warning: LIVELINE_SECRET_KEY is not set, so the newsroom console (/login, /edit) "
-        "is off; set it to a long random string to sign editors in",
-        err=True,
-    )
-    return settings
+    raise fail(NO_SECRET_KEY, 2)
 
 
 @commands.command()

@@ -24,6 +24,7 @@ RESTORED = ("headline", "body", "authors", "location", "contributors", "images",
 def record(tx: Tx, post: Post, user_id: int | None) -> None:
     """Called by every write path that saves a post, with who saved it (None: the server)."""
     ROWS.record(tx.conn, post, user_id, tx.now)
+    tx.post_saved(post)  # and the console hears of it, after commit
 
 
 class History:

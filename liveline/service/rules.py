@@ -54,6 +54,17 @@ def may_change(user: User, post: Post) -> bool:
     return True
 
 
+def may_see(user: User, post: Post) -> bool:
+    """Whether the desk shows this person this post, as its tabs do (`Review.tab`): drafts and
+    contributions are their author's (and editors'), deleted posts editors', the schedule and
+    the published posts everyone's."""
+    if post.status in (PostStatus.PUBLISHED, PostStatus.SCHEDULED):
+        return True
+    if post.status == PostStatus.DELETED:
+        return user.role.edits_anything
+    return user.role.edits_anything or post.author_user_id == user.id
+
+
 def check_changeable(before: Post | None, post_id: int, slug: str) -> Post:
     if before is None or before.status == PostStatus.DELETED:
         raise NotFound(f"no post {post_id} in {slug!r}")

@@ -1,11 +1,12 @@
 """Managing people from the console: admins add them, change their role, disable them and
-set their passwords; everyone changes their own password. (The command line, run by whoever
-holds the server, uses `Accounts` directly.)"""
+set their passwords; everyone changes their own password and manages their own API tokens
+(admins: anyone's). (The command line, run by whoever holds the server, uses `Accounts`
+directly.)"""
 
 from __future__ import annotations
 
-from liveline.errors import Conflict, Forbidden, Unauthorized
-from liveline.model import Role, User
+from liveline.errors import Conflict, Forbidden, NotFound, Unauthorized
+from liveline.model import Role, Token, User
 from liveline.service import passwords
 from liveline.service.accounts import Accounts
 from liveline.service.unit import UnitOfWork
@@ -55,6 +56,25 @@ class Staff:
         if found is None or not passwords.verify(found[1], current):
             raise Unauthorized("that is not your current password")
         return self._accounts.set_password(actor.name, new, keep_session=keep_session)
+
+    # API tokens: a token carries its owner's role (web/auth.py), so it is made only for
+    # oneself; an admin sees and revokes anyone's (a lost laptop, a colleague who left).
+
+    def tokens(self, actor: User) -> list[Token]:
+        """Newest first: one's own, or everyone's for an admin."""
+        found = self._accounts.tokens(None if actor.role is Role.ADMIN else actor.name)
+        return found[::-1]
+
+    def create_token(self, actor: User, label: str | None) -> str:
+        """A new token for oneself; the only time its text is shown."""
+        return self._accounts.create_token(actor.name, label)
+
+    def revoke_token(self, actor: User, token_id: int) -> None:
+        if actor.role is not Role.ADMIN:
+            own = {token.id for token in self._accounts.tokens(actor.name)}
+            if token_id not in own:  # another's token, or none: the same answer
+                raise NotFound(f"you have no token {token_id}")
+        self._accounts.revoke_token(token_id)
 
 
 def _admin(actor: User) -> None:

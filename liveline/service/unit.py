@@ -5,7 +5,9 @@ Every write path in the service is a function of a `Tx`, run by `UnitOfWork.writ
 - in a worker thread, so the event loop never waits on the database;
 - in one transaction, so the change and its log entries land together or not at all;
 - with the blog's row locked first (`Tx.lock_blog`), the one lock order every writer keeps;
-- and only once the transaction has committed are its events handed to the broker.
+- and only once the transaction has committed are its events handed to the broker, and
+  the console told which posts changed (a `DeskNotice` each, on the broker's desk channel,
+  never in the public log: drafts and the queue are the console's business alone).
 
 A write path cannot announce early or forget to: it never sees the broker.
 """
@@ -22,7 +24,7 @@ from sqlalchemy import Connection
 
 from liveline.broker import Broker
 from liveline.errors import Conflict, NotFound
-from liveline.model import Blog, Event, EventType, Post
+from liveline.model import Blog, DeskNotice, Event, EventType, Post
 from liveline.service import events as public
 from liveline.store.queries import Store
 
@@ -41,6 +43,7 @@ class Tx:
     conn: Connection
     now: datetime
     events: list[Event] = field(default_factory=list)
+    changed: dict[int, Post] = field(default_factory=dict)  # post id → as saved, for the desk
     _locked: set[int] = field(default_factory=set)
 
     def lock_blog(self, blog_id: int) -> Blog:
@@ -67,6 +70,17 @@ class Tx:
     def created_blog(self, blog: Blog) -> None:
         """A blog made in this transaction is ours already: no one else can see it."""
         self._locked.add(blog.id)
+
+    def post_saved(self, post: Post) -> None:
+        """A post was saved (any state): the console hears of it after commit."""
+        self.changed[post.id] = post
+
+    def notices(self) -> list[DeskNotice]:
+        told = {event.post_id for event in self.events}
+        return [
+            DeskNotice(p.blog_id, p.id, p.status, p.author_user_id, p.version, p.id in told)
+            for p in self.changed.values()
+        ]
 
     def record_post(self, post: Post, event_type: EventType) -> Event:
         """Log a change readers can see, with the post as readers may now see it."""
@@ -114,27 +128,29 @@ class UnitOfWork:
 
     async def write(self, change: Callable[[Tx], T]) -> T:
         """Run `change` in one transaction in a worker thread, then announce its events."""
-        result, events = await to_thread.run_sync(self._run, change)
-        for event in events:
+        result, tx = await to_thread.run_sync(self._run, change)
+        for event in tx.events:
             await self.broker.publish(event)
-        if events:
+        if tx.events:
             for listener in self.after_commit:
                 listener()
+        for notice in tx.notices():
+            await self.broker.notify(notice)
         return result
 
     def write_quietly(self, change: Callable[[Tx], T]) -> T:
         """A write readers are never told of (accounts and tokens), for callers with no
         event loop (the command line). It may not log an event: those need `write`."""
-        result, events = self._run(change)
-        if events:
+        result, tx = self._run(change)
+        if tx.events or tx.changed:
             raise RuntimeError("a quiet write logged events; use UnitOfWork.write")
         return result
 
-    def _run(self, change: Callable[[Tx], T]) -> tuple[T, list[Event]]:
+    def _run(self, change: Callable[[Tx], T]) -> tuple[T, Tx]:
         with self.store.transaction() as conn:
             tx = Tx(self.store, conn, self.clock())
             result = change(tx)
-        return result, tx.events
+        return result, tx
 
     def read(self, query: Callable[[Connection], T]) -> T:
         """A read, in one snapshot; call it from a worker thread or the command line."""

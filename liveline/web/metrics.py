@@ -36,8 +36,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveline.broker import Broker, make_broker
-from liveline.broker.base import Listener
-from liveline.model import Event
+from liveline.broker.base import DeskListener, Listener
+from liveline.model import DeskNotice, Event
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -189,6 +189,12 @@ class CountingBroker:
 
     def subscribe(self, blog_id: int, listener: Listener) -> Callable[[], None]:
         return self._inner.subscribe(blog_id, listener)
+
+    async def notify(self, notice: DeskNotice) -> None:
+        await self._inner.notify(notice)
+
+    def listen(self, blog_id: int, listener: DeskListener) -> Callable[[], None]:
+        return self._inner.listen(blog_id, listener)
 
 
 # Database time: the statements a request runs add their time to its own tally. The tally is

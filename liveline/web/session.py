@@ -19,7 +19,7 @@ import secrets
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Forbidden, Unavailable
+from liveline.errors import Forbidden, NotFound, Unavailable
 from liveline.service import Service, Session
 from liveline.service.sessions import SESSION_LIFETIME
 
@@ -36,6 +36,8 @@ NO_KEY = (
 
 def secret_key(request: Request) -> str:
     """The key sessions are signed with; without one the console does not run."""
+    if not request.app.state.settings.console:
+        raise NotFound("the newsroom console is turned off on this server (LIVELINE_CONSOLE)")
     key: str = request.app.state.settings.secret_key
     if not key:
         raise Unavailable(NO_KEY)

@@ -326,35 +326,44 @@
     save("edit:" + slug + ":" + list.dataset.saved, null);
   }
 
-  // Colleagues' work appears live: the blog's public stream says when something changed,
-  // and the list is fetched again (drafts and the queue are not in that stream: they are
-  // looked at every 20 s). Never while the writer is inside the list, typing a note.
+  // Colleagues' work appears live: the console's own stream (/edit/<blog>/events, for the
+  // signed-in person only) says when a post they may see changed — published, drafts, the
+  // schedule, the queue, deleted — and the list is fetched again. On every (re)connect it
+  // says "hello", and the list is fetched again too: nothing said while away is missed.
+  // Never while the writer is inside the list, typing a note (it catches up afterwards).
   function live(list) {
-    var refreshing = false;
+    var refreshing = false, again = false, timer = null;
     function refresh() {
-      if (refreshing || list.contains(document.activeElement)) return;
+      if (refreshing) { again = true; return; }
+      if (list.contains(document.activeElement)) { again = true; return; }
       refreshing = true;
+      again = false;
       var query = new URLSearchParams(location.search);
       query.delete("saved");
       fetch(location.pathname + "?" + query.toString(), { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
           refreshing = false;
-          if (!html || list.contains(document.activeElement)) return;
+          if (!html || list.contains(document.activeElement)) { again = true; return; }
           var page = new DOMParser().parseFromString(html, "text/html");
           [".desk-posts", ".desk-tabs", ".desk-head__meta"].forEach(function (selector) {
             var fresh = page.querySelector(selector), here = document.querySelector(selector);
             if (fresh && here) here.innerHTML = fresh.innerHTML;
           });
+          if (again) soon();
         }, function () { refreshing = false; });
     }
+    function soon() { clearTimeout(timer); timer = setTimeout(refresh, 150); }
+    list.addEventListener("focusout", function () { if (again) soon(); });
     if (window.EventSource) {
-      var source = new EventSource(list.dataset.stream + "?since=" + encodeURIComponent(list.dataset.since));
-      ["post.published", "post.updated", "post.pinned", "post.unpinned", "post.deleted"].forEach(function (type) {
-        source.addEventListener(type, refresh);
-      });
+      var source = new EventSource(list.dataset.stream);
+      ["hello", "post", "gone", "public"].forEach(function (type) { source.addEventListener(type, soon); });
+      source.addEventListener("signed-out", function () { source.close(); });
+      // A fallback only while the stream is down (a proxy that buffers it, say).
+      setInterval(function () { if (source.readyState !== EventSource.OPEN) refresh(); }, 20000);
+    } else {
+      setInterval(refresh, 20000);
     }
-    setInterval(refresh, 20000);
   }
 
   document.querySelectorAll("form[data-keep]").forEach(keep);
@@ -363,6 +372,17 @@
   document.querySelectorAll("form[data-presence]").forEach(presence);
   document.querySelectorAll("form[data-outbox]").forEach(outbox);
   if (list) live(list);
+  // A button that copies a field's text (a new API token, shown once)
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var field = document.getElementById(button.dataset.copy);
+    button.addEventListener("click", function () {
+      field.select();
+      var copied = navigator.clipboard && window.isSecureContext
+        ? navigator.clipboard.writeText(field.value)
+        : Promise.resolve(document.execCommand("copy"));
+      copied.then(function () { button.textContent = "Copied"; }, function () { button.textContent = "Selected: press Ctrl+C"; });
+    });
+  });
   // Delegated: the list's forms are replaced when it refreshes.
   document.addEventListener("submit", function (event) {
     var form = event.target;

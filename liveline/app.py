@@ -171,6 +171,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     # An upload may be bigger than any JSON body: its own limit, plus room for the form.
     uploads = {"/api/media": settings.max_upload_bytes + 64 * 1024}
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
+    # The console's forms without JavaScript send their photos in the form: a few at a time.
+    photo_forms = ("/edit/", 4 * settings.max_upload_bytes + 64 * 1024)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads, forms_under=photo_forms
+    )
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it times all the rest
     return app

@@ -16,6 +16,7 @@ from liveline.service import Session
 from liveline.values import ImageIn, PostIn
 from liveline.web import session as browser
 from liveline.web.api import CLIENT_KEY
+from liveline.web.console import photos
 from liveline.web.console.forms import kept, post_fields, read_form, validated
 from liveline.web.console.pages import post_row, render, service, signed_in
 from liveline.web.render import blog_view
@@ -52,6 +53,7 @@ async def compose(
     wants_json = "json" in request.headers.get("accept", "")
     key = request.headers.get("idempotency-key") or form.get("client_key") or None
     try:
+        form = await photos.take_files(request, session, form)  # sent without JavaScript
         if key is not None and not CLIENT_KEY.fullmatch(key):
             raise Invalid("Idempotency-Key must be 1–100 visible characters, such as a UUID")
         fields = post_fields(form, session.user.role, blog.timezone, creating=True)

@@ -71,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = open_service(settings, broker=CountingBroker.of(settings.broker_url, metrics))
     templates = make_templates()
     templates.globals["site"] = branding.site_of(settings)
-    render_post = PostRenderer(templates, providers=service.embeds.providers)
+    render_post = PostRenderer(
+        templates, providers=service.embeds.providers, answers=service.embeds.answers
+    )
 
     async def load_events(blog_id: int, since: int) -> list[Event]:
         return await run_in_threadpool(service.events_since, blog_id, since, stream.REPLAY_BATCH)
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.migrate)
         await service.broker.start()
+        service.embeds.resume()  # asks of embed providers a stopped server still owed
         scheduler = asyncio.create_task(service.scheduling.run())
         purger = None
         if settings.purge_url:  # every change purged from the CDN, from the log
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             fanout.close()
             blog_heads.close()
+            service.embeds.stop()
             exiting.cancel()
             scheduler.cancel()
             if purger is not None:

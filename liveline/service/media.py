@@ -249,6 +249,23 @@ class Media:
             ),
         )
 
+    def shown(self, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Images as a preview shows them: each upload's address and sizes filled in; one
+        that names no upload is left out (nothing is stored)."""
+        found = self._unit.read(
+            lambda conn: rows.find_many(
+                conn, {item["media"] for item in images if item.get("media")}
+            )
+        )
+        shown = []
+        for item in images:
+            if not item.get("media"):
+                shown.append(item)
+            elif item["media"] in found:
+                image = self._image(found[item["media"]], Image.from_json(item))
+                shown.append(asdict(image))
+        return shown
+
     def resolve(self, tx: Tx, values: dict[str, Any]) -> dict[str, Any]:
         """A post's values with each uploaded image filled in from its upload; an id that
         names no upload is refused with the image's place in the post."""

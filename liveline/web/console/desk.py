@@ -127,13 +127,15 @@ async def preview(
     form = await read_form(request)
     browser.check_csrf(session, form.get(browser.CSRF_FIELD))
     fields = post_fields(form | {"action": "save"}, session.user.role, blog.timezone, creating=True)
+    acceptable = [image for image in fields.get("images", []) if _acceptable(image)]
+    images = await run_in_threadpool(service(request).media.shown, acceptable)
     post = {
         "id": 0,
         "version": 0,
         "pinned": False,
         **fields,
         # Only an image whose address would be accepted: the preview shows nothing unsafe.
-        "images": [image for image in fields.get("images", []) if _acceptable(image)],
+        "images": images,
         "headline": fields["headline"][: Limit.HEADLINE],
         "body": fields["body"][: Limit.BODY],
         "published_at": service(request).clock().isoformat(),

@@ -75,26 +75,58 @@
       return el("div", {}, [caption, input]);
     }
 
-    // A slot the script made, for a file being uploaded.
-    function newSlot(file) {
+    // A slot the script made: for a file being uploaded, or one kept from before a reload.
+    function newSlot(file, kept) {
+      kept = kept || {};
       var picture = el("div", { class: "photo__picture" }, [
-        el("img", { src: URL.createObjectURL(file), alt: "", width: "160" }),
+        el("img", { src: file ? URL.createObjectURL(file) : kept.thumb, alt: "", width: "160" }),
       ]);
-      var progress = el("progress", { class: "photo__progress", max: "100", value: "0" });
-      progress.setAttribute("aria-label", "Uploading " + file.name);
       var fields = el("div", { class: "photo__fields" }, [
-        el("p", { class: "photo__name", text: file.name }),
-        progress,
+        el("p", { class: "photo__name", text: file ? file.name : kept.name || "" }),
         words(null, "caption", "Caption", "", 2000),
         el("div", { class: "console-row" }, [
           words(null, "credit", "Credit", "", 300),
           words(null, "alt", "Description", "for readers who cannot see it", 2000),
         ]),
       ]);
-      var slot = el("li", { class: "photo photo--uploading", "data-slot": "" }, [
-        hidden("media"), hidden("url"), hidden("thumb"), picture, fields,
+      if (file) {
+        var progress = el("progress", { class: "photo__progress", max: "100", value: "0" });
+        progress.setAttribute("aria-label", "Uploading " + file.name);
+        fields.insertBefore(progress, fields.children[1]);
+      }
+      var slot = el("li", { class: "photo" + (file ? " photo--uploading" : ""), "data-slot": "" }, [
+        hidden("media", kept.media), hidden("url"), hidden("thumb", kept.thumb), picture, fields,
       ]);
+      slot.dataset.name = file ? file.name : kept.name || "";
+      ["caption", "credit", "alt"].forEach(function (name) { field(slot, name).value = kept[name] || ""; });
       return slot;
+    }
+
+    // The compose box keeps its photos across a reload, as console.js keeps its words.
+    var keepKey = form.dataset.outbox && form.dataset.keep ? "liveline:photos:" + form.dataset.keep : null;
+    function keepNow() {
+      if (!keepKey) return;
+      var slots = Array.prototype.map.call(list.children, function (slot) {
+        var media = field(slot, "media").value;
+        if (!media) return null;
+        return { media: media, thumb: field(slot, "thumb").value, name: slot.dataset.name || "",
+          caption: field(slot, "caption").value, credit: field(slot, "credit").value, alt: field(slot, "alt").value };
+      }).filter(Boolean);
+      try {
+        if (slots.length) localStorage.setItem(keepKey, JSON.stringify(slots));
+        else localStorage.removeItem(keepKey);
+      } catch (e) { /* storage full or off: the photos are uploaded anyway */ }
+    }
+    function restore() {
+      if (!keepKey || list.children.length) return;
+      var kept = null;
+      try { kept = JSON.parse(localStorage.getItem(keepKey) || "null"); } catch (e) { kept = null; }
+      (kept || []).forEach(function (item) {
+        var slot = newSlot(null, item);
+        list.appendChild(slot);
+        controls(slot);
+      });
+      if (kept && kept.length) say("Your photos were kept from last time.");
     }
 
     function controls(slot) {
@@ -234,7 +266,10 @@
         });
       }
     });
+    restore();
     renumber();
+    form.addEventListener("input", keepNow);
+    form.addEventListener("change", keepNow);
 
     picker.addEventListener("change", function () {
       var files = Array.prototype.slice.call(picker.files);
@@ -277,6 +312,7 @@
         if (slot.xhr) slot.xhr.abort();
         slot.remove();
       });
+      if (keepKey) try { localStorage.removeItem(keepKey); } catch (e) { /* off */ }
       say("");
     });
   }

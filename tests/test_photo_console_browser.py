@@ -245,3 +245,44 @@ def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
     assert image["caption"] == "Volodymyr Zelensky in Kyiv on Tuesday."
     assert image["credit"] == "Gleb Garanich/Pool/AFP/Getty Images"
     page.context.close()
+
+
+def test_axe_finds_nothing_on_the_tray_and_the_crop_dialog(
+    browser: Browser,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    from tests.test_accessibility import AXE
+
+    if not AXE.exists():
+        pytest.skip(f"no axe-core at {AXE}; run 'make axe' (needs npm)")
+    # Our CSP runs our own scripts only: axe is let in by the test's browser, not the page.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#name", "ana")
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{server.url}/edit")
+    page.goto(f"{server.url}/edit/storm")
+    page.locator(".photos__picker").set_input_files(
+        [{"name": f"p{n}.jpg", "mimeType": "image/jpeg", "buffer": scene(900, 600, n)}
+         for n in range(2)]
+    )  # fmt: skip
+    expect(page.locator(".photo [data-field=media]").nth(1)).not_to_have_value("", timeout=SOON)
+    page.add_script_tag(path=str(AXE))
+    found: list[str] = []
+    for stage in ("tray", "dialog"):
+        if stage == "dialog":
+            page.locator(".photo").first.get_by_role("button", name="Crop or turn…").click()
+            expect(page.locator("dialog.crop")).to_be_visible()
+        result, passed = page.evaluate(
+            "axe.run(document).then(r => [r.violations, r.passes.length])"
+        )
+        assert passed > 10, "axe did not look at the page"
+        found += [
+            f"{stage}: {v['id']} ({v['impact']}): {v['help']} at "
+            f"{[n['target'] for n in v['nodes']]}"
+            for v in result
+        ]
+    context.close()
+    assert not found, "\n".join(found)

@@ -5,6 +5,7 @@ A real oEmbed provider on loopback, as in test_embeds; nothing leaves the machin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -106,6 +107,13 @@ def test_a_late_answer_is_announced_as_a_post_update_with_the_full_card(
     url = f"http://127.0.0.1:{port}/v/3"
     with app_for(database_url, tmp_path, port, "5") as client:
         post_id = publish(client, f"Watch:\n\n{url}\n")
+        purging = client.app.state.service.purging  # type: ignore[attr-defined]
+        purged: list[list[str]] = []
+
+        async def acknowledged(keys: list[str]) -> None:
+            purged.append(keys)
+
+        asyncio.run(purging.purge_pending(acknowledged))  # the publish
         first = events(client)[0]
         assert first["type"] == "post.published"
         assert "Open on Loopback Video" in first["html"] and TITLE not in first["html"]
@@ -119,6 +127,9 @@ def test_a_late_answer_is_announced_as_a_post_update_with_the_full_card(
         assert TITLE in client.get("/blogs/floods").text
         updates = [e for e in events(client) if e["type"] == "post.updated"]
         assert len(updates) == 1
+        # A CDN in front is told too: the update purges the blog's and the post's keys.
+        assert asyncio.run(purging.purge_pending(acknowledged)) == 1
+        assert f"post-{post_id}" in purged[-1] and purged[-1][0].startswith("blog-")
     stop(provider)
     assert provider.asked == [url]
 
@@ -181,6 +192,27 @@ def test_a_provider_back_up_is_answered_by_a_retry_after_a_restart(
         assert provider.asked == [url]
     finally:
         stop(provider)
+
+
+def test_a_cached_page_shows_the_full_card_once_a_retry_is_answered(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = closed_port()
+    url = f"http://127.0.0.1:{port}/v/6"
+    with app_for(database_url, tmp_path, port, "1.5") as client:
+        publish(client, f"{url}\n")
+        time.sleep(0.3)  # the first ask fails at once: a link card, and the page is cached
+        first = client.get("/blogs/floods")
+        again = client.get("/blogs/floods", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and "<template>" not in card_of(first.text)
+        provider = serve(port)
+        try:
+            assert updated_with_card(client) is not None
+            page = client.get("/blogs/floods", headers={"If-None-Match": first.headers["etag"]})
+            assert page.status_code == 200  # the blog's seq moved: a new page, not the cached
+            assert TITLE in card_of(page.text)
+        finally:
+            stop(provider)
 
 
 def test_feeds_and_the_archive_keep_the_embed_url(

@@ -59,12 +59,14 @@ def closed_port() -> int:
     return port
 
 
-def app_for(database_url: str, tmp_path: Path, port: int, retries: str) -> TestClient:
+def app_for(
+    database_url: str, tmp_path: Path, port: int, retries: str, timeout: float = 20
+) -> TestClient:
     settings = Settings(
         database_url=database_url,
         media_dir=str(tmp_path / "media"),
         embed_providers=str(providers_file(tmp_path, port)),
-        embed_timeout_seconds=20,
+        embed_timeout_seconds=timeout,
         embed_retry_seconds=retries,
     )
     return TestClient(create_app(settings))
@@ -190,6 +192,24 @@ def test_a_provider_back_up_is_answered_by_a_retry_after_a_restart(
             assert event is not None, events(client)
             assert TITLE in card_of(client.get("/blogs/floods").text)
         assert provider.asked == [url]
+    finally:
+        stop(provider)
+
+
+def test_an_ask_cut_short_by_a_stop_is_asked_again_at_the_next_start(
+    database_url: str, tmp_path: Path
+) -> None:
+    provider = serve(handler=SlowAnswer)  # a second to answer: the server stops meanwhile
+    port = provider.server_address[1]
+    url = f"http://127.0.0.1:{port}/v/2"
+    try:
+        with app_for(database_url, tmp_path, port, "30", timeout=3) as client:
+            publish(client, f"{url}\n")
+            time.sleep(0.3)
+        assert [e["type"] for e in events(client)] == ["post.published"]
+        with app_for(database_url, tmp_path, port, "30", timeout=3) as client:
+            event = updated_with_card(client, seconds=20)
+            assert event is not None, events(client)
     finally:
         stop(provider)
 

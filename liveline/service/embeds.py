@@ -41,6 +41,7 @@ class Embeds:
         self._unit = unit
         self.providers = providers
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 2.0))
+        self._claim_seconds = timeout + 1.0  # an ask that takes longer has been given up
         self.retry_delays = retry_delays
         self._tasks: set[asyncio.Task[None]] = set()
         # Bumped as each answer is kept: pages rendered before it show a link card where a
@@ -141,6 +142,16 @@ class Embeds:
         provider = embeds.provider_of(url, self.providers)
         if provider is None:
             return False
+
+        def claim(tx: Tx) -> None:
+            # Kept before asking: a server that stops mid-ask asks again when it starts.
+            again = tx.now + timedelta(seconds=self._claim_seconds)
+            rows.save(
+                tx.conn, url, provider.name, None, tx.now,
+                attempts=attempt - 1, retry_at=again, blog_id=blog_id, post_id=post_id,
+            )  # fmt: skip
+
+        await to_thread.run_sync(self._unit.write_quietly, claim)
         answer = await _ask(client, provider, url)
         delay = None
         if answer is None and attempt <= len(self.retry_delays):

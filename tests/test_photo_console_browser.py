@@ -286,3 +286,55 @@ def test_axe_finds_nothing_on_the_tray_and_the_crop_dialog(
         ]
     context.close()
     assert not found, "\n".join(found)
+
+
+PASTE = """([selector, b64]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], "pasted.png", { type: "image/png" }));
+  document.querySelector(selector).dispatchEvent(
+    new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true }));
+}"""
+
+
+def test_paste_pick_reorder_and_remove_set_the_posts_photos_in_order(
+    browser: Browser,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    from tests.images import photo
+
+    page = signed_in_page(browser, server, 1280, 900)
+    page.goto(f"{server.url}/edit/storm")
+    page.fill("#compose-headline", "Three photos, then two")
+    page.fill("#compose-body", "In order.")
+    page.locator(".photos__picker").set_input_files(
+        [{"name": f"picked{n}.jpg", "mimeType": "image/jpeg", "buffer": scene(800, 600, 10 + n)}
+         for n in range(2)]
+    )  # fmt: skip
+    page.evaluate(PASTE, ["#compose-body", base64.b64encode(photo(640, 480, "PNG")).decode()])
+    slots = page.locator(".photo")
+    expect(slots).to_have_count(3)
+    for n in range(3):
+        expect(slots.nth(n).locator("[data-field=media]")).not_to_have_value("", timeout=SOON)
+    expect(slots.nth(2).locator(".photo__name")).to_have_text("pasted.png")
+    media = [slots.nth(n).locator("[data-field=media]").input_value() for n in range(3)]
+    # The pasted one up to first place, then the first picked one removed.
+    slots.nth(2).get_by_role("button", name="Move photo up").click()
+    slots.nth(1).get_by_role("button", name="Move photo up").click()
+    assert slots.nth(0).locator(".photo__name").inner_text() == "pasted.png"
+    slots.nth(1).get_by_role("button", name="Remove").click()
+    expect(slots).to_have_count(2)
+    names = page.eval_on_selector_all(
+        ".photo [data-field=media]", "nodes => nodes.map(n => [n.name, n.value])"
+    )
+    assert names == [["photo-0-media", media[2]], ["photo-1-media", media[1]]]
+    page.locator("button[data-publish]").click()
+    deadline = time.monotonic() + 20
+    found: list[dict] = []
+    while time.monotonic() < deadline and not found:
+        posts = httpx.get(f"{server.url}/api/blogs/storm/posts").json()["posts"]
+        found = [post for post in posts if post["headline"] == "Three photos, then two"]
+        time.sleep(0.1)
+    [post] = found
+    assert [image["media"] for image in post["images"]] == [media[2], media[1]]
+    page.context.close()

@@ -71,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     service = open_service(settings, broker=CountingBroker.of(settings.broker_url, metrics))
     templates = make_templates()
     templates.globals["site"] = branding.site_of(settings)
-    render_post = PostRenderer(templates, providers=service.embeds.providers)
+    render_post = PostRenderer(
+        templates, providers=service.embeds.providers, answers=service.embeds.answers
+    )
 
     async def load_events(blog_id: int, since: int) -> list[Event]:
         return await run_in_threadpool(service.events_since, blog_id, since, stream.REPLAY_BATCH)
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.migrate)
         await service.broker.start()
+        service.embeds.resume()  # asks of embed providers a stopped server still owed
         scheduler = asyncio.create_task(service.scheduling.run())
         purger = None
         if settings.purge_url:  # every change purged from the CDN, from the log
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             close_streams()
             blog_heads.close()
+            service.embeds.stop()
             exiting.cancel()
             scheduler.cancel()
             # Awaited, so that each lets its lease go (another process takes over at once).
@@ -185,6 +189,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     # An upload may be bigger than any JSON body: its own limit, plus room for the form.
     uploads = {"/api/media": settings.max_upload_bytes + 64 * 1024}
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads)
+    # The console's forms without JavaScript send their photos in the form: a few at a time.
+    photo_forms = ("/edit/", 4 * settings.max_upload_bytes + 64 * 1024)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, larger=uploads, forms_under=photo_forms
+    )
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it times all the rest
     return app

@@ -146,6 +146,24 @@ class Settings(BaseSettings):
     embed_providers: str | None = None
     # How long one oEmbed ask may take (it runs in the background: publishing never waits).
     embed_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # An unreachable provider is asked again after each of these waits (seconds, separated
+    # by commas), then no more: the reader keeps the plain link card.
+    embed_retry_seconds: str = "10,60,300"
+
+    @field_validator("embed_retry_seconds")
+    @classmethod
+    def _retries(cls, value: str) -> str:
+        try:
+            delays = [float(item) for item in value.split(",") if item.strip()]
+        except ValueError:
+            raise ValueError("must be seconds separated by commas, such as 10,60,300") from None
+        if len(delays) > 10 or any(not 0 <= delay <= 86_400 for delay in delays):
+            raise ValueError("at most 10 waits, each of 0 to 86400 seconds")
+        return ",".join(str(delay) for delay in delays)
+
+    @property
+    def embed_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(item) for item in self.embed_retry_seconds.split(",") if item)
 
     @field_validator("media_origin")
     @classmethod

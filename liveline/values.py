@@ -141,6 +141,21 @@ class ImageIn(_Input):
         return self
 
 
+class CropIn(_Input):
+    """A cut of an upload: a rectangle in the original's pixels (left, top, width, height),
+    then a turn clockwise in quarter turns. The rectangle must lie inside the picture (the
+    service checks that, knowing its size)."""
+
+    x: int = Field(default=0, ge=0, le=1_000_000)
+    y: int = Field(default=0, ge=0, le=1_000_000)
+    width: int = Field(ge=1, le=1_000_000)
+    height: int = Field(ge=1, le=1_000_000)
+    rotate: Literal[0, 90, 180, 270] = 0
+    caption: Caption | None = None
+    credit: Credit | None = None
+    alt: Caption | None = None
+
+
 class BlogIn(_Input):
     slug: Slug | None = None
     title: Title

@@ -67,7 +67,29 @@ def process(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Processed:
     """Check `data` and make the picture's cleaned original and renditions (CPU-heavy: call it
     off the event loop). Raises Refused with the reason, having made nothing."""
     image, kind = _open(data, max_pixels)
-    frames = _frames(image, kind)
+    return _made(_frames(image, kind), kind)
+
+
+def derive(
+    data: bytes, box: tuple[int, int, int, int], rotate: int, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Processed:
+    """A cut of a cleaned original (`Processed.original`'s bytes): the rectangle `box`
+    (left, top, width, height, in its pixels), then turned `rotate` degrees clockwise (0, 90,
+    180 or 270), with renditions of its own. The caller has checked the box lies inside."""
+    image, kind = _open(data, max_pixels)
+    left, top, width, height = box
+    turn = {0: None, 90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
+            270: Image.Transpose.ROTATE_90}[rotate]  # fmt: skip
+    frames = []
+    for frame in _frames(image, kind):
+        cut = frame.crop((left, top, left + width, top + height))
+        cut = cut if turn is None else cut.transpose(turn)
+        cut.info = frame.info
+        frames.append(cut)
+    return _made(frames, kind)
+
+
+def _made(frames: list[Image.Image], kind: str) -> Processed:
     original = _encode(frames, kind)
     full_width, full_height = frames[0].size
     widths = {w for w in WIDTHS if w < full_width} | {min(full_width, WIDTHS[-1])}

@@ -59,6 +59,7 @@ class Service:
         media: Callable[[UnitOfWork], Media] | None = None,
         providers: tuple[Provider, ...] | None = None,
         embed_timeout: float = 3.0,
+        embed_retries: tuple[float, ...] | None = None,
     ) -> None:
         unit = UnitOfWork(store, broker, clock)
         self.broker = broker
@@ -69,7 +70,10 @@ class Service:
         self.posts = Posts(unit, self.media)
         self.archives = Archives(unit, self.media)
         self.embeds = Embeds(
-            unit, providers if providers is not None else load_providers(), embed_timeout
+            unit,
+            providers if providers is not None else load_providers(),
+            embed_timeout,
+            *(() if embed_retries is None else (embed_retries,)),
         )
         self.scheduling = Scheduling(unit)
         self.importing = Importing(unit)
@@ -119,4 +123,5 @@ def open_service(settings: Settings, broker: Broker | None = None) -> Service:
             Path(settings.embed_providers) if settings.embed_providers else None
         ),
         embed_timeout=settings.embed_timeout_seconds,
+        embed_retries=settings.embed_retry_delays,
     )

@@ -17,12 +17,13 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import Invalid
+from liveline.errors import Invalid, NotFound
 from liveline.formats import images
 from liveline.model import Image, Rendition, User
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store import media as rows
 from liveline.store.media import Blob, Blobs
+from liveline.values import CropIn
 
 
 class TooLarge(Invalid):
@@ -75,7 +76,57 @@ class Media:
         except images.Refused as exc:
             raise Invalid(str(exc), field="file") from None
         await to_thread.run_sync(self._put_files, made)
-        row = {
+        row = self._row(media_id, made, user, {"caption": caption, "credit": credit, "alt": alt})
+        return self._json(await self._insert(row))
+
+    async def crop(self, user: User, media_id: str, cut: CropIn) -> dict[str, Any]:
+        """A crop and turn of an upload, made by the server from the kept original and stored
+        as an upload of its own (with its renditions) that names the original it came from.
+        The original is untouched. A rectangle outside the picture is refused, naming the
+        field at fault; the same cut asked twice is found, not made again. (The console cuts
+        from the original each time: a cut's JSON names it as `source`.)"""
+        source = self._unit.read(lambda conn: rows.find_media(conn, media_id))
+        if source is None:
+            raise NotFound(f"no uploaded image has the id {media_id!r}")
+        width, height = source["width"], source["height"]
+        for name, start, size, whole in (("x", cut.x, cut.width, width),
+                                         ("y", cut.y, cut.height, height)):  # fmt: skip
+            if start >= whole:
+                raise Invalid(f"{name}: {start} is outside the picture (0–{whole - 1})", field=name)
+            extent = "width" if name == "x" else "height"
+            if start + size > whole:
+                raise Invalid(
+                    f"{extent}: {size} from {name}={start} goes past the picture's edge "
+                    f"(at most {whole - start})",
+                    field=extent,
+                )
+        box = {"x": cut.x, "y": cut.y, "width": cut.width, "height": cut.height,
+               "rotate": cut.rotate}  # fmt: skip
+        derived_id = images.content_id(f"{source['id']}:{sorted(box.items())}".encode())
+        found = self._unit.read(lambda conn: rows.find_media(conn, derived_id))
+        if found is not None:
+            return self._json(found)
+        blob = await to_thread.run_sync(self.blobs.get, source["original_key"])
+        if blob is None:
+            raise NotFound("the original of that image is missing from storage")
+        area = (cut.x, cut.y, cut.width, cut.height)
+        try:
+            made = await to_thread.run_sync(
+                images.derive, blob.data, area, cut.rotate, self.max_pixels
+            )
+        except images.Refused as exc:
+            raise Invalid(str(exc), field="file") from None
+        await to_thread.run_sync(self._put_files, made)
+        words = {"caption": cut.caption, "credit": cut.credit, "alt": cut.alt}
+        row = self._row(derived_id, made, user, {
+            name: value if value is not None else source[name] for name, value in words.items()
+        }) | {"source": source["id"], "crop": box}  # fmt: skip
+        return self._json(await self._insert(row))
+
+    def _row(
+        self, media_id: str, made: images.Processed, user: User, words: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
             "id": media_id,
             "type": made.original.type,
             "width": made.original.width,
@@ -85,29 +136,32 @@ class Media:
                 {"key": item.key, "width": item.width, "type": item.type}
                 for item in made.renditions
             ],
-            "caption": caption,
-            "credit": credit,
-            "alt": alt,
+            **words,
             "user_id": user.id,
         }
 
+    async def _insert(self, row: dict[str, Any]) -> dict[str, Any]:
         def insert(tx: Tx) -> dict[str, Any]:
             rows.insert_media(tx.conn, row, tx.now)
-            stored = rows.find_media(tx.conn, media_id)
+            stored = rows.find_media(tx.conn, row["id"])
             assert stored is not None
             return stored
 
         try:
-            return self._json(await to_thread.run_sync(self._unit.write_quietly, insert))
+            return await to_thread.run_sync(self._unit.write_quietly, insert)
         except IntegrityError:  # the same file, sent twice at once: the other one stored it
-            stored = self._unit.read(lambda conn: rows.find_media(conn, media_id))
+            stored = self._unit.read(lambda conn: rows.find_media(conn, row["id"]))
             if stored is None:
                 raise
-            return self._json(stored)
+            return stored
 
     def _put_files(self, made: images.Processed) -> None:
         for item in (made.original, *made.renditions):
             self.blobs.put(item.key, item.type, item.data)
+
+    def item(self, media_id: str) -> dict[str, Any] | None:
+        found = self._unit.read(lambda conn: rows.find_media(conn, media_id))
+        return None if found is None else self._json(found)
 
     def file(self, key: str) -> Blob | None:
         return self.blobs.get(key)
@@ -174,6 +228,8 @@ class Media:
             "credit": row["credit"],
             "alt": row["alt"],
             "renditions": [asdict(item) for item in image.renditions],
+            "source": row.get("source"),
+            "crop": row.get("crop"),
         }
 
     def _image(self, row: dict[str, Any], given: Image) -> Image:
@@ -192,6 +248,23 @@ class Media:
                 for item in row["renditions"]
             ),
         )
+
+    def shown(self, images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Images as a preview shows them: each upload's address and sizes filled in; one
+        that names no upload is left out (nothing is stored)."""
+        found = self._unit.read(
+            lambda conn: rows.find_many(
+                conn, {item["media"] for item in images if item.get("media")}
+            )
+        )
+        shown = []
+        for item in images:
+            if not item.get("media"):
+                shown.append(item)
+            elif item["media"] in found:
+                image = self._image(found[item["media"]], Image.from_json(item))
+                shown.append(asdict(image))
+        return shown
 
     def resolve(self, tx: Tx, values: dict[str, Any]) -> dict[str, Any]:
         """A post's values with each uploaded image filled in from its upload; an id that

@@ -125,6 +125,8 @@ class UnitOfWork:
         self.clock = clock
         # Told after each write whose events were announced (the purger's doorbell).
         self.after_commit: list[Callable[[], None]] = []
+        # Told the events themselves, on the event loop (embeds: a published post's URLs).
+        self.after_events: list[Callable[[list[Event]], None]] = []
 
     async def write(self, change: Callable[[Tx], T]) -> T:
         """Run `change` in one transaction in a worker thread, then announce its events."""
@@ -134,6 +136,8 @@ class UnitOfWork:
         if tx.events:
             for listener in self.after_commit:
                 listener()
+            for watcher in self.after_events:
+                watcher(tx.events)
         for notice in tx.notices():
             await self.broker.notify(notice)
         return result

@@ -214,6 +214,10 @@ media = Table(
     Column("alt", String(Limit.CAPTION)),
     Column("user_id", Integer, ForeignKey("users.id")),
     Column("created_at", UTCDateTime, nullable=False),
+    # A crop or rotation of another upload: the original's id, and the cut made of it
+    # ({"x", "y", "width", "height", "rotate"}, in the original's pixels). Null: an original.
+    Column("source", String(Limit.MEDIA_ID)),
+    Column("crop", JSON),
 )
 
 # The files themselves, when they live in the database (LIVELINE_MEDIA_STORAGE=database):
@@ -235,6 +239,12 @@ embeds = Table(
     Column("provider", String(Limit.LABEL), nullable=False),
     Column("answer", JSON),
     Column("fetched_at", UTCDateTime, nullable=False),
+    # Asks made so far; while `retry_at` is set the provider is asked again then (after a
+    # restart too), and the post that holds the URL is updated when it answers.
+    Column("attempts", Integer, nullable=False, server_default="1"),
+    Column("retry_at", UTCDateTime),
+    Column("blog_id", Integer),
+    Column("post_id", Integer),
 )
 
 # How far each follower of the log (the CDN purger, the GRIP publisher) has gone in each

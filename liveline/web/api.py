@@ -137,8 +137,8 @@ async def create_post(
             field="Idempotency-Key",
         )
     post, created = await _service(request).posts.create(user, blog, body, idempotency_key)
-    if post.is_visible:
-        _service(request).embeds.fetch_later(post)  # in the background: never waited for
+    # A published post's embeds are asked about in the background (service.embeds watches
+    # every write's events): never waited for.
     response = _post_response(post, status=201)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
@@ -155,8 +155,6 @@ async def update_post(
     if_match: str | None = Header(default=None),
 ) -> Response:
     post = await _service(request).posts.update(user, blog, post_id, _version(if_match), body)
-    if post.is_visible:
-        _service(request).embeds.fetch_later(post)
     return _post_response(post)
 
 

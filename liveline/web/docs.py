@@ -68,6 +68,8 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/blogs/{slug}/posts"): WRITE,
     ("patch", "/api/blogs/{slug}/posts/{post_id}"): (*WRITE, 409, 428),
     ("delete", "/api/blogs/{slug}/posts/{post_id}"): (*WRITE, 409, 428),
+    ("get", "/api/media/{media_id}"): (401, 403, 404),
+    ("post", "/api/media/{media_id}/crop"): WRITE,
 }
 PARAMETERS: dict[str, dict[str, Any]] = {
     "slug": {"type": "string", "pattern": SLUG.pattern, "minLength": 1,

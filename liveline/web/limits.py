@@ -39,15 +39,29 @@ class BodyTooLarge(HTTPException):
 class BodySizeLimit:
     """`larger` gives paths that take more (uploads) their own limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        larger: dict[str, int] | None = None,
+        forms_under: tuple[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger = larger or {}
+        # (a path prefix, its limit): multipart forms there carry photos (the console's
+        # forms without JavaScript); their other bodies keep the usual limit.
+        self.forms_under = forms_under
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
-        limit = self.larger.get(route_path(scope), self.max_bytes)
+        path = route_path(scope)
+        limit = self.larger.get(path, self.max_bytes)
+        if self.forms_under is not None and path.startswith(self.forms_under[0]):
+            kind = dict(scope["headers"]).get(b"content-type", b"")
+            if kind.startswith(b"multipart/form-data"):
+                limit = self.forms_under[1]
         if limit != self.max_bytes:
             return await BodySizeLimit(self.app, limit)(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from liveline.errors import NotFound
 from liveline.model import Limit, User
 from liveline.service import Service
+from liveline.values import CropIn
 from liveline.web.auth import current_user
 from liveline.web.caching import none_match
 
@@ -24,8 +25,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 async def uploader(request: Request) -> User:
-    """Who may upload: a Bearer token today. The console's signed-in session (with its CSRF
-    token) is to be accepted here too, once the console's sessions exist; this is the hook."""
+    """Who may upload: a Bearer token, or the console's signed-in session with its CSRF token
+    in X-CSRF-Token (the console's photo tray sends it so)."""
     return await current_user(request)
 
 
@@ -46,6 +47,31 @@ async def upload_media(
     body: dict[str, Any] = await service.media.upload(
         user, data, caption=_text(caption), credit=_text(credit), alt=_text(alt)
     )
+    return JSONResponse(body, status_code=201, headers={"Location": body["url"]})
+
+
+@router.get("/api/media/{media_id}", tags=["read"])
+async def media_item(media_id: str, request: Request, user: User = Depends(uploader)) -> Response:
+    """An upload's JSON: its address, size and renditions, and for a crop the original it was
+    cut from (`source`) and the cut (`crop`), so that it can be cut again from the original."""
+    service: Service = request.app.state.service
+    found = await run_in_threadpool(service.media.item, media_id)
+    if found is None:
+        raise NotFound(f"no uploaded image has the id {media_id!r}")
+    return JSONResponse(found, headers={"Cache-Control": "private, no-cache"})
+
+
+@router.post("/api/media/{media_id}/crop", status_code=201, tags=["write"])
+async def crop_media(
+    media_id: str, cut: CropIn, request: Request, user: User = Depends(uploader)
+) -> Response:
+    """Crop and turn an uploaded picture: `x`, `y`, `width` and `height` in the original's
+    pixels, then `rotate` (0, 90, 180 or 270 degrees clockwise). The server makes the cut
+    from the kept original and stores it as an upload of its own, with its renditions and
+    `source` naming the original (which is unchanged). A rectangle that leaves the picture
+    is refused with 422, naming the field."""
+    service: Service = request.app.state.service
+    body: dict[str, Any] = await service.media.crop(user, media_id, cut)
     return JSONResponse(body, status_code=201, headers={"Location": body["url"]})
 
 

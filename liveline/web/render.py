@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from liveline.formats import aptime, pictures
-from liveline.formats.embeds import Provider, with_cards
+from liveline.formats.embeds import Provider, embed_urls, with_cards
 from liveline.formats.jsonld import html_text
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Image, Post
@@ -183,15 +184,20 @@ class PostRenderer:
         templates: Environment,
         cache: RenderCache | None = None,
         providers: tuple[Provider, ...] = (),
+        answers: Callable[[list[str]], dict[str, dict[str, Any] | None]] | None = None,
     ) -> None:
         self._template = templates.get_template("_post.html")
         self.cache = cache or RenderCache()
         self.providers = providers
+        self.answers = answers
 
     def __call__(self, post: dict[str, Any], blog: Blog) -> str:
         view = post_view(post, blog.timezone, blog.organization, self.cache)
         if self.providers:
-            # A post just published: its providers have not answered yet, so its embeds
-            # arrive as link cards (the page shows the full card from the next load on).
-            view["body_html"] = Markup(with_cards(str(view["body_html"]), self.providers, {}))
+            # What the providers have said so far: a post just published shows link cards,
+            # and its post.updated, once they answer, the full cards (service.embeds).
+            body = str(view["body_html"])
+            urls = embed_urls(body, self.providers)
+            said = self.answers(urls) if urls and self.answers is not None else {}
+            view["body_html"] = Markup(with_cards(body, self.providers, said))
         return self._template.render(post=view, blog=blog_view(blog))

@@ -16,6 +16,7 @@ from liveline.service import Session
 from liveline.values import ImageIn, PostIn
 from liveline.web import session as browser
 from liveline.web.api import CLIENT_KEY
+from liveline.web.console import photos
 from liveline.web.console.forms import kept, post_fields, read_form, validated
 from liveline.web.console.pages import post_row, render, service, signed_in
 from liveline.web.render import blog_view
@@ -52,6 +53,7 @@ async def compose(
     wants_json = "json" in request.headers.get("accept", "")
     key = request.headers.get("idempotency-key") or form.get("client_key") or None
     try:
+        form = await photos.take_files(request, session, form)  # sent without JavaScript
         if key is not None and not CLIENT_KEY.fullmatch(key):
             raise Invalid("Idempotency-Key must be 1–100 visible characters, such as a UUID")
         fields = post_fields(form, session.user.role, blog.timezone, creating=True)
@@ -125,13 +127,15 @@ async def preview(
     form = await read_form(request)
     browser.check_csrf(session, form.get(browser.CSRF_FIELD))
     fields = post_fields(form | {"action": "save"}, session.user.role, blog.timezone, creating=True)
+    acceptable = [image for image in fields.get("images", []) if _acceptable(image)]
+    images = await run_in_threadpool(service(request).media.shown, acceptable)
     post = {
         "id": 0,
         "version": 0,
         "pinned": False,
         **fields,
         # Only an image whose address would be accepted: the preview shows nothing unsafe.
-        "images": [image for image in fields.get("images", []) if _acceptable(image)],
+        "images": images,
         "headline": fields["headline"][: Limit.HEADLINE],
         "body": fields["body"][: Limit.BODY],
         "published_at": service(request).clock().isoformat(),

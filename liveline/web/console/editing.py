@@ -7,6 +7,7 @@ form, so the writer can merge and save again: nothing is overwritten, and nothin
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +19,7 @@ from liveline.model import Blog, Post
 from liveline.service import Session
 from liveline.values import Note, PostPatch, validate_one
 from liveline.web import session as browser
+from liveline.web.console import photos
 from liveline.web.console.desk import blog_of
 from liveline.web.console.forms import Form, kept, post_fields, read_form, validated, version
 from liveline.web.console.pages import in_zone, post_row, render, service, signed_in
@@ -67,6 +69,7 @@ async def save(
 ) -> Response:
     form = await _checked_form(request, session)
     try:
+        form = await photos.take_files(request, session, form)  # sent without JavaScript
         fields = post_fields(form, session.user.role, blog.timezone, creating=False)
         await service(request).posts.update(
             session.user, blog, post_id, version(form), validated(PostPatch, fields)
@@ -167,7 +170,7 @@ def _as_form(post: Post, blog: Blog) -> dict[str, str]:
         "publish_at": in_zone(post.publish_at, blog.timezone),
         "key_event": "on" if post.key_event else "",
         "pinned": "on" if post.pinned else "",
-    }
+    } | photos.as_fields([asdict(image) for image in post.images])
 
 
 async def _page(

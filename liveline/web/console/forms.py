@@ -17,7 +17,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from liveline.errors import Invalid
-from liveline.model import Role
+from liveline.model import Limit, Role
+from liveline.web.console import photos
 
 Form = dict[str, str]
 M = TypeVar("M", bound=BaseModel)
@@ -38,14 +39,17 @@ SHORTCUT = re.compile(r"\A[ \t]*/(key|pin)\b[ \t]*(?:\r?\n)?")
 
 
 async def read_form(request: Request) -> Form:
-    """The fields of a URL-encoded body, the last value of each (a checkbox sends one)."""
-    if request.headers.get("content-type", "").split(";")[0].strip() not in (
-        "application/x-www-form-urlencoded",
-        "",
-    ):
+    """The fields of a URL-encoded body, the last value of each (a checkbox sends one). A
+    multipart body (a form with photos in it, sent without JavaScript) gives its text fields
+    here, its files to `photos.take_files`."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind == "multipart/form-data":
+        sent = await request.form(max_files=Limit.IMAGES, max_fields=200)
+        return {name: value for name, value in sent.items() if isinstance(value, str)}
+    if kind not in ("application/x-www-form-urlencoded", ""):
         raise Invalid("send the form URL-encoded, as the console's own pages do")
     body = (await request.body()).decode("utf-8", errors="replace")
-    return dict(parse_qsl(body, keep_blank_values=True, max_num_fields=100))
+    return dict(parse_qsl(body, keep_blank_values=True, max_num_fields=200))
 
 
 def names(text: str) -> list[str]:
@@ -81,6 +85,9 @@ def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dic
         "key_event": form.get("key_event") == "on" or "key" in flags,
         "contributors": names(form.get("contributors", "")),
     }
+    pictures = photos.images_of(form)  # the photo tray's slots (None: not on this form)
+    if pictures is not None:
+        fields["images"] = pictures
     if creating and form.get("image_url", "").strip():
         # One image by its address, until the photos work's uploads land; an edit leaves a
         # post's images as they are.
@@ -88,7 +95,8 @@ def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dic
             {
                 name.removeprefix("image_"): form.get(name, "").strip() or None
                 for name in IMAGE_FIELDS
-            }
+            },
+            *(pictures or ()),
         ]
     if role.edits_anything or "pinned" in form or "pin" in flags:
         fields["pinned"] = form.get("pinned") == "on" or "pin" in flags
@@ -126,7 +134,11 @@ def version(form: Form) -> int | None:
 
 def kept(form: Form) -> dict[str, str]:
     """What the writer typed, to put back in the form when a save is refused."""
-    return {name: form.get(name, "") for name in (*TEXT_FIELDS, *IMAGE_FIELDS)} | {
-        "key_event": form.get("key_event", ""),
-        "pinned": form.get("pinned", ""),
-    }
+    return (
+        {name: form.get(name, "") for name in (*TEXT_FIELDS, *IMAGE_FIELDS)}
+        | {
+            "key_event": form.get("key_event", ""),
+            "pinned": form.get("pinned", ""),
+        }
+        | {name: form[name] for name in photos.slot_names(form)}
+    )

@@ -71,15 +71,27 @@ async def hold(request: Request, blog: Blog, since: int | None) -> Response:
         # it sees a gap (or a hold older than the channel) it asks the next link, with
         # Grip-Last, for what is missing: the log answers, as for any reconnect.
         "Grip-Channel": f"{channel(blog.id)}; prev-id={sent}",
-        "Grip-Link": f"<{request.url.path}>; rel=next",
-        # The proxy's heartbeat, as ours would be: an SSE comment (a C string: \n escaped).
-        "Grip-Keep-Alive": f":\\n\\n; format=cstring; timeout={heartbeat}",
+        "Grip-Link": f"<{request.url.path}{_asked(request)}>; rel=next",
+        # The proxy's heartbeat, as ours would be: an SSE comment, or the event a page that
+        # watches for a held-back stream asked for (?heartbeat=event); a C string: \n escaped.
+        "Grip-Keep-Alive": f"{_keep_alive(request)}; format=cstring; timeout={heartbeat}",
         "Cache-Control": "no-cache, no-transform",
         "X-Accel-Buffering": "no",
     }
     # Without a Content-Length: the proxy passes on the origin's framing, and a length would
     # tell the browser that the stream ends after the replay.
     return StreamingResponse(iter(parts), media_type="text/event-stream", headers=headers)
+
+
+def _asked(request: Request) -> str:
+    """What the next link keeps of the query: the heartbeat the page asked for."""
+    return "?heartbeat=event" if request.query_params.get("heartbeat") == "event" else ""
+
+
+def _keep_alive(request: Request) -> str:
+    if _asked(request):
+        return ":\\nevent: heartbeat\\ndata: {}\\n\\n"
+    return ":\\n\\n"
 
 
 class GripPublisher:

@@ -2,17 +2,17 @@
 plus one small script (static/console.js) that keeps every word in the browser until the
 server has it. One concept a module: `signin`, `blogs` (the list, and a blog's settings),
 `people` (accounts), `desk` (a blog's desk and its compose box), `editing` (one post's
-changes), `history` (its versions), `forms` (form input into values.py types) and
-`pages` (rendering, and the signed-in check)."""
+changes), `history` (its versions), `summary` (a blog's "What we know"), `forms` (form
+input into values.py types) and `pages` (rendering, and the signed-in check)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from liveline.web.console import blogs, desk, editing, history, pages, people, signin
+from liveline.web.console import blogs, desk, editing, history, pages, people, signin, summary
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, people, blogs, desk, editing, history):
+for part in (signin, people, blogs, desk, editing, history, summary):
     router.include_router(part.router)
 
 

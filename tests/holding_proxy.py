@@ -7,6 +7,7 @@ needs of it; enough HTTP for GETs, which is all the reader's page sends."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from types import TracebackType
@@ -41,10 +42,8 @@ class HoldingProxy:
         self.listener.close()
         with self._lock:
             for sock in self._sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
 
     def _accept(self) -> None:
         while not self._closing:

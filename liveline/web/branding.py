@@ -44,8 +44,54 @@ def site_for(site: Site, blog: Blog) -> Site:
     return changed
 
 
+# The papers the accent sits on (liveline.css), and the contrast text needs (WCAG AA).
+LIGHT_PAPER, DARK_PAPER, CONTRAST = "#ffffff", "#161616", 4.5
+
+
 def accent_rule(accent: str | None) -> str:
-    return f":root{{--accent:{accent}}}\n" if accent else ""
+    """The accent as the newsroom chose it, made just dark enough to read on white and, for
+    dark mode, just light enough to read on the dark paper (as text, and under text in the
+    paper's colour): a brand colour never costs the page its contrast."""
+    if not accent:
+        return ""
+    light = readable(accent, LIGHT_PAPER, toward="#000000")
+    dark = readable(accent, DARK_PAPER, toward="#ffffff")
+    return (
+        f":root{{--accent:{light}}}\n"
+        f"@media (prefers-color-scheme: dark){{:root{{--accent:{dark}}}}}\n"
+    )
+
+
+def _rgb(colour: str) -> tuple[int, ...]:
+    if len(colour) == 4:  # #rgb
+        colour = "#" + "".join(c * 2 for c in colour[1:])
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _luminance(colour: str) -> float:
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(colour: str, paper: str, toward: str) -> str:
+    """`colour`, mixed toward `toward` by the least step that reads on `paper`."""
+    start, end = _rgb(colour), _rgb(toward)
+    for step in range(21):
+        mixed = "#" + "".join(
+            f"{round(a + (b - a) * step / 20):02x}" for a, b in zip(start, end, strict=True)
+        )
+        if contrast(mixed, paper) >= CONTRAST:
+            return mixed
+    return toward
 
 
 def site_of(settings: Settings) -> Site:

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
 from tests import test_live_page
 from tests.conftest import LiveServer, auth
 from tests.holding_proxy import HoldingProxy
+from tests.test_grip import PROXIED, grip_client, grip_settings  # noqa: F401  (fixtures)
 from tests.test_live_page import SOON, post_ids
 from tests.test_stream import TIMEOUT, Desk
 
@@ -138,3 +140,38 @@ def test_what_we_know_reaches_open_pages_as_it_is_saved(
     for page in pages:
         expect(page.locator("#summary")).to_be_hidden(timeout=SOON)
         page.close()
+
+
+def first_lines(url: str, seconds: float) -> list[str]:
+    """The stream's lines for `seconds`."""
+    lines: list[str] = []
+    deadline = time.monotonic() + seconds
+    with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=seconds + 5)) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            lines.append(line)
+            if time.monotonic() > deadline:
+                break
+    return lines
+
+
+def test_heartbeats_are_events_only_for_streams_that_ask(
+    server: LiveServer, editor: dict[str, str]
+) -> None:
+    desk = new_blog(server, editor, "beats")
+    url = f"{server.url}/blogs/{desk.slug}/events"
+    asked = first_lines(url + "?heartbeat=event", 3 * HEARTBEAT)
+    assert asked.count("event: heartbeat") >= 2 and "data: {}" in asked
+    plain = first_lines(url, 3 * HEARTBEAT)
+    assert plain.count(":") >= 2 and "event: heartbeat" not in plain  # comments, as before
+    assert not any(line.startswith("data:") for line in plain)
+
+
+def test_through_a_grip_proxy_the_keep_alive_is_the_heartbeat_the_page_asked_for(
+    grip_client: TestClient,  # noqa: F811
+) -> None:
+    held = grip_client.get("/blogs/storm/events?heartbeat=event", headers=PROXIED)
+    assert held.headers["grip-keep-alive"].startswith(":\\nevent: heartbeat\\ndata: {}\\n\\n;")
+    assert held.headers["grip-link"] == "</blogs/storm/events?heartbeat=event>; rel=next"
+    plain = grip_client.get("/blogs/storm/events", headers=PROXIED)
+    assert plain.headers["grip-keep-alive"].startswith(":\\n\\n;")

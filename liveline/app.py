@@ -30,6 +30,7 @@ from liveline.web import (
     permalinks,
     reader,
     stream,
+    summary_api,
 )
 from liveline.web.fanout import FanOut
 from liveline.web.grip import GripPublisher
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     docs.install(app)
     app.include_router(api.router)
+    app.include_router(summary_api.router)
     app.include_router(media.router)
     app.include_router(stream.router)
     app.include_router(reader.router)

@@ -46,6 +46,8 @@ class Limit(IntEnum):
     PASSWORD = 1_000  # longer is no safer, and hashing it would cost the server
     MEDIA_ID = 32  # an upload's id: the first 32 hex digits of the SHA-256 of its bytes
     MEDIA_KEY = 60  # a stored file's name: its own hash and an extension
+    SUMMARY = 10_000  # a blog's "What we know": a short Markdown list
+    COLOR = 7  # an accent colour, #rrggbb
 
 
 class Role(StrEnum):
@@ -141,14 +143,24 @@ class Blog:
     created_at: datetime
     updated_at: datetime
     last_seq: int
-    post_count: int = 0  # not a column: counted where the blog is read
+    post_count: int = 0  # kept in the same transaction as every change
+    # "What we know": the editors' Markdown summary, versioned (service/summaries.py).
+    summary: str = ""
+    summary_version: int = 0  # 0: never written
+    # The blog's own marks, over the instance's (web/branding.py); None: the instance's.
+    brand_name: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = None
+    favicon_url: str | None = None
 
     @property
     def is_open(self) -> bool:
         return self.status == BlogStatus.OPEN
 
     def with_state(self, state: dict[str, Any]) -> Blog:
-        """This blog as a blog event's payload describes it."""
+        """This blog as a blog event's payload describes it (older payloads lack the later
+        fields: those stay as they are)."""
+        later = {name: state[name] for name in BLOG_STATE_LATER if name in state}
         return replace(
             self,
             title=state["title"],
@@ -156,6 +168,7 @@ class Blog:
             organization=state["organization"],
             timezone=state["timezone"],
             status=BlogStatus(state["status"]),
+            **later,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -164,8 +177,11 @@ class Blog:
         return data
 
 
-# Fields a writer may set on a blog; the rest are the server's.
-BLOG_WRITABLE = ("slug", "title", "authors", "organization", "timezone", "status")
+# Fields a writer may set on a blog; the rest are the server's. (The summary is written on
+# its own, with its version: service/summaries.py.)
+BRAND_FIELDS = ("brand_name", "logo_url", "accent_color", "favicon_url")
+BLOG_WRITABLE = ("slug", "title", "authors", "organization", "timezone", "status", *BRAND_FIELDS)
+BLOG_STATE_LATER = ("summary", "summary_version", *BRAND_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,41 @@ MEDIA_ID = r"^[0-9a-f]{32}$"
 MediaId = Annotated[str, StringConstraints(pattern=MEDIA_ID, max_length=Limit.MEDIA_ID)]
 
 
+def _accent(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError("must be a colour written #rrggbb, such as #b00020")
+    return value.lower()
+
+
+# What the pages' CSP lets a logo or favicon come from: our own /media/, or any https host.
+BRAND_PATH = re.compile(r"/media/[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*")
+BRAND_HTTPS = re.compile(
+    r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~!$&()*+,;=:@%/?#-]*)?"
+)
+
+
+def _brand_image(value: str) -> str:
+    if ".." in value or not (BRAND_PATH.fullmatch(value) or BRAND_HTTPS.fullmatch(value)):
+        raise ValueError(
+            "must be an uploaded picture's /media/… path or an https:// URL (no quotes or spaces)"
+        )
+    return value
+
+
+# A blog's own marks over the instance's (web/branding.py): an accent the stylesheet can hold,
+# pictures from where the pages' Content-Security-Policy lets them load.
+AccentColor = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=Limit.COLOR), AfterValidator(_accent)
+]
+BrandImage = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=Limit.URL),
+    AfterValidator(_brand_image),
+]
+# "What we know": Markdown, shown as post bodies are (sanitised the same way).
+SummaryText = Annotated[str, StringConstraints(max_length=Limit.SUMMARY), NoControls]
+
+
 def _none_is_empty_list(value: Any) -> Any:
     return [] if value is None else value
 
@@ -163,6 +198,10 @@ class BlogIn(_Input):
     organization: Name | None = None
     timezone: TimeZone | None = None  # None: the instance's LIVELINE_DEFAULT_TIMEZONE
     status: Literal["open", "closed"] = "open"
+    brand_name: Name | None = None  # None: the instance's (LIVELINE_SITE_NAME and the rest)
+    logo_url: BrandImage | None = None
+    accent_color: AccentColor | None = None
+    favicon_url: BrandImage | None = None
 
 
 class BlogPatch(_Input):
@@ -183,6 +222,16 @@ class BlogPatch(_Input):
     organization: Name | None = None
     timezone: TimeZone = None  # type: ignore[assignment]
     status: Literal["open", "closed"] = None  # type: ignore[assignment]
+    brand_name: Name | None = None  # null: back to the instance's
+    logo_url: BrandImage | None = None
+    accent_color: AccentColor | None = None
+    favicon_url: BrandImage | None = None
+
+
+class SummaryIn(_Input):
+    """A new version of a blog's summary (PUT /api/blogs/{slug}/summary, with If-Match)."""
+
+    summary: Annotated[SummaryText, BeforeValidator(_none_is_empty_text)]
 
 
 class PostPatch(_Input):

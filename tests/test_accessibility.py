@@ -1,11 +1,13 @@
-"""axe-core (the npm package, installed by `make axe`) finds no violation on the reader page,
-a post's page, the embed and a closed blog's page, light and dark."""
+"""axe-core (the npm package, installed by `make axe`) finds no violation on the reader page
+(with its summary and key events), a post's page, the embed and a closed blog's page, light
+and dark. The console's pages: tests/test_console_accessibility.py."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser
 
@@ -49,6 +51,12 @@ def test_axe_finds_nothing_on_the_reader_pages(
     desk, posts = newsroom.new_blog("Storm makes landfall", "Power out downtown")
     desk.publish("Governor declares an emergency", "It covers **12 counties**.", key_event=True)
     desk.publish("Where to find shelter", "Schools in Zone A are open.", pinned=True)
+    summary = httpx.put(  # "What we know", above the posts
+        f"{desk.url}/api/blogs/{desk.slug}/summary",
+        json={"summary": "- Landfall at 2 p.m.\n- Winds of **90 mph**"},
+        headers={**desk.headers, "If-Match": '"0"'},
+    )
+    assert summary.status_code == 200, summary.text
     base = f"{desk.url}/blogs/{desk.slug}"
     pages = {
         "reader page": (base, True),

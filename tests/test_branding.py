@@ -37,7 +37,8 @@ def test_the_page_wears_the_newsrooms_name_logo_favicon_and_accent(database_url:
     assert 'data-site-name="The Gazette"' in page  # live.js keeps it in a retitled title
     assert "<title>Live blogs | The Gazette</title>" in index
     assert brand.headers["content-type"].startswith("text/css")
-    assert brand.text == ":root{--accent:#0055aa}\n"
+    assert brand.text.startswith(":root{--accent:#0055aa}\n")  # reads on white as it is
+    assert "@media (prefers-color-scheme: dark){:root{--accent:#" in brand.text
 
 
 def test_unset_it_is_liveline_and_no_brand_sheet_is_linked(client: TestClient) -> None:

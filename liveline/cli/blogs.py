@@ -135,14 +135,17 @@ def export(
 @commands.command("export-html")
 def export_html(
     slug: str,
-    directory: Annotated[Path, typer.Argument(help="Write index.html and liveline.css here.")],
+    directory: Annotated[
+        Path, typer.Argument(help="Write index.html, its styles and photos here.")
+    ],
 ) -> None:
     """Write a live blog as a static page that any file server can serve, no Liveline behind."""
     from liveline.web.snapshot import write_snapshot  # the page's own templates (see test_layers)
 
     try:
-        with serviced(load_settings()) as service:
-            count = write_snapshot(service, slug, directory)
+        settings = load_settings()
+        with serviced(settings) as service:
+            count = write_snapshot(service, slug, directory, settings)
     except LivelineError as exc:
         raise fail(exc.message) from None
     except OSError as exc:

@@ -23,10 +23,11 @@ from pydantic import (
 )
 
 from liveline.model import SLUG, Blog, Limit, Post
-from liveline.values import Moment, json_path, known_zone
+from liveline.values import AccentColor, BrandImage, Moment, json_path, known_zone
 
-VERSION = 3
-READS = (1, 2, 3)  # version 1 had no post labels, 2 no uploaded images
+VERSION = 4
+# Version 1 had no post labels, 2 no uploaded images, 3 no blog summary nor blog branding.
+READS = (1, 2, 3, 4)
 
 
 class ArchiveError(ValueError):
@@ -46,6 +47,7 @@ def to_archive(
     posts: list[Post],
     exported_at: datetime | None = None,
     media: list[dict[str, Any]] | None = None,
+    summary_versions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The archive as JSON-ready data: the blog's and each post's own JSON, less what only
     makes sense inside one database (the blog's log position, whose account wrote a post),
@@ -59,6 +61,8 @@ def to_archive(
         "blog": blog_json,
         "posts": [post.to_json() for post in posts],
         "media": media or [],
+        # Every version of the summary, oldest first (version 4 on): its history moves too.
+        "summary_versions": summary_versions or [],
     }
 
 
@@ -127,6 +131,22 @@ class ArchivedBlog(_Model):
     status: Literal["open", "closed"]
     created_at: Time
     updated_at: Time
+    # Version 4 on; older archives have none of these.
+    summary: Annotated[StrictStr, Field(max_length=Limit.SUMMARY)] = ""
+    summary_version: Annotated[StrictInt, Field(ge=0, lt=2**31)] = 0
+    brand_name: Name | None = None
+    logo_url: BrandImage | None = None
+    accent_color: AccentColor | None = None
+    favicon_url: BrandImage | None = None
+
+
+class ArchivedSummaryVersion(_Model):
+    """One saved version of the blog's summary (version 4 on)."""
+
+    version: Annotated[StrictInt, Field(ge=1, lt=2**31)]
+    saved_by: Name | None
+    saved_at: Time
+    summary: Annotated[StrictStr, Field(max_length=Limit.SUMMARY)]
 
 
 MediaType = Literal["image/jpeg", "image/png", "image/webp", "image/gif"]
@@ -161,11 +181,12 @@ class ArchivedUpload(_Model):
 
 
 class Archive(_Model):
-    liveline_archive: Literal[1, 2, 3]
+    liveline_archive: Literal[1, 2, 3, 4]
     exported_at: Time
     blog: ArchivedBlog
     posts: list[ArchivedPost]
     media: list[ArchivedUpload] = Field(default_factory=list)
+    summary_versions: list[ArchivedSummaryVersion] = Field(default_factory=list)
 
 
 def loads(raw: bytes) -> Archive:
@@ -206,7 +227,27 @@ def from_archive(data: Any) -> Archive:
         raise ArchiveError(json_path(error["loc"]), problem) from None
     for index, post in enumerate(archive.posts):
         _check_consistent(post, f"posts[{index}]")
+    _check_summary(archive)
     return archive
+
+
+def _check_summary(archive: Archive) -> None:
+    """The versions count up from 1, and the blog's summary is the last of them."""
+    versions = archive.summary_versions
+    for index, item in enumerate(versions):
+        if item.version != index + 1:
+            raise ArchiveError(
+                f"summary_versions[{index}].version", f"expected version {index + 1}, oldest first"
+            )
+    if versions and (
+        archive.blog.summary_version != versions[-1].version
+        or archive.blog.summary != versions[-1].summary
+    ):
+        raise ArchiveError(
+            "blog.summary_version", "the blog's summary must be the last of summary_versions"
+        )
+    if not versions and archive.blog.summary_version != 0:
+        raise ArchiveError("summary_versions", "a summary with a version needs its versions")
 
 
 def _check_consistent(post: ArchivedPost, where: str) -> None:

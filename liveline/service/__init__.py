@@ -31,6 +31,7 @@ from liveline.service.review import Review
 from liveline.service.scheduling import Scheduling
 from liveline.service.sessions import Session, Sessions, SignedIn
 from liveline.service.staff import Staff
+from liveline.service.summaries import Summaries
 from liveline.service.unit import UnitOfWork, utcnow
 from liveline.store.db import make_engine, migrate
 from liveline.store.media import DirectoryBlobs, make_blobs
@@ -81,6 +82,7 @@ class Service:
         self.review = Review(unit)
         self.staff = Staff(unit, self.accounts)
         self.history = History(unit, self.posts)
+        self.summaries = Summaries(unit)
         self.presence = Presence(unit)
         self.purging = Purging(unit)
         # Hands every event to the GRIP proxy (web/grip.py), once, in seq order.

@@ -13,6 +13,7 @@ from liveline.model import Blog, Post
 from liveline.service.media import Media
 from liveline.service.replacing import WholeBlog, store_whole_blog
 from liveline.service.unit import UnitOfWork
+from liveline.store.summaries import SummaryRows, SummaryVersion
 from liveline.values import Slug, validate_one
 
 
@@ -24,17 +25,30 @@ class Archives:
     def export(self, slug: str) -> dict[str, Any]:
         """The blog and every post of it, read in one snapshot so the two agree."""
 
-        def read(conn: Any) -> tuple[Blog | None, list[Post]]:
+        def read(conn: Any) -> tuple[Blog | None, list[Post], list[SummaryVersion]]:
             blog = self._unit.store.blog_by_slug(conn, slug)
-            posts = [] if blog is None else self._unit.store.all_posts(conn, blog.id)
-            return blog, posts
+            if blog is None:
+                return None, [], []
+            summaries = SummaryRows().versions(conn, blog.id)
+            return blog, self._unit.store.all_posts(conn, blog.id), summaries
 
-        blog, posts = self._unit.read(read)
+        blog, posts, summaries = self._unit.read(read)
         if blog is None:
             raise NotFound(f"no live blog with the slug {slug!r}")
         ids = {image.media for post in posts for image in post.images if image.media}
         uploads = self._media.export_uploads(ids) if self._media and ids else []
-        return to_archive(blog, posts, exported_at=self._unit.clock(), media=uploads)
+        versions = [
+            {
+                "version": item.version,
+                "saved_by": item.saved_by,
+                "saved_at": item.saved_at.isoformat(),
+                "summary": item.summary,
+            }
+            for item in reversed(summaries)  # oldest first
+        ]
+        return to_archive(
+            blog, posts, exported_at=self._unit.clock(), media=uploads, summary_versions=versions
+        )
 
     async def import_archive(
         self, archive: Archive, slug: str | None = None, *, replace: bool = False
@@ -55,6 +69,9 @@ class Archives:
             # logging moved updated_at to now; a fresh blog keeps the story's own times
             return {"created_at": archive.blog.created_at, "updated_at": archive.blog.updated_at}
 
-        return await store_whole_blog(
-            self._unit, WholeBlog(slug, meta, rows, times), replace=replace
-        )
+        summaries = [
+            SummaryVersion(item.version, item.saved_by, item.saved_at, item.summary)
+            for item in archive.summary_versions
+        ]
+        whole = WholeBlog(slug, meta, rows, times, summary_versions=summaries)
+        return await store_whole_blog(self._unit, whole, replace=replace)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from liveline.errors import Conflict
 from liveline.model import Blog, EventType, PostStatus
 from liveline.service.unit import Tx, UnitOfWork
+from liveline.store.summaries import SummaryRows, SummaryVersion
 
 # Given whether the blog existed, the times the blog keeps once its posts are in.
 BlogTimes = Callable[[bool], Mapping[str, Any]]
@@ -28,6 +29,8 @@ class WholeBlog:
     blog: Mapping[str, Any]  # the blog's columns: title, authors, organization, timezone…
     posts: Sequence[Mapping[str, Any]]  # each post's columns, in the order to store them
     times: BlogTimes
+    # An archive's summary versions, oldest first, in place of the blog's; None: left alone.
+    summary_versions: Sequence[SummaryVersion] | None = None
 
 
 async def store_whole_blog(unit: UnitOfWork, whole: WholeBlog, *, replace: bool) -> Blog:
@@ -56,6 +59,8 @@ def _store(tx: Tx, whole: WholeBlog, replace: bool) -> Blog:
         post = tx.store.insert_post(tx.conn, blog.id, row)
         if post.is_visible:  # readers and the log learn of it, as of a fresh publish
             tx.record_post(post, EventType.POST_PUBLISHED)
+    if whole.summary_versions is not None:
+        SummaryRows().replace_all(tx.conn, blog.id, whole.summary_versions)
     tx.recount(blog.id)
     return tx.store.update_blog(tx.conn, blog.id, whole.times(existing is not None))
 

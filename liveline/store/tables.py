@@ -62,6 +62,26 @@ blogs = Table(
     # Published posts, kept in the same transaction as every change, so that reading a blog
     # costs the same for 9 posts as for 5,000.
     Column("post_count", Integer, nullable=False, default=0),
+    Column("summary", Text, nullable=False, default=""),
+    Column("summary_version", Integer, nullable=False, default=0),
+    Column("brand_name", String(Limit.NAME)),
+    Column("logo_url", String(Limit.URL)),
+    Column("accent_color", String(Limit.COLOR)),
+    Column("favicon_url", String(Limit.URL)),
+)
+
+# Every version of a blog's summary ("What we know") as it was saved, by whom and when; an
+# earlier one can be restored as a new version. `saved_by` is the byline at the time, so an
+# archive carries it to another database, where no account of that id exists.
+summary_versions = Table(
+    "summary_versions",
+    metadata,
+    Column("blog_id", Integer, ForeignKey("blogs.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("saved_by", String(Limit.NAME)),
+    Column("saved_at", UTCDateTime, nullable=False),
+    Column("summary", Text, nullable=False),
 )
 
 posts = Table(

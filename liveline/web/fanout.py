@@ -64,6 +64,7 @@ class Reader:
         "address",
         "closed",
         "frames",
+        "heartbeat",
         "limit",
         "on_overflow",
         "overflowed",
@@ -71,8 +72,11 @@ class Reader:
         "sink",
     )
 
-    def __init__(self, limit: int, sent: int, address: str | None = None) -> None:
+    def __init__(
+        self, limit: int, sent: int, address: str | None = None, heartbeat: Frame = HEARTBEAT
+    ) -> None:
         self.address = address  # the client's, counted against its cap of open streams
+        self.heartbeat = heartbeat  # a comment, or an event its page's script can see
         self.frames: deque[Frame] = deque()
         self.limit = limit
         self.sent = sent  # the highest seq this reader has been given
@@ -220,6 +224,18 @@ class Channel:
         for transport in behind:
             self.direct.pop(transport).overflow()
 
+    def beat(self) -> None:
+        """Each reader's own heartbeat (a comment, or an event for pages that watch for it)."""
+        for reader in list(self.readers):
+            reader.push(reader.heartbeat)
+        behind = []
+        for transport, reader in self.direct.items():
+            transport.write(reader.heartbeat.chunk)
+            if transport.get_write_buffer_size() > self.limit_bytes:
+                behind.append(transport)
+        for transport in behind:
+            self.direct.pop(transport).overflow()
+
     def go_direct(self, reader: Reader, sink: SocketSink) -> bool:
         """Write to a caught-up reader's socket from now on; False if it is not caught up."""
         if reader.frames or reader.sent != self.last_seq:
@@ -316,7 +332,11 @@ class FanOut:
         return self._streams_from[address]
 
     def join(
-        self, blog: Blog, since: int | None, address: str | None = None
+        self,
+        blog: Blog,
+        since: int | None,
+        address: str | None = None,
+        heartbeat: Frame = HEARTBEAT,
     ) -> tuple[Reader, Channel]:
         """A new reader of a blog (as the caller last read it: its last_seq may be stale),
         that has seen everything up to `since`, or, with None, wants only what comes next."""
@@ -329,7 +349,8 @@ class FanOut:
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat())
             self._catching_up = asyncio.create_task(self._check_logs())
-        reader = Reader(self._queue_size, channel.last_seq if since is None else since, address)
+        sent = channel.last_seq if since is None else since
+        reader = Reader(self._queue_size, sent, address, heartbeat)
         channel.readers.add(reader)
         if address is not None:
             self._streams_from[address] += 1
@@ -371,7 +392,7 @@ class FanOut:
         while True:
             await asyncio.sleep(self._heartbeat_seconds)
             for channel in list(self._channels.values()):
-                channel.send(HEARTBEAT)
+                channel.beat()
 
     async def _check_logs(self) -> None:
         # The broker is a doorbell, and a doorbell can fail to ring: look at the log now and

@@ -55,6 +55,10 @@ class Frame:
 
 
 HEARTBEAT = Frame(0, b":\n\n")
+# The same heartbeat as an event a page's script can see (EventSource hides comments), for
+# the streams that ask for it (?heartbeat=event): a page that sees none for a while after
+# opening knows something between it and us holds the stream back, and polls instead.
+VISIBLE_HEARTBEAT = Frame(0, b":\nevent: heartbeat\ndata: {}\n\n")
 
 
 class FrameCache:

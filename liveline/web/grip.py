@@ -71,9 +71,10 @@ async def hold(request: Request, blog: Blog, since: int | None) -> Response:
         # it sees a gap (or a hold older than the channel) it asks the next link, with
         # Grip-Last, for what is missing: the log answers, as for any reconnect.
         "Grip-Channel": f"{channel(blog.id)}; prev-id={sent}",
-        "Grip-Link": f"<{request.url.path}>; rel=next",
-        # The proxy's heartbeat, as ours would be: an SSE comment (a C string: \n escaped).
-        "Grip-Keep-Alive": f":\\n\\n; format=cstring; timeout={heartbeat}",
+        "Grip-Link": f"<{request.url.path}{_asked(request)}>; rel=next",
+        # The proxy's heartbeat, as ours would be: an SSE comment, or the event a page that
+        # watches for a held-back stream asked for (?heartbeat=event); a C string: \n escaped.
+        "Grip-Keep-Alive": f"{_keep_alive(request)}; format=cstring; timeout={heartbeat}",
         "Cache-Control": "no-cache, no-transform",
         "X-Accel-Buffering": "no",
     }
@@ -93,6 +94,17 @@ def key_headers(key: str, header: KeyHeader) -> dict[str, str]:
     if header == "fastly":
         return {"Fastly-Key": key}
     return {"Authorization": f"Bearer {key}"}
+
+
+def _asked(request: Request) -> str:
+    """What the next link keeps of the query: the heartbeat the page asked for."""
+    return "?heartbeat=event" if request.query_params.get("heartbeat") == "event" else ""
+
+
+def _keep_alive(request: Request) -> str:
+    if _asked(request):
+        return ":\\nevent: heartbeat\\ndata: {}\\n\\n"
+    return ":\\n\\n"
 
 
 class GripPublisher:

@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from liveline.formats.embeds import with_cards
 from liveline.formats.feeds import blog_url
 from liveline.formats.jsonld import script_safe_json
 from liveline.model import Blog, Post
+from liveline.web.branding import site_for
 from liveline.web.caching import conditional
 from liveline.web.landing import live_path, post_path
 from liveline.web.reader import protected
@@ -38,9 +40,13 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
     post = await run_in_threadpool(state.service.posts.published, blog, post_id)
     cache: RenderCache = state.render_post.cache
     base_url = public_base_url(request)
+    embeds = state.service.embeds
 
     def render() -> str:
         view = post_view(post.to_json(), blog.timezone, blog.organization, cache)
+        # Embeds' cards, as on the blog's page (a player only once the reader asks for it).
+        answers = embeds.answers(embeds.urls_of([post]))
+        view["body_html"] = Markup(with_cards(str(view["body_html"]), embeds.providers, answers))
         text = cache.text(post)
         canonical = base_url + post_path(blog, post.id)
         return str(
@@ -52,6 +58,7 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
                 live_url=live_path(blog.slug, post.id),
                 image=og_image(post, base_url),
                 jsonld=Markup(post_jsonld(blog, post, canonical, base_url, text)),
+                site=site_for(state.templates.globals["site"], blog),
             )
         )
 

@@ -13,9 +13,16 @@ from liveline.formats.jsonld import live_blog_posting
 from liveline.formats.pictures import image_object, lead_image
 from liveline.values import parse_seq
 from liveline.web import landing
+from liveline.web.branding import site_for
 from liveline.web.caching import cache_headers, etag, none_match
 from liveline.web.pagecache import PageCache
-from liveline.web.render import RenderCache, blog_view, first_image_eager, post_view
+from liveline.web.render import (
+    RenderCache,
+    blog_view,
+    first_image_eager,
+    post_view,
+    summary_html,
+)
 from liveline.web.urls import public_base_url, vary_on_host
 
 router = APIRouter(include_in_schema=False)
@@ -130,6 +137,9 @@ async def _page(
             jsonld=Markup(jsonld),
             lead=None if lead is None else image_object(lead, base_url),
             page_url=f"{base_url}/blogs/{blog.slug}",
+            summary=summary_html(blog.summary),
+            site=site_for(state.templates.globals["site"], blog),
+            quiet_ms=quiet_ms(state.settings.stream_heartbeat_seconds),
         )
         return _pack([post.id for post in (*pinned, *posts)], html, pending)
 
@@ -164,6 +174,15 @@ class ReadyResponse(Response):
         self.body = body
         self.background = None
         self.raw_headers = list(raw_headers)  # a middleware may add to its own copy
+
+
+# A stream that shows no heartbeat for this many of the server's intervals after opening is
+# held back by something on the way (a buffering proxy): the page polls instead (live.js).
+QUIET_BEATS = 3
+
+
+def quiet_ms(heartbeat_seconds: float) -> int:
+    return int(heartbeat_seconds * QUIET_BEATS * 1000) + 1000  # and a second for the wire
 
 
 def _pack(shown: list[int], html: str, pending: bool) -> bytes:

@@ -165,6 +165,11 @@ def blog_view(blog: Blog) -> dict[str, Any]:
     }
 
 
+def summary_html(summary: str) -> Markup:
+    """A blog's "What we know", rendered and sanitised exactly as a post's body is."""
+    return Markup(render_markdown(summary)) if summary.strip() else Markup("")
+
+
 def count_text(count: int) -> str:
     return f"{count} Post" if count == 1 else f"{count} Posts"
 

@@ -28,10 +28,10 @@ from liveline.web import grip
 from liveline.web.caching import conditional
 from liveline.web.errors import error_response
 from liveline.web.fanout import FanOut
-from liveline.web.frames import Frame
+from liveline.web.frames import HEARTBEAT, VISIBLE_HEARTBEAT, Frame
 from liveline.web.methods import headers_only
 from liveline.web.mounting import route_path
-from liveline.web.render import PostRenderer, blog_byline, count_text
+from liveline.web.render import PostRenderer, blog_byline, count_text, summary_html
 from liveline.web.transport import AsgiSink, open_sink
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ def event_message(event: Event, blog: Blog, render: PostRenderer) -> dict[str, A
         }
         if event.type.is_blog_event:
             message["blog"]["byline_text"] = blog_byline(blog.with_state(state))
+            if "summary" in state:  # "What we know", as the page shows it
+                message["blog"]["summary_html"] = str(summary_html(state["summary"]))
     return message
 
 
@@ -117,7 +119,8 @@ async def serve_stream(
         200: {
             "description": "Server-sent events: `retry:`, then one event per change "
             "(`id:` its seq, `event:` its type, `data:` the JSON the polling endpoint "
-            "gives), and a `:` comment line as heartbeat. HEAD answers the headers only.",
+            "gives), and a `:` comment line as heartbeat (with `?heartbeat=event`, also a "
+            "`heartbeat` event a page's script can see). HEAD answers the headers only.",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         404: {"description": "No such blog"},
@@ -174,7 +177,8 @@ async def open_stream(request: Request, slug: str) -> Response:
                 f"/api/blogs/{slug}/events",
                 retry_after=max(1, state.settings.stream_retry_ms // 1000) * 5,
             )
-        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms, address)
+        beat = VISIBLE_HEARTBEAT if request.query_params.get("heartbeat") == "event" else HEARTBEAT
+        return EventStream(state.fanout, blog, since, state.settings.stream_retry_ms, address, beat)
     except LivelineError as exc:
         extra = {"field": exc.field} if exc.field else {}
         response = error_response(request, exc.status, exc.message, **extra)
@@ -278,8 +282,10 @@ class EventStream(Response):
         since: int | None,
         retry_ms: int,
         address: str | None = None,
+        heartbeat: Frame = HEARTBEAT,
     ) -> None:
         super().__init__(media_type=self.media_type)
+        self.heartbeat = heartbeat
         self.fanout = fanout
         self.blog = blog
         self.since = since
@@ -289,7 +295,9 @@ class EventStream(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         sink = open_sink(send)
         # Join before replaying, so nothing published during the replay can slip between.
-        self.reader, self.channel = self.fanout.join(self.blog, self.since, self.address)
+        self.reader, self.channel = self.fanout.join(
+            self.blog, self.since, self.address, self.heartbeat
+        )
         pump = asyncio.create_task(self._pump(sink))
         self.reader.on_overflow = pump.cancel
         watching = asyncio.create_task(self._watch(receive, pump))

@@ -2,9 +2,9 @@
 plus one small script (static/console.js) that keeps every word in the browser until the
 server has it. One concept a module: `signin`, `blogs` (the list, and a blog's settings),
 `people` (accounts), `tokens` (API tokens), `desk` (a blog's desk and its compose box),
-`editing` (one post's changes), `history` (its versions), `live` (the console's private
-event stream), `forms` (form input into values.py types) and `pages` (rendering, and the
-signed-in check)."""
+`editing` (one post's changes), `history` (its versions), `summary` (a blog's "What we
+know"), `live` (the console's private event stream), `forms` (form input into values.py
+types) and `pages` (rendering, and the signed-in check)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from liveline.web.console import (
     pages,
     people,
     signin,
+    summary,
     tokens,
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, people, tokens, blogs, live, desk, editing, history):
+for part in (signin, people, tokens, blogs, live, desk, editing, history, summary):
     router.include_router(part.router)
 
 

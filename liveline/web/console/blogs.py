@@ -8,12 +8,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from liveline.errors import LivelineError
-from liveline.model import Blog
+from liveline.model import BRAND_FIELDS, Blog
 from liveline.service import Session
 from liveline.values import BlogIn, BlogPatch
 from liveline.web import session as browser
 from liveline.web.console.forms import names, read_form, validated
 from liveline.web.console.pages import render, service, signed_in
+from liveline.web.console.summary import summary_context
 from liveline.web.render import blog_view
 
 router = APIRouter()
@@ -47,7 +48,7 @@ async def settings_page(
     slug: str, request: Request, session: Session = Depends(signed_in)
 ) -> Response:
     blog = await run_in_threadpool(service(request).blogs.get, slug)
-    return _settings(request, session, blog, _blog_form(blog))
+    return await _settings(request, session, blog, _blog_form(blog))
 
 
 @router.post("/edit/{slug}/settings")
@@ -64,11 +65,13 @@ async def change_blog(
         "organization": form.get("organization", "").strip() or None,
         "timezone": form.get("timezone", "").strip(),
         "status": "closed" if form.get("closed") == "on" else "open",
+        # The blog's own marks; left empty, the instance's.
+        **{name: form.get(name, "").strip() or None for name in BRAND_FIELDS},
     }
     try:
         await service(request).blogs.update(session.user, blog, validated(BlogPatch, fields))
     except LivelineError as exc:
-        return _settings(request, session, blog, form, error=exc.message, status=exc.status)
+        return await _settings(request, session, blog, form, error=exc.message, status=exc.status)
     return RedirectResponse(f"/edit/{blog.slug}", status_code=303)
 
 
@@ -79,10 +82,26 @@ def _blog_form(blog: Blog) -> dict[str, str]:
         "organization": blog.organization or "",
         "timezone": blog.timezone,
         "closed": "" if blog.is_open else "on",
+        **{name: getattr(blog, name) or "" for name in BRAND_FIELDS},
     }
 
 
-def _settings(
+async def settings_with(
+    request: Request,
+    session: Session,
+    blog: Blog,
+    *,
+    error: str = "",
+    status: int = 200,
+    summary: str | None = None,
+) -> Response:
+    """The settings page after a refused summary save: the blog's form as stored."""
+    return await _settings(
+        request, session, blog, _blog_form(blog), error=error, status=status, summary=summary
+    )
+
+
+async def _settings(
     request: Request,
     session: Session,
     blog: Blog,
@@ -90,8 +109,10 @@ def _settings(
     *,
     error: str = "",
     status: int = 200,
+    summary: str | None = None,
 ) -> Response:
     context = {"blog": blog_view(blog), "form": form, "error": error}
+    context |= await summary_context(request, blog, summary)
     return render(request, "settings.html", session, status, **context)
 
 

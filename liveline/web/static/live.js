@@ -304,6 +304,12 @@
     if (badge) badge.classList.toggle("blog-live--closed", closed);
     if (closed) end();
     else if (!live) resume();
+    // "What we know": the server's sanitised HTML, as a post's body is.
+    var summary = document.getElementById("summary");
+    if (summary && blog.summary_html != null) {
+      document.getElementById("summary-body").innerHTML = blog.summary_html;
+      summary.hidden = !blog.summary_html;
+    }
   }
 
   function onBlog(message) {
@@ -379,27 +385,43 @@
   var watching = null;
   var dropped = false;
   var openTimer = null;
+  // An open stream shows a heartbeat event at least this often (the server's interval, a
+  // few times over): a quiet one is held back on the way (some proxies buffer event streams
+  // whole), so the page polls instead.
+  var quietMs = +(timing.quiet || posts.dataset.quietMs) || 60000;
+  var quietTimer = null;
+
+  function heard() {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(function () {
+      if (source && live) startPolling();
+    }, quietMs);
+  }
 
   function setLive(state) { document.documentElement.dataset.live = state; }
 
   function stream() {
     if (!window.EventSource) return startPolling();
-    var url = posts.dataset.stream + "?since=" + encodeURIComponent(lastSeq);
+    var url = posts.dataset.stream + "?since=" + encodeURIComponent(lastSeq) + "&heartbeat=event";
     source = new EventSource(url);
     Object.keys(handlers).forEach(function (type) {
       source.addEventListener(type, function (event) {
         clearTimeout(openTimer);
+        heard();
         handle(type, JSON.parse(event.data), event.lastEventId);
       });
     });
+    source.addEventListener("heartbeat", heard);
     openTimer = setTimeout(startPolling, timing.openWithin);
     source.addEventListener("open", function () {
       clearTimeout(openTimer);
+      heard();
       setLive("on");
       if (dropped) tell("Back online. You are up to date.", "ok", 5000);
       dropped = false;
     });
     source.addEventListener("error", function () {
+      clearTimeout(quietTimer); // reconnecting: the next open starts the watch again
       if (!live) return;
       setLive("retrying");
       if (!dropped) tell("Connection lost. Trying to reconnect…", "warn");
@@ -413,6 +435,7 @@
 
   function stopStream() {
     clearTimeout(openTimer);
+    clearTimeout(quietTimer);
     if (source) source.close();
     source = null;
   }

@@ -33,6 +33,7 @@ class Limit(IntEnum):
     LOCATION = 200
     LABEL = 40  # "Breaking", "Analysis"
     TIMEZONE = 64
+    LANGUAGE = 35  # a BCP 47 tag such as "en-US" (35 characters is what RFC 5646 asks to hold)
     BODY = 200_000
     URL = 2_000
     CAPTION = 2_000
@@ -141,6 +142,9 @@ class Blog:
     created_at: datetime
     updated_at: datetime
     last_seq: int
+    # A BCP 47 tag ("en-US", "de-DE", "de"): the page's `lang`, its words and how it writes
+    # times (formats/language.py). Blogs from before languages are "en-US", as they were shown.
+    language: str = "en-US"
     post_count: int = 0  # not a column: counted where the blog is read
 
     @property
@@ -155,6 +159,7 @@ class Blog:
             authors=tuple(state["authors"]),
             organization=state["organization"],
             timezone=state["timezone"],
+            language=state.get("language", self.language),
             status=BlogStatus(state["status"]),
         )
 
@@ -165,7 +170,7 @@ class Blog:
 
 
 # Fields a writer may set on a blog; the rest are the server's.
-BLOG_WRITABLE = ("slug", "title", "authors", "organization", "timezone", "status")
+BLOG_WRITABLE = ("slug", "title", "authors", "organization", "timezone", "language", "status")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from liveline.formats.feeds import blog_url
 from liveline.formats.jsonld import script_safe_json
+from liveline.formats.language import language
 from liveline.model import Blog, Post
 from liveline.web.caching import conditional
 from liveline.web.landing import live_path, post_path
@@ -40,7 +41,7 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
     base_url = public_base_url(request)
 
     def render() -> str:
-        view = post_view(post.to_json(), blog.timezone, blog.organization, cache)
+        view = post_view(post.to_json(), blog.timezone, blog.organization, cache, blog.language)
         text = cache.text(post)
         canonical = base_url + post_path(blog, post.id)
         return str(
@@ -52,6 +53,7 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
                 live_url=live_path(blog.slug, post.id),
                 image=og_image(post, base_url),
                 jsonld=Markup(post_jsonld(blog, post, canonical, base_url, text)),
+                language=language(blog.language),
             )
         )
 
@@ -84,6 +86,7 @@ def post_jsonld(blog: Blog, post: Post, canonical: str, base_url: str, text: str
         "@id": canonical,
         "url": canonical,
         "headline": post.headline,
+        "inLanguage": blog.language,
         "articleBody": text,
         "author": [{"@type": "Person", "name": name} for name in post.authors],
         "dateModified": post.updated_at.isoformat(),

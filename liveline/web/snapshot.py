@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from liveline.formats.language import language
 from liveline.model import Post
 from liveline.service import Service
 from liveline.web.landing import key_event_views
@@ -24,7 +25,8 @@ def write_snapshot(service: Service, slug: str, directory: Path) -> int:
     keys = [post for post in (*pinned, *posts) if post.key_event]
     keys.sort(key=lambda post: (post.published_at, post.id), reverse=True)
     views = [
-        post_view(p.to_json(), blog.timezone, blog.organization, cache) for p in (*pinned, *posts)
+        post_view(p.to_json(), blog.timezone, blog.organization, cache, blog.language)
+        for p in (*pinned, *posts)
     ]
     html = (
         make_templates()
@@ -35,6 +37,7 @@ def write_snapshot(service: Service, slug: str, directory: Path) -> int:
             posts=views[len(pinned) :],
             key_events=key_event_views(keys, blog, cache),
             snapshot=True,
+            language=language(blog.language),
         )
     )
     directory.mkdir(parents=True, exist_ok=True)

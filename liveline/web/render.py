@@ -176,15 +176,16 @@ def byline(post: dict[str, Any], organization: str | None, tag: str = DEFAULT) -
     return lang.gettext("From %(names)s", names=names)
 
 
-def blog_view(blog: Blog) -> dict[str, Any]:
-    lang = language(blog.language)
-    updated = aptime.updated_time(blog.updated_at, blog.timezone, lang)
+def blog_view(blog: Blog, tag: str | None = None) -> dict[str, Any]:
+    """The blog as a page shows it, in its language (or `tag`'s: the console's)."""
+    tag = tag or blog.language
+    updated = aptime.updated_time(blog.updated_at, blog.timezone, language(tag))
     return {
         **blog.to_json(),
-        "updated_text": updated_text(updated, blog.language),
+        "updated_text": updated_text(updated, tag),
         "updated_time": updated,  # the time alone, as the snapshot's footer says it
         "byline": blog_byline(blog),
-        "count_text": count_text(blog.post_count, blog.language),
+        "count_text": count_text(blog.post_count, tag),
     }
 
 

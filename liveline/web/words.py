@@ -41,7 +41,7 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 
 @pass_context
 def _pgettext(context: Context, where: str, message: str) -> str:
-    return of(context).translations.pgettext(where, message)
+    return str(of(context).translations.pgettext(where, message))
 
 
 @pass_context
@@ -104,4 +104,34 @@ def live_words(lang: Language) -> dict[str, Any]:
 def console_words(lang: Language) -> dict[str, Any]:
     """What console.js says, in the console's language."""
     _ = lang.gettext
-    return {}
+    return {
+        "kept": _("Your unsaved text was kept from last time."),
+        "waiting": plural_forms(
+            lang,
+            "Waiting for connection: %(num)d post will be sent when it returns.",
+            "Waiting for connection: %(num)d posts will be sent when it returns.",
+        ),
+        "sending": _("Sending “%(headline)s”…", headline="{headline}"),
+        "notSentRetrying": _("Not sent: the server could not take it yet; retrying."),
+        "notSentSignIn": _(
+            "Not sent: sign in again (in another tab), then come back: it is kept here."
+        ),
+        "notSent": _("Not sent: %(reason)s", reason="{reason}"),
+        "refused": _("the post was refused"),
+        "published": _("Published: “%(headline)s”.", headline="{headline}"),
+        "draftSaved": _("Draft saved: “%(headline)s”.", headline="{headline}"),
+        "scheduled": _("Scheduled: “%(headline)s”.", headline="{headline}"),
+        "sentToEditors": _("Sent to editors: “%(headline)s”.", headline="{headline}"),
+        "saved": _("Saved: “%(headline)s”.", headline="{headline}"),
+        "names": _("%(names)s and %(last)s", names="{names}", last="{last}"),
+        "editing": {
+            key: value.replace("%(names)s", "{names}")
+            for key, value in plural_forms(
+                lang,
+                "%(names)s is editing this post too. You may both save: the second to save "
+                "sees both versions.",
+                "%(names)s are editing this post too. You may both save: the second to save "
+                "sees both versions.",
+            ).items()
+        },
+    }

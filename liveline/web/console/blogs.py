@@ -13,7 +13,7 @@ from liveline.service import Session
 from liveline.values import BlogIn, BlogPatch
 from liveline.web import session as browser
 from liveline.web.console.forms import names, read_form, validated
-from liveline.web.console.pages import render, service, signed_in
+from liveline.web.console.pages import console_language, render, service, signed_in
 from liveline.web.render import blog_view
 
 router = APIRouter()
@@ -34,6 +34,7 @@ async def open_blog(request: Request, session: Session = Depends(signed_in)) -> 
         "authors": names(form.get("authors", "")),
         "organization": form.get("organization", "").strip() or None,
         "timezone": form.get("timezone", "").strip() or None,
+        "language": form.get("language", "").strip() or None,
     }
     try:
         blog = await service(request).blogs.create(session.user, validated(BlogIn, fields))
@@ -63,6 +64,7 @@ async def change_blog(
         "authors": names(form.get("authors", "")),
         "organization": form.get("organization", "").strip() or None,
         "timezone": form.get("timezone", "").strip(),
+        "language": form.get("language", "").strip(),
         "status": "closed" if form.get("closed") == "on" else "open",
     }
     try:
@@ -78,6 +80,7 @@ def _blog_form(blog: Blog) -> dict[str, str]:
         "authors": ", ".join(blog.authors),
         "organization": blog.organization or "",
         "timezone": blog.timezone,
+        "language": blog.language,
         "closed": "" if blog.is_open else "on",
     }
 
@@ -111,8 +114,9 @@ async def _page(
         "blogs.html",
         session,
         status,
-        blogs=[blog_view(blog) for blog in blogs],
+        blogs=[blog_view(blog, console_language(request).tag) for blog in blogs],
         error=error,
         form=form or {},
         default_timezone=service(request).blogs.default_timezone,
+        default_language=service(request).blogs.default_language,
     )

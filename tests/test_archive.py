@@ -131,7 +131,8 @@ def test_export_holds_every_post_including_drafts_scheduled_and_deleted(source) 
     result = invoke_cli("export", "storm", env=source)
 
     archive = json.loads(result.stdout)
-    assert archive["liveline_archive"] == 3
+    assert archive["liveline_archive"] == 4
+    assert archive["blog"]["language"] == "en-US"  # version 4 on: the blog's language
     assert "ünïcode" in result.stdout  # UTF-8 text, not \\u escapes
     by_headline = {post["headline"]: post for post in archive["posts"]}
     assert {h: p["status"] for h, p in by_headline.items()} == {
@@ -208,7 +209,7 @@ def _set(archive: dict, index: int, **fields) -> dict:
 
 
 BAD_ARCHIVES = {
-    "wrong version": (lambda a: {**a, "liveline_archive": 4}, lambda a: "liveline_archive"),
+    "wrong version": (lambda a: {**a, "liveline_archive": 5}, lambda a: "liveline_archive"),
     "missing version": (
         lambda a: {k: v for k, v in a.items() if k != "liveline_archive"},
         lambda a: "liveline_archive",

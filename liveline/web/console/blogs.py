@@ -64,9 +64,10 @@ async def change_blog(
         "authors": names(form.get("authors", "")),
         "organization": form.get("organization", "").strip() or None,
         "timezone": form.get("timezone", "").strip(),
-        "language": form.get("language", "").strip(),
         "status": "closed" if form.get("closed") == "on" else "open",
     }
+    if form.get("language", "").strip():  # a form without the field leaves it as it is
+        fields["language"] = form["language"].strip()
     try:
         await service(request).blogs.update(session.user, blog, validated(BlogPatch, fields))
     except LivelineError as exc:

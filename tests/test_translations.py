@@ -25,6 +25,7 @@ from liveline.model import Role
 from liveline.values import known_language
 from tests import test_live_page
 from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
+from tests.test_accessibility import violations
 from tests.test_live_page import SOON, open_live_page
 from tests.test_stream import TIMEOUT, Desk
 
@@ -234,6 +235,11 @@ def test_the_german_page_in_chromium_with_a_live_post(
             expect(page.locator("#key-events-title")).to_have_text("Wichtigste Ereignisse")
         page.screenshot(path=str(where / name), full_page=False)
         context.close()
+    # The German page, its post page and the embed are as accessible as the English ones.
+    base = f"{desk.url}/blogs/{desk.slug}"
+    pages = {base: True, f"{base}/posts/{live['id']}": False, f"{base}/embed": True}
+    found = {url: violations(browser, url, "light", stream) for url, stream in pages.items()}
+    assert found == {url: [] for url in found}
 
 
 def test_the_console_speaks_the_browsers_language(tmp_path: Path, cheap_hashing: None) -> None:  # noqa: F811

@@ -23,7 +23,8 @@ from liveline.formats import aptime
 from liveline.formats.language import TRANSLATIONS, language, negotiate
 from liveline.model import Role
 from liveline.values import known_language
-from tests import test_live_page
+from tests import test_console_browser, test_live_page
+from tests.conftest import LiveServer
 from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
 from tests.test_accessibility import violations
 from tests.test_live_page import SOON, open_live_page
@@ -267,3 +268,31 @@ def test_the_console_speaks_the_browsers_language(tmp_path: Path, cheap_hashing:
         assert refused.status_code == 422 and "unknown language" in refused.text
         english = room.browser("editor")
         assert "Save draft" in english.get("/edit/sturm").text  # no Accept-Language: en-US
+
+
+console_server = test_console_browser.server  # a server with the console on, for this file
+
+
+def test_the_console_in_german_in_chromium(
+    browser: Browser, console_server: LiveServer, tmp_path: Path
+) -> None:
+    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    context = test_console_browser.signed_in(browser, console_server, locale="de-DE")
+    desk = context.new_page()
+    desk.goto(f"{console_server.url}/edit/storm")
+    expect(desk.locator("html")).to_have_attribute("lang", "de-DE")
+    expect(desk.get_by_role("heading", name="Neuer Beitrag")).to_be_visible()
+    expect(desk.locator("button[value=publish]")).to_contain_text("Veröffentlichen")
+    desk.screenshot(path=str(where / "console-de.png"))
+    # console.js speaks German too: its outbox, offline.
+    context.set_offline(True)
+    desk.fill("#compose-headline", "Fähre fällt aus")
+    desk.fill("#compose-body", "Der Verkehr ruht bis morgen.")
+    desk.click("button[value=publish]")
+    expect(desk.locator("#compose-status")).to_have_text(
+        "Warte auf Verbindung: 1 Beitrag wird gesendet, sobald sie wieder steht.", timeout=SOON
+    )
+    context.set_offline(False)
+    desk.wait_for_url("**/edit/storm?saved=*", timeout=10_000)
+    expect(desk.locator(".desk-tabs a[aria-current=page]")).to_have_text("Veröffentlicht")
+    context.close()

@@ -62,12 +62,32 @@ def _script_words(context: Context, which: str = "live") -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def N_(message: str) -> str:  # gettext's name for "translated where shown"
+    return message
+
+
+# The names of roles and post states, which the console shows (the values stay English).
+IDENTIFIERS = {
+    "admin": N_("admin"), "editor": N_("editor"), "reporter": N_("reporter"),
+    "contributor": N_("contributor"), "draft": N_("draft"), "scheduled": N_("scheduled"),
+    "published": N_("published"), "deleted": N_("deleted"), "submitted": N_("submitted"),
+}  # fmt: skip
+
+
+@pass_context
+def _word(context: Context, value: object) -> str:
+    """A role's or a post state's name in the page's language: `{{ me.role | word }}`."""
+    key = str(value)
+    return of(context).gettext(IDENTIFIERS[key]) if key in IDENTIFIERS else key
+
+
 def install(env: Environment) -> None:
     """Gettext for `{% trans %}` and `_()` (new style: `%(name)s` filled and escaped by Jinja)."""
     env.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
     )
     env.filters["names"] = _names
+    env.filters["word"] = _word
     env.globals["script_words"] = _script_words
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,6 @@ def _english() -> Language:
     return Language(DEFAULT, Locale("en", "US"), NullTranslations())
 
 
-@lru_cache(maxsize=16)
 def catalogue(locale_name: str) -> NullTranslations:
     """The translations for a Babel locale name ("de_DE"): its own .po, its language's, or none
     (the English of the msgids)."""
@@ -74,6 +73,7 @@ def catalogue(locale_name: str) -> NullTranslations:
     return NullTranslations()
 
 
+@cache  # one a catalogue file: however many tags a browser sends, no recompile
 def compiled(path: Path) -> Translations:
     """A .po file as gettext translations (compiled in memory; fuzzy entries are left out,
     as msgfmt leaves them, so a guess never reaches a reader)."""

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system browser proxies axe lint format bench bench-pages reliability clean
+.PHONY: run test setup system browser proxies axe lint format messages bench bench-pages reliability clean
 
 run: setup
 	$(BIN)/liveline serve --demo
@@ -64,6 +64,16 @@ lint: setup
 format: setup
 	$(BIN)/ruff format liveline tests bench
 	$(BIN)/ruff check --fix liveline tests bench
+
+# The `liveline` gettext catalogue: extract every message (Python, templates, the page
+# scripts' words in web/words.py) into liveline/translations/liveline.pot, then merge it into
+# each language's .po (new messages arrive empty, changed ones fuzzy: translate them, and
+# tests/test_translations.py passes again). Nothing to compile: the .po is read at start-up.
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k plural_forms:2,3 --no-location --sort-output --project Liveline \
+	  --copyright-holder "The Liveline authors" -o liveline/translations/liveline.pot liveline
+	$(BIN)/pybabel update -D liveline -i liveline/translations/liveline.pot \
+	  -d liveline/translations --ignore-obsolete --previous
 
 bench: setup
 	$(BIN)/python bench/fanout.py --clients 1000 --baseline

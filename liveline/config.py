@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from liveline.values import known_language
+
 # An origin as CSP writes it: a scheme, a host (its first label may be *), a port or none.
 EMBED_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
@@ -29,6 +31,8 @@ class Settings(BaseSettings):
     console: bool = True
     max_body_bytes: int = Field(default=1_000_000, ge=1_024)
     default_timezone: str = "America/New_York"
+    # A new blog's language (BCP 47) where its writer names none: its words and its times.
+    default_language: str = "en-US"
     page_size: int = Field(default=20, ge=1, le=200)
     # SSE: how many frames a reader may lag behind before it is dropped (it reconnects and replays).
     stream_queue_size: int = Field(default=256, ge=8)
@@ -228,6 +232,11 @@ class Settings(BaseSettings):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return known_language(value)
 
     @field_validator("database_url")
     @classmethod

@@ -33,6 +33,7 @@ class Limit(IntEnum):
     LOCATION = 200
     LABEL = 40  # "Breaking", "Analysis"
     TIMEZONE = 64
+    LANGUAGE = 35  # a BCP 47 tag such as "en-US" (35 characters is what RFC 5646 asks to hold)
     BODY = 200_000
     URL = 2_000
     CAPTION = 2_000
@@ -143,6 +144,9 @@ class Blog:
     created_at: datetime
     updated_at: datetime
     last_seq: int
+    # A BCP 47 tag ("en-US", "de-DE", "de"): the page's `lang`, its words and how it writes
+    # times (formats/language.py). Blogs from before languages are "en-US", as they were shown.
+    language: str = "en-US"
     post_count: int = 0  # kept in the same transaction as every change
     # "What we know": the editors' Markdown summary, versioned (service/summaries.py).
     summary: str = ""
@@ -167,6 +171,7 @@ class Blog:
             authors=tuple(state["authors"]),
             organization=state["organization"],
             timezone=state["timezone"],
+            language=state.get("language", self.language),
             status=BlogStatus(state["status"]),
             **later,
         )
@@ -180,7 +185,16 @@ class Blog:
 # Fields a writer may set on a blog; the rest are the server's. (The summary is written on
 # its own, with its version: service/summaries.py.)
 BRAND_FIELDS = ("brand_name", "logo_url", "accent_color", "favicon_url")
-BLOG_WRITABLE = ("slug", "title", "authors", "organization", "timezone", "status", *BRAND_FIELDS)
+BLOG_WRITABLE = (
+    "slug",
+    "title",
+    "authors",
+    "organization",
+    "timezone",
+    "language",
+    "status",
+    *BRAND_FIELDS,
+)
 BLOG_STATE_LATER = ("summary", "summary_version", *BRAND_FIELDS)
 
 

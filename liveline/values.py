@@ -12,6 +12,7 @@ import zoneinfo
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from babel import Locale, UnknownLocaleError
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -59,6 +60,23 @@ def known_zone(value: str) -> str:
     return value
 
 
+# A BCP 47 tag as people write them: a language, then a script, region or variant.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+LANGUAGE_RULE = "a language is a BCP 47 tag such as 'en-US', 'de-DE' or 'de'"
+
+
+def known_language(value: str) -> str:
+    """A BCP 47 tag that Babel (CLDR) knows, in its usual spelling: 'de-de' -> 'de-DE'."""
+    if not LANGUAGE_TAG.fullmatch(value):
+        raise ValueError(f"{value!r} is not {LANGUAGE_RULE[14:]}")
+    try:
+        locale = Locale.parse(value, sep="-")
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValueError(f"unknown language {value!r}; {LANGUAGE_RULE}") from None
+    parts = (locale.language, locale.script, locale.territory, locale.variant)
+    return "-".join(part for part in parts if part)
+
+
 def _in_window(value: datetime) -> datetime:
     try:
         moment = value.astimezone(UTC)
@@ -97,6 +115,9 @@ Body = Annotated[str, StringConstraints(max_length=Limit.BODY), NoControls]
 Caption = Annotated[str, StringConstraints(max_length=Limit.CAPTION), NoControls]
 Credit = Annotated[str, StringConstraints(max_length=Limit.CREDIT), NoControls]
 TimeZone = Annotated[str, StringConstraints(max_length=Limit.TIMEZONE), AfterValidator(known_zone)]
+Language = Annotated[
+    str, StringConstraints(max_length=Limit.LANGUAGE), AfterValidator(known_language)
+]
 # An aware time within the window, as UTC.
 Moment = Annotated[AwareDatetime, AfterValidator(_in_window)]
 Names = Annotated[list[Name], Field(max_length=Limit.NAMES)]
@@ -197,6 +218,7 @@ class BlogIn(_Input):
     authors: Names = Field(default_factory=list)
     organization: Name | None = None
     timezone: TimeZone | None = None  # None: the instance's LIVELINE_DEFAULT_TIMEZONE
+    language: Language | None = None  # None: the instance's LIVELINE_DEFAULT_LANGUAGE
     status: Literal["open", "closed"] = "open"
     brand_name: Name | None = None  # None: the instance's (LIVELINE_SITE_NAME and the rest)
     logo_url: BrandImage | None = None
@@ -221,6 +243,7 @@ class BlogPatch(_Input):
     authors: Annotated[Names, BeforeValidator(_none_is_empty_list)] = Field(default_factory=list)
     organization: Name | None = None
     timezone: TimeZone = None  # type: ignore[assignment]
+    language: Language = None  # type: ignore[assignment]
     status: Literal["open", "closed"] = None  # type: ignore[assignment]
     brand_name: Name | None = None  # null: back to the instance's
     logo_url: BrandImage | None = None

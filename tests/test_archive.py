@@ -132,6 +132,7 @@ def test_export_holds_every_post_including_drafts_scheduled_and_deleted(source) 
 
     archive = json.loads(result.stdout)
     assert archive["liveline_archive"] == 4
+    assert archive["blog"]["language"] == "en-US"  # version 4 on: the blog's language
     assert "ünïcode" in result.stdout  # UTF-8 text, not \\u escapes
     by_headline = {post["headline"]: post for post in archive["posts"]}
     assert {h: p["status"] for h, p in by_headline.items()} == {

@@ -113,3 +113,12 @@ def test_a_blog_column_holds_exactly_what_the_input_accepts(name: str, limit: in
     BlogIn.model_validate({"title": "t", name: "x" * limit})
     with pytest.raises(ValidationError):
         BlogIn.model_validate({"title": "t", name: "x" * (limit + 1)})
+
+
+def test_a_blogs_language_column_holds_every_tag_the_inputs_accept() -> None:
+    assert blogs.c["language"].type.length == Limit.LANGUAGE  # type: ignore[attr-defined]
+    longest = "zh-Hant-TW"  # a tag Babel knows, well within the bound
+    assert BlogIn.model_validate({"title": "t", "language": longest}).language == longest
+    assert ArchivedBlog.model_fields["language"].default == "en-US"  # archives before v4
+    with pytest.raises(ValidationError):
+        BlogIn.model_validate({"title": "t", "language": "de-" + "x" * Limit.LANGUAGE})

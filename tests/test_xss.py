@@ -166,6 +166,7 @@ class Inspector(HTMLParser):
         self.scripts: list[dict[str, str | None]] = []
         self.jsonld: list[str] = []
         self._in_jsonld = False
+        self.words = False  # one block of the page script's words; a second is no page's own
         # Each post's own share button: one an article at most, checked in `inspect`.
         self.articles = 0
         self.share_buttons = 0
@@ -177,6 +178,8 @@ class Inspector(HTMLParser):
             if named.get("type") == "application/ld+json":
                 self._in_jsonld = True
                 self.jsonld.append("")
+            elif named == {"type": "application/json", "id": "page-words"} and not self.words:
+                self.words = True  # the page script's words (web/words.py): data, run by none
             elif not (named.get("src") or "").startswith("/static/"):
                 self.problems.append(f"a script not ours: {attrs}")
         self.articles += tag == "article"

@@ -21,12 +21,27 @@ from liveline.config import Settings
 from liveline.errors import Invalid, LivelineError
 from liveline.formats.textparse import ParsedBlog, ParseError
 from liveline.service import slugify
-from liveline.values import known_zone
+from liveline.values import known_language, known_zone
 
 commands = typer.Typer()
 
 
 AS_OF_HELP = "When the page was copied (blog's zone unless stated), for times like '36 min ago'."
+LANGUAGE_HELP = (
+    "The blog's language, a BCP 47 tag such as en-US or de-DE; default: a new blog's is "
+    "LIVELINE_DEFAULT_LANGUAGE, a replaced one keeps its own."
+)
+Language = Annotated[str | None, typer.Option(help=LANGUAGE_HELP)]
+
+
+def checked_language(language: str | None) -> str | None:
+    """--language as a tag, or exit 2 saying what is wrong with it."""
+    if language is None:
+        return None
+    try:
+        return known_language(language)
+    except ValueError as exc:
+        raise fail(f"--language: {exc}", 2) from None
 
 
 @commands.command()
@@ -64,11 +79,13 @@ def import_(
     slug: Annotated[str | None, typer.Option(help="URL name; default: from the title.")] = None,
     replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    language: Language = None,
 ) -> None:
     """Parse a live blog and store it."""
     settings = load_settings()
+    tag = checked_language(language)
     parsed = read_live_blog(file, settings.default_timezone, as_of)
-    store_parsed(settings, file, parsed, slug, replace)
+    store_parsed(settings, file, parsed, slug, replace, tag)
 
 
 @commands.command("import-wordpress")
@@ -79,28 +96,35 @@ def import_wordpress(
     title: Annotated[
         str | None, typer.Option(help="The blog's title; default: from the entries' links.")
     ] = None,
+    language: Language = None,
 ) -> None:
     """Store a live blog from WordPress Liveblog's entries (its REST API's JSON)."""
     from liveline.formats.wordpress import parse_wordpress
 
     settings = load_settings()
+    tag = checked_language(language)
     data = read_bytes(file)
     try:
         parsed = parse_wordpress(data, timezone=settings.default_timezone, title=title)
     except ParseError as exc:
         raise fail(f"{file}:{exc.line}: {exc.message}", 2) from None
     warn(file, parsed)
-    store_parsed(settings, file, parsed, slug, replace)
+    store_parsed(settings, file, parsed, slug, replace, tag)
 
 
 def store_parsed(
-    settings: Settings, file: Path, parsed: ParsedBlog, slug: str | None, replace: bool
+    settings: Settings,
+    file: Path,
+    parsed: ParsedBlog,
+    slug: str | None,
+    replace: bool,
+    language: str | None = None,
 ) -> None:
     try:
         with serviced(settings) as service:
             blog = asyncio.run(
                 service.importing.import_blog(
-                    parsed, slug or slugify(parsed.title), replace=replace
+                    parsed, slug or slugify(parsed.title), replace=replace, language=language
                 )
             )
     except Invalid as exc:  # the text itself is at fault: say where, as parse does
@@ -158,17 +182,23 @@ def import_json(
     file: Annotated[Path, typer.Argument(help="An archive made by `liveline export`.")],
     slug: Annotated[str | None, typer.Option(help="URL name; default: the archived one.")] = None,
     replace: Annotated[bool, typer.Option(help="Replace the posts of an existing blog.")] = False,
+    language: Annotated[
+        str | None, typer.Option(help="The blog's language (BCP 47); default: the archived one.")
+    ] = None,
 ) -> None:
     """Store a live blog from a JSON archive, all of it or (on any problem) nothing."""
     from liveline.formats.archive import ArchiveError, loads
 
+    tag = checked_language(language)
     try:
         archived = loads(read_bytes(file))
     except ArchiveError as exc:
         raise fail(f"{file}: {exc}", 2) from None
     try:
         with serviced(load_settings()) as service:
-            blog = asyncio.run(service.archives.import_archive(archived, slug, replace=replace))
+            blog = asyncio.run(
+                service.archives.import_archive(archived, slug, replace=replace, language=tag)
+            )
     except Invalid as exc:
         raise fail(f"{file}: {exc.message}", 2) from None
     except LivelineError as exc:

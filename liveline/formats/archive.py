@@ -23,10 +23,10 @@ from pydantic import (
 )
 
 from liveline.model import SLUG, Blog, Limit, Post
-from liveline.values import AccentColor, BrandImage, Moment, json_path, known_zone
+from liveline.values import AccentColor, BrandImage, Moment, json_path, known_language, known_zone
 
 VERSION = 4
-# Version 1 had no post labels, 2 no uploaded images, 3 no blog summary nor blog branding.
+# Version 1 had no post labels, 2 no uploaded images, 3 no blog language, summary or branding.
 READS = (1, 2, 3, 4)
 
 
@@ -128,6 +128,10 @@ class ArchivedBlog(_Model):
     authors: list[Name]
     organization: Name | None
     timezone: Annotated[StrictStr, Field(max_length=Limit.TIMEZONE), AfterValidator(known_zone)]
+    # Before version 4 every blog was shown in American English, and is read back so.
+    language: Annotated[
+        StrictStr, Field(max_length=Limit.LANGUAGE), AfterValidator(known_language)
+    ] = "en-US"
     status: Literal["open", "closed"]
     created_at: Time
     updated_at: Time

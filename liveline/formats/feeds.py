@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from liveline.formats import aptime, pictures
+from liveline.formats.language import language
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Post
 
@@ -52,8 +53,13 @@ def subtitle(blog: Blog) -> str:
     """ "By Aditi Sangal and Mike Hayes, CNN" — or the title, since RSS needs a description."""
     if not blog.authors:
         return blog.organization or blog.title
-    text = "By " + aptime.join_names(blog.authors)
-    return f"{text}, {blog.organization}" if blog.organization else text
+    lang = language(blog.language)
+    names = aptime.join_names(blog.authors, lang)
+    if blog.organization:
+        return lang.gettext(
+            "By %(names)s, %(organization)s", names=names, organization=blog.organization
+        )
+    return lang.gettext("By %(names)s", names=names)
 
 
 def feed_posts(posts: Sequence[Post]) -> list[Post]:
@@ -96,6 +102,7 @@ def json_feed(
         "home_page_url": home,
         "feed_url": f"{home}/feed.json",
         "description": subtitle(blog),
+        "language": blog.language,
         "items": [],
     }
     if blog.authors:
@@ -128,6 +135,7 @@ def _generator(
     fg.load_extension("dc", atom=False, rss=True)  # RSS <author> wants an e-mail; dc:creator not
     fg.id(home)
     fg.title(_xml(blog.title))
+    fg.language(blog.language)  # RSS <language>, Atom xml:lang
     # Atom's subtitle is plain text (type="text"); an RSS <description> is HTML, as its items'
     # are, so the plain byline is escaped as HTML first: "<b>" must reach a reader as text.
     description = subtitle(blog)

@@ -37,6 +37,7 @@ def live_blog_posting(
         "@type": "LiveBlogPosting",
         "@id": url,
         "headline": blog.title,
+        "inLanguage": blog.language,
         "url": url,
         "datePublished": utc(blog.created_at).isoformat(),
         "dateModified": utc(blog.updated_at).isoformat(),

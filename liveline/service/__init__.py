@@ -57,6 +57,7 @@ class Service:
         clock: Callable[[], datetime] = utcnow,
         *,
         default_timezone: str = "America/New_York",
+        default_language: str = "en-US",
         media: Callable[[UnitOfWork], Media] | None = None,
         providers: tuple[Provider, ...] | None = None,
         embed_timeout: float = 3.0,
@@ -66,7 +67,7 @@ class Service:
         self.broker = broker
         self.clock = clock
         self.accounts = Accounts(unit)
-        self.blogs = Blogs(unit, default_timezone)
+        self.blogs = Blogs(unit, default_timezone, default_language)
         self.media = media(unit) if media else Media(unit, DirectoryBlobs(Path("media")))
         self.posts = Posts(unit, self.media)
         self.archives = Archives(unit, self.media)
@@ -77,7 +78,7 @@ class Service:
             *(() if embed_retries is None else (embed_retries,)),
         )
         self.scheduling = Scheduling(unit)
-        self.importing = Importing(unit)
+        self.importing = Importing(unit, default_language)
         self.sessions = Sessions(unit)
         self.review = Review(unit)
         self.staff = Staff(unit, self.accounts)
@@ -120,6 +121,7 @@ def open_service(settings: Settings, broker: Broker | None = None) -> Service:
         store,
         broker if broker is not None else make_broker(settings.broker_url),
         default_timezone=settings.default_timezone,
+        default_language=settings.default_language,
         media=media,
         providers=load_providers(
             Path(settings.embed_providers) if settings.embed_providers else None

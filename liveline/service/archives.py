@@ -51,13 +51,20 @@ class Archives:
         )
 
     async def import_archive(
-        self, archive: Archive, slug: str | None = None, *, replace: bool = False
+        self,
+        archive: Archive,
+        slug: str | None = None,
+        *,
+        replace: bool = False,
+        language: str | None = None,  # validated by the caller; None: the archived one
     ) -> Blog:
         slug = validate_one(Slug, slug or archive.blog.slug, "slug")
         if archive.media and self._media is not None:
             uploads = [upload.model_dump() for upload in archive.media]
             await to_thread.run_sync(self._media.import_uploads, uploads)
         meta = archive.blog.model_dump(exclude={"slug", "created_at", "updated_at"})
+        if language is not None:
+            meta["language"] = language
         # In archive order (the source's id order), so ties in published_at keep their order;
         # how often a post was saved is part of it, so the archived version survives the move.
         rows = [post.model_dump(exclude={"id"}) for post in archive.posts]

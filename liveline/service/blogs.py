@@ -19,9 +19,12 @@ def slugify(text: str) -> str:
 
 
 class Blogs:
-    def __init__(self, unit: UnitOfWork, default_timezone: str) -> None:
+    def __init__(
+        self, unit: UnitOfWork, default_timezone: str, default_language: str = "en-US"
+    ) -> None:
         self._unit = unit
         self.default_timezone = default_timezone
+        self.default_language = default_language
 
     # Reads
 
@@ -44,6 +47,7 @@ class Blogs:
         values = blog_in.model_dump()
         values["slug"] = blog_in.slug or slugify(blog_in.title)
         values["timezone"] = blog_in.timezone or self.default_timezone
+        values["language"] = blog_in.language or self.default_language
 
         def create(tx: Tx) -> Blog:
             blog = tx.store.insert_blog(tx.conn, values, tx.now)

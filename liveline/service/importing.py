@@ -17,12 +17,16 @@ from liveline.values import BlogIn, Moment, PostIn, Slug, validate_one
 
 
 class Importing:
-    def __init__(self, unit: UnitOfWork) -> None:
+    def __init__(self, unit: UnitOfWork, default_language: str = "en-US") -> None:
         self._unit = unit
+        self.default_language = default_language
 
-    async def import_blog(self, parsed: ParsedBlog, slug: str, *, replace: bool = False) -> Blog:
+    async def import_blog(
+        self, parsed: ParsedBlog, slug: str, *, replace: bool = False, language: str | None = None
+    ) -> Blog:
         """Store a parsed blog under `slug`; refused whole, naming the post's line, if any
-        of it does not fit."""
+        of it does not fit. Without a `language` a new blog takes the instance's default and
+        a replaced one keeps its own."""
         slug = validate_one(Slug, slug, "slug")
         blog = _checked(
             lambda: BlogIn(
@@ -30,6 +34,7 @@ class Importing:
                 authors=list(parsed.authors),
                 organization=parsed.organization,
                 timezone=parsed.timezone,
+                language=language,
             ),
             "the title or byline",
         )
@@ -39,7 +44,9 @@ class Importing:
         ]
         now = self._unit.clock()
         rows = [{**post_in.model_dump(), "created_at": now, "updated_at": now} for post_in in posts]
-        meta = blog.model_dump(exclude={"slug", "status"})
+        meta = blog.model_dump(
+            exclude={"slug", "status"} | ({"language"} if not language else set())
+        )
         updated = (
             None if parsed.updated is None else validate_one(Moment, parsed.updated, "updated")
         )
@@ -49,7 +56,7 @@ class Importing:
             # A fresh import keeps the story's own "Updated" time; a replacement happened now.
             return {"updated_at": now if existed else (updated or newest)}
 
-        whole = WholeBlog(slug, meta, rows, times)
+        whole = WholeBlog(slug, meta, rows, times, defaults={"language": self.default_language})
         return await store_whole_blog(self._unit, whole, replace=replace)
 
 

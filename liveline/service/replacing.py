@@ -9,7 +9,7 @@ the old text can surface in the new one later.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,8 @@ class WholeBlog:
     times: BlogTimes
     # An archive's summary versions, oldest first, in place of the blog's; None: left alone.
     summary_versions: Sequence[SummaryVersion] | None = None
+    # Columns a new blog takes where `blog` has none (a replaced one keeps its own).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 async def store_whole_blog(unit: UnitOfWork, whole: WholeBlog, *, replace: bool) -> Blog:
@@ -53,7 +55,9 @@ def _store(tx: Tx, whole: WholeBlog, replace: bool) -> Blog:
             if gone is not None and post.is_visible:
                 tx.record_post(gone, EventType.POST_DELETED)
     else:
-        blog = tx.store.insert_blog(tx.conn, {"slug": whole.slug, **whole.blog}, tx.now)
+        blog = tx.store.insert_blog(
+            tx.conn, {"slug": whole.slug, **whole.defaults, **whole.blog}, tx.now
+        )
         tx.created_blog(blog)
     for row in whole.posts:
         post = tx.store.insert_post(tx.conn, blog.id, row)

@@ -54,6 +54,7 @@ blogs = Table(
     Column("authors", JSON, nullable=False, default=list),
     Column("organization", String(Limit.NAME)),
     Column("timezone", String(Limit.TIMEZONE), nullable=False),
+    Column("language", String(Limit.LANGUAGE), nullable=False, default="en-US"),
     Column("status", String(16), nullable=False, default="open"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

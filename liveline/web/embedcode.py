@@ -8,6 +8,8 @@ import json
 
 from markupsafe import escape
 
+from liveline.formats.language import DEFAULT, language
+
 # Runs on the newsroom's page, not ours: it trusts messages from the embed's origin only, and
 # resizes only the iframe that sent them.
 LISTENER = (
@@ -18,12 +20,14 @@ LISTENER = (
 )
 
 
-def embed_snippet(base_url: str, slug: str, title: str) -> str:
-    """HTML to paste into any page: the live column, sized to its content."""
+def embed_snippet(base_url: str, slug: str, title: str, tag: str = DEFAULT) -> str:
+    """HTML to paste into any page: the live column, sized to its content; the iframe's
+    title in the blog's language (`tag`)."""
     src = f"{base_url}/blogs/{slug}/embed"
     listener = LISTENER % {"origin": json.dumps(base_url)}
+    named = language(tag).gettext("%(title)s (live)", title=title)
     return (
-        f'<iframe src="{escape(src)}" title="{escape(title)} (live)" data-liveline="{escape(slug)}"'
+        f'<iframe src="{escape(src)}" title="{escape(named)}" data-liveline="{escape(slug)}"'
         ' style="width:100%;border:0" height="600" loading="lazy"></iframe>\n'
         f"<script>{listener}</script>"
     )

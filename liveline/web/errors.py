@@ -10,15 +10,22 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from liveline.errors import Conflict, LivelineError, TooMany, Unauthorized
+from liveline.formats.language import language, negotiate
 from liveline.web.methods import allowed
 from liveline.web.mounting import route_path
 
 log = logging.getLogger(__name__)
 
-TITLES = {400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 413: "Too large", 422: "Invalid input",
-          428: "Precondition required", 429: "Too many requests", 431: "Headers too large",
-          500: "Server error", 503: "Unavailable"}  # fmt: skip
+
+def N_(message: str) -> str:  # gettext's name for "translated where shown"
+    return message
+
+
+TITLES = {400: N_("Bad request"), 401: N_("Not signed in"), 403: N_("Not allowed"),
+          404: N_("Not found"), 405: N_("Method not allowed"), 409: N_("Conflict"),
+          413: N_("Too large"), 422: N_("Invalid input"), 428: N_("Precondition required"),
+          429: N_("Too many requests"), 431: N_("Headers too large"), 500: N_("Server error"),
+          503: N_("Unavailable")}  # fmt: skip
 
 
 def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
@@ -27,12 +34,22 @@ def error_response(request: Request, status: int, message: str, **extra: object)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"error": {"status": status, "message": message, **extra}},
                             status_code=status, headers=headers)  # fmt: skip
-    title = TITLES.get(status, "Error")
-    # The console's errors lead back to the desk they came from, not to the readers' index.
+    # The console's errors lead back to the desk they came from, not to the readers' index;
+    # they are in the console's language, a reader's in the instance's.
     console = route_path(request.scope).startswith(("/edit", "/login", "/logout"))
     page = "console/error.html" if console else "error.html"
+    default = request.app.state.settings.default_language
+    lang = language(
+        negotiate(request.headers.get("accept-language", ""), default) if console else default
+    )
+    untranslated = TITLES.get(status) or N_("Error")
+    title = lang.gettext(untranslated)
     html = request.app.state.templates.get_template(page).render(
-        status=status, title=title, message=message, back=_desk(route_path(request.scope))
+        status=status,
+        title=title,
+        message=message,
+        back=_desk(route_path(request.scope)),
+        language=lang,
     )
     return HTMLResponse(html, status_code=status)
 

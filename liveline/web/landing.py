@@ -59,7 +59,7 @@ def key_event_views(posts: list[Post], blog: Blog, cache: RenderCache) -> list[d
     """The key-events box: each key post's time (the clock, without the date) and headline."""
     views = []
     for post in posts:
-        view = post_view(post.to_json(), blog.timezone, blog.organization, cache)
+        view = post_view(post.to_json(), blog.timezone, blog.organization, cache, blog.language)
         views.append({**view, "clock": short_time(view["time_text"])})
     return views
 

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from liveline.formats.embeds import with_cards
 from liveline.formats.feeds import blog_url
 from liveline.formats.jsonld import script_safe_json
+from liveline.formats.language import language
 from liveline.model import Blog, Post
 from liveline.web.branding import site_for
 from liveline.web.caching import conditional
@@ -43,7 +44,7 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
     embeds = state.service.embeds
 
     def render() -> str:
-        view = post_view(post.to_json(), blog.timezone, blog.organization, cache)
+        view = post_view(post.to_json(), blog.timezone, blog.organization, cache, blog.language)
         # Embeds' cards, as on the blog's page (a player only once the reader asks for it).
         answers = embeds.answers(embeds.urls_of([post]))
         view["body_html"] = Markup(with_cards(str(view["body_html"]), embeds.providers, answers))
@@ -59,6 +60,7 @@ async def post_page(slug: str, request: Request, post_id: int = Path(ge=1, lt=2*
                 image=og_image(post, base_url),
                 jsonld=Markup(post_jsonld(blog, post, canonical, base_url, text)),
                 site=site_for(state.templates.globals["site"], blog),
+                language=language(blog.language),
             )
         )
 
@@ -91,6 +93,7 @@ def post_jsonld(blog: Blog, post: Post, canonical: str, base_url: str, text: str
         "@id": canonical,
         "url": canonical,
         "headline": post.headline,
+        "inLanguage": blog.language,
         "articleBody": text,
         "author": [{"@type": "Person", "name": name} for name in post.authors],
         "dateModified": post.updated_at.isoformat(),

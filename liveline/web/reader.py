@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from liveline.errors import Invalid
 from liveline.formats.embeds import frame_origins, with_cards
 from liveline.formats.jsonld import live_blog_posting
+from liveline.formats.language import language
 from liveline.formats.pictures import image_object, lead_image
 from liveline.values import parse_seq
 from liveline.web import landing
@@ -32,7 +33,8 @@ router = APIRouter(include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
     blogs = await run_in_threadpool(request.app.state.service.blogs.all)
     html = request.app.state.templates.get_template("index.html").render(
-        blogs=[blog_view(blog) for blog in blogs]
+        blogs=[blog_view(blog) for blog in blogs],
+        language=language(request.app.state.settings.default_language),
     )
     return protected(request, HTMLResponse(html), embeddable=False)
 
@@ -111,7 +113,7 @@ async def _page(
         answers = embeds.answers(urls)
         pending = any(url not in answers for url in urls)  # asked, not yet answered
         views = [
-            post_view(post.to_json(), blog.timezone, blog.organization, cache)
+            post_view(post.to_json(), blog.timezone, blog.organization, cache, blog.language)
             for post in (*pinned, *posts)
         ]
         first_image_eager(views)
@@ -140,6 +142,7 @@ async def _page(
             summary=summary_html(blog.summary),
             site=site_for(state.templates.globals["site"], blog),
             quiet_ms=quiet_ms(state.settings.stream_heartbeat_seconds),
+            language=language(blog.language),
         )
         return _pack([post.id for post in (*pinned, *posts)], html, pending)
 

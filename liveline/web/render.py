@@ -16,8 +16,10 @@ from markupsafe import Markup
 from liveline.formats import aptime, pictures
 from liveline.formats.embeds import Provider, embed_urls, with_cards
 from liveline.formats.jsonld import html_text
+from liveline.formats.language import DEFAULT, language
 from liveline.formats.richtext import render_markdown
 from liveline.model import Blog, Image, Post
+from liveline.web import words
 from liveline.web.branding import Site
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -32,8 +34,9 @@ def make_templates() -> Environment:
         # Templates change only with a release: no stat() of each template file (one per
         # post a page includes) on every render.
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["names"] = aptime.join_names
+    words.install(env)  # each render's words are its context's `language` (web/words.py)
     env.globals["site"] = Site()  # the app sets the instance's own (web/branding.py)
     return env
 
@@ -104,8 +107,11 @@ def post_view(
     timezone: str,
     organization: str | None,
     cache: RenderCache | None = None,
+    tag: str = DEFAULT,
 ) -> dict[str, Any]:
-    """A post's JSON plus what a page shows of it: the body as HTML and its time in words."""
+    """A post's JSON plus what a page shows of it: the body as HTML and its time in words,
+    in the blog's language (`tag`)."""
+    lang = language(tag)
     published = post.get("published_at")
     moment = datetime.fromisoformat(published) if published else None
     if cache is not None and "id" in post and "version" in post:
@@ -116,16 +122,18 @@ def post_view(
         **post,
         "images": [pictures.view(Image.from_json(image)) for image in post.get("images") or ()],
         "body_html": Markup(body_html),
-        "time_text": aptime.post_time(moment, timezone) if moment else "",
-        "updated_text": edited_text(moment, post, timezone),
-        "byline": byline(post, organization),
+        "time_text": aptime.post_time(moment, timezone, lang) if moment else "",
+        "updated_text": edited_text(moment, post, timezone, tag),
+        "byline": byline(post, organization, tag),
     }
 
 
 EDIT_GRACE_SECONDS = 120  # a typo fixed at once is not news: later edits say when
 
 
-def edited_text(published: datetime | None, post: dict[str, Any], timezone: str) -> str:
+def edited_text(
+    published: datetime | None, post: dict[str, Any], timezone: str, tag: str = DEFAULT
+) -> str:
     """When a post was changed after it was published ("" if it was not, or only at once).
     Version 1 was never changed: an imported post's row is younger than its time, not edited.
     """
@@ -135,7 +143,7 @@ def edited_text(published: datetime | None, post: dict[str, Any], timezone: str)
     updated = datetime.fromisoformat(updated_at)
     if (updated - published).total_seconds() <= EDIT_GRACE_SECONDS:
         return ""
-    return aptime.post_time(updated, timezone)
+    return aptime.post_time(updated, timezone, language(tag))
 
 
 def first_image_eager(views: list[dict[str, Any]]) -> None:
@@ -146,22 +154,39 @@ def first_image_eager(views: list[dict[str, Any]]) -> None:
             return
 
 
-def byline(post: dict[str, Any], organization: str | None) -> str:
+def byline(post: dict[str, Any], organization: str | None, tag: str = DEFAULT) -> str:
     """ "From CNN's Niamh Kennedy in London", or "From Ana Ruiz" for a blog with no outlet."""
-    names = aptime.join_names(post.get("authors") or [])
+    lang = language(tag)
+    names = aptime.join_names(post.get("authors") or [], lang)
     if not names:
         return ""
-    who = f"{organization}'s {names}" if organization else names
     location = post.get("location")
-    return f"From {who} in {location}" if location else f"From {who}"
+    if organization and location:
+        return lang.gettext(
+            "From %(organization)s's %(names)s in %(location)s",
+            organization=organization,
+            names=names,
+            location=location,
+        )
+    if organization:
+        return lang.gettext(
+            "From %(organization)s's %(names)s", organization=organization, names=names
+        )
+    if location:
+        return lang.gettext("From %(names)s in %(location)s", names=names, location=location)
+    return lang.gettext("From %(names)s", names=names)
 
 
-def blog_view(blog: Blog) -> dict[str, Any]:
+def blog_view(blog: Blog, tag: str | None = None) -> dict[str, Any]:
+    """The blog as a page shows it, in its language (or `tag`'s: the console's)."""
+    tag = tag or blog.language
+    updated = aptime.updated_time(blog.updated_at, blog.timezone, language(tag))
     return {
         **blog.to_json(),
-        "updated_text": "Updated " + aptime.updated_time(blog.updated_at, blog.timezone),
+        "updated_text": updated_text(updated, tag),
+        "updated_time": updated,  # the time alone, as the snapshot's footer says it
         "byline": blog_byline(blog),
-        "count_text": count_text(blog.post_count),
+        "count_text": count_text(blog.post_count, tag),
     }
 
 
@@ -170,15 +195,25 @@ def summary_html(summary: str) -> Markup:
     return Markup(render_markdown(summary)) if summary.strip() else Markup("")
 
 
-def count_text(count: int) -> str:
-    return f"{count} Post" if count == 1 else f"{count} Posts"
+def updated_text(time_text: str, tag: str = DEFAULT) -> str:
+    """ "Updated 2:20 PM ET, Mon February 7, 2022" """
+    return language(tag).gettext("Updated %(time)s", time=time_text)
+
+
+def count_text(count: int, tag: str = DEFAULT) -> str:
+    return language(tag).ngettext("%(num)d Post", "%(num)d Posts", count)
 
 
 def blog_byline(blog: Blog) -> str:
     if not blog.authors:
         return ""
-    text = "By " + aptime.join_names(blog.authors)
-    return f"{text}, {blog.organization}" if blog.organization else text
+    lang = language(blog.language)
+    names = aptime.join_names(blog.authors, lang)
+    if blog.organization:
+        return lang.gettext(
+            "By %(names)s, %(organization)s", names=names, organization=blog.organization
+        )
+    return lang.gettext("By %(names)s", names=names)
 
 
 class PostRenderer:
@@ -197,7 +232,7 @@ class PostRenderer:
         self.answers = answers
 
     def __call__(self, post: dict[str, Any], blog: Blog) -> str:
-        view = post_view(post, blog.timezone, blog.organization, self.cache)
+        view = post_view(post, blog.timezone, blog.organization, self.cache, blog.language)
         if self.providers:
             # What the providers have said so far: a post just published shows link cards,
             # and its post.updated, once they answer, the full cards (service.embeds).
@@ -205,4 +240,6 @@ class PostRenderer:
             urls = embed_urls(body, self.providers)
             said = self.answers(urls) if urls and self.answers is not None else {}
             view["body_html"] = Markup(with_cards(body, self.providers, said))
-        return self._template.render(post=view, blog=blog_view(blog))
+        return self._template.render(
+            post=view, blog=blog_view(blog), language=language(blog.language)
+        )

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from liveline.config import Settings
+from liveline.formats.language import language
 from liveline.model import Blog, Image, Post
 from liveline.service import Service
 from liveline.web.branding import Site, accent_rule, site_for, site_of
@@ -38,7 +39,8 @@ def write_snapshot(
     keys = [post for post in (*pinned, *posts) if post.key_event]
     keys.sort(key=lambda post: (post.published_at, post.id), reverse=True)
     views = [
-        post_view(p.to_json(), blog.timezone, blog.organization, cache) for p in (*pinned, *posts)
+        post_view(p.to_json(), blog.timezone, blog.organization, cache, blog.language)
+        for p in (*pinned, *posts)
     ]
     site = site_of(settings) if settings is not None else Site()
     marks = _marks(site_for(site, blog), photos)
@@ -53,6 +55,7 @@ def write_snapshot(
             summary=summary_html(blog.summary),
             site=marks,
             snapshot=True,
+            language=language(blog.language),
         )
     )
     directory.mkdir(parents=True, exist_ok=True)

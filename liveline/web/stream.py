@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from liveline.errors import LivelineError, TooMany, Unavailable
 from liveline.formats import aptime
+from liveline.formats.language import language
 from liveline.model import Blog, Event
 from liveline.values import MAX_SEQ, parse_seq
 from liveline.web import grip
@@ -31,7 +32,13 @@ from liveline.web.fanout import FanOut
 from liveline.web.frames import HEARTBEAT, VISIBLE_HEARTBEAT, Frame
 from liveline.web.methods import headers_only
 from liveline.web.mounting import route_path
-from liveline.web.render import PostRenderer, blog_byline, count_text, summary_html
+from liveline.web.render import (
+    PostRenderer,
+    blog_byline,
+    count_text,
+    summary_html,
+    updated_text,
+)
 from liveline.web.transport import AsgiSink, open_sink
 
 log = logging.getLogger(__name__)
@@ -48,11 +55,13 @@ def event_message(event: Event, blog: Blog, render: PostRenderer) -> dict[str, A
         message["html"] = render(post, blog)
     state = event.payload.get("blog")
     if state:
-        updated = aptime.updated_time(event.created_at, state.get("timezone", blog.timezone))
+        tag = state.get("language", blog.language)
+        zone = state.get("timezone", blog.timezone)
+        updated = aptime.updated_time(event.created_at, zone, language(tag))
         message["blog"] = {
             **state,
-            "updated_text": f"Updated {updated}",
-            "count_text": count_text(state["post_count"]),
+            "updated_text": updated_text(updated, tag),
+            "count_text": count_text(state["post_count"], tag),
         }
         if event.type.is_blog_event:
             message["blog"]["byline_text"] = blog_byline(blog.with_state(state))

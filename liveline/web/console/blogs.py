@@ -13,7 +13,7 @@ from liveline.service import Session
 from liveline.values import BlogIn, BlogPatch
 from liveline.web import session as browser
 from liveline.web.console.forms import names, read_form, validated
-from liveline.web.console.pages import render, service, signed_in
+from liveline.web.console.pages import console_language, render, service, signed_in
 from liveline.web.console.summary import summary_context
 from liveline.web.render import blog_view
 
@@ -35,6 +35,7 @@ async def open_blog(request: Request, session: Session = Depends(signed_in)) -> 
         "authors": names(form.get("authors", "")),
         "organization": form.get("organization", "").strip() or None,
         "timezone": form.get("timezone", "").strip() or None,
+        "language": form.get("language", "").strip() or None,
     }
     try:
         blog = await service(request).blogs.create(session.user, validated(BlogIn, fields))
@@ -68,6 +69,8 @@ async def change_blog(
         # The blog's own marks; left empty, the instance's.
         **{name: form.get(name, "").strip() or None for name in BRAND_FIELDS},
     }
+    if form.get("language", "").strip():  # a form without the field leaves it as it is
+        fields["language"] = form["language"].strip()
     try:
         await service(request).blogs.update(session.user, blog, validated(BlogPatch, fields))
     except LivelineError as exc:
@@ -81,6 +84,7 @@ def _blog_form(blog: Blog) -> dict[str, str]:
         "authors": ", ".join(blog.authors),
         "organization": blog.organization or "",
         "timezone": blog.timezone,
+        "language": blog.language,
         "closed": "" if blog.is_open else "on",
         **{name: getattr(blog, name) or "" for name in BRAND_FIELDS},
     }
@@ -132,8 +136,9 @@ async def _page(
         "blogs.html",
         session,
         status,
-        blogs=[blog_view(blog) for blog in blogs],
+        blogs=[blog_view(blog, console_language(request).tag) for blog in blogs],
         error=error,
         form=form or {},
         default_timezone=service(request).blogs.default_timezone,
+        default_language=service(request).blogs.default_language,
     )

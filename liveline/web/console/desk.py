@@ -18,7 +18,7 @@ from liveline.web import session as browser
 from liveline.web.api import CLIENT_KEY
 from liveline.web.console import photos
 from liveline.web.console.forms import kept, post_fields, read_form, validated
-from liveline.web.console.pages import post_row, render, service, signed_in
+from liveline.web.console.pages import console_language, post_row, render, service, signed_in
 from liveline.web.render import blog_view
 
 router = APIRouter()
@@ -101,10 +101,10 @@ async def desk_page(
     queue = await run_in_threadpool(service(request).review.tab, user, blog, "queue")
     editing = await run_in_threadpool(service(request).presence.others, user, posts)
     context: dict[str, Any] = {
-        "blog": blog_view(blog),
+        "blog": blog_view(blog, console_language(request).tag),
         "tab": tab,
         "posts": [
-            post_row(post, blog, user)
+            post_row(post, blog, user, console_language(request))
             | {"note": notes.get(post.id), "editing": editing.get(post.id)}
             for post in posts
         ],

@@ -12,7 +12,7 @@ from liveline.service import Session
 from liveline.web import session as browser
 from liveline.web.console.desk import blog_of
 from liveline.web.console.forms import read_form, version
-from liveline.web.console.pages import post_row, render, service, signed_in
+from liveline.web.console.pages import console_language, post_row, render, service, signed_in
 from liveline.web.render import blog_view
 
 router = APIRouter()
@@ -28,11 +28,12 @@ async def history_page(
 ) -> Response:
     post = await run_in_threadpool(service(request).posts.get, blog, post_id)
     versions = await run_in_threadpool(service(request).history.versions, blog, post_id)
+    lang = console_language(request)
     rows = [
         {
             "version": item.version,
-            "saved_by": item.saved_by or "the server (on schedule)",
-            "saved_at": aptime.post_time(item.saved_at, blog.timezone),
+            "saved_by": item.saved_by or lang.gettext("the server (on schedule)"),
+            "saved_at": aptime.post_time(item.saved_at, blog.timezone, lang),
             **{name: item.snapshot.get(name) for name in ("headline", "body", "status")},
             "authors": aptime.join_names(item.snapshot.get("authors") or []),
         }

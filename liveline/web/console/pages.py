@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from liveline.errors import Unauthorized
 from liveline.formats import aptime
+from liveline.formats.language import Language, language, negotiate
 from liveline.model import Blog, Post, User
 from liveline.service import Service, Session, rules
 from liveline.web import session as browser
@@ -55,17 +56,26 @@ async def signed_in(request: Request) -> Session:
     return session
 
 
+def console_language(request: Request) -> Language:
+    """The console speaks the browser's language (Accept-Language) where it has the words, and
+    the instance's LIVELINE_DEFAULT_LANGUAGE otherwise: a desk is one person's, whichever
+    blog's language they write in."""
+    default = request.app.state.settings.default_language
+    return language(negotiate(request.headers.get("accept-language", ""), default))
+
+
 def render(
     request: Request, template: str, session: Session | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     html = request.app.state.templates.get_template(f"console/{template}").render(
         me=session.user if session else None,
         csrf=session.csrf_token if session else "",
-        **context,
+        **{"language": console_language(request), **context},
     )
     response = protected(request, HTMLResponse(html, status_code=status), embeddable=False)
     # A desk page shows drafts and the queue: never kept by a shared cache, or the back button.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = "Accept-Language"
     return response
 
 
@@ -76,12 +86,13 @@ def in_zone(moment: datetime | None, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
-def post_row(post: Post, blog: Blog, user: User) -> dict[str, Any]:
-    """What a desk list shows of a post, and what this person may do with it."""
+def post_row(post: Post, blog: Blog, user: User, lang: Language | None = None) -> dict[str, Any]:
+    """What a desk list shows of a post, and what this person may do with it (its time in
+    the console's language `lang`)."""
     shown = post.published_at or post.publish_at or post.updated_at
     return {
         **post.to_json(),
-        "byline": aptime.join_names(post.authors),
-        "time_text": aptime.post_time(shown, blog.timezone),
+        "byline": aptime.join_names(post.authors, lang),
+        "time_text": aptime.post_time(shown, blog.timezone, lang),
         "may_change": rules.may_change(user, post),
     }

@@ -10,6 +10,22 @@
 (function () {
   "use strict";
   var PREFIX = "liveline:";
+  // The console's words, in its language, from the catalogue (web/words.py): none are here.
+  var lang = document.documentElement.lang || "en-US";
+  var words = {};
+  try { words = JSON.parse(document.getElementById("page-words").textContent); } catch (e) {}
+  function say(key, values) {
+    var text = words[key] || "";
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+  function sayCount(key, n, values) {
+    var forms = words[key] || {};
+    var form = forms[new Intl.PluralRules(lang).select(n)] || forms.other || "";
+    return Object.keys(values || {}).reduce(function (text, name) {
+      return text.split("{" + name + "}").join(values[name]);
+    }, form.split("{n}").join(String(n)));
+  }
   var FIELDS = ["headline", "body", "authors", "location", "publish_at", "key_event", "pinned",
     "contributors", "image_url", "image_caption", "image_credit", "image_alt"];
 
@@ -58,7 +74,7 @@
     var stored = load(key);
     if (stored && !blank(stored)) {
       write(form, stored);
-      status(form, "Your unsaved text was kept from last time.");
+      status(form, say("kept"));
     }
     form.addEventListener("input", function () { save(key, read(form)); });
     form.addEventListener("change", function () { save(key, read(form)); });
@@ -101,14 +117,14 @@
     var outbox = load(outboxKey(form)) || [];
     if (!outbox.length) return;
     if (!navigator.onLine) {
-      status(form, "Waiting for connection: " + outbox.length + " post(s) will be sent when it returns.", true);
+      status(form, sayCount("waiting", outbox.length), true);
       return;
     }
     sending = true;
     var entry = outbox[0];
     var body = new URLSearchParams(entry.body);
     body.set("csrf", form.elements.namedItem("csrf").value); // this page's token: a new sign-in renews it
-    status(form, "Sending “" + entry.headline + "”…");
+    status(form, say("sending", { headline: entry.headline }));
     // Not form.action: the buttons are named "action", and that name shadows the property.
     fetch(form.getAttribute("action"), {
       method: "POST",
@@ -125,9 +141,7 @@
         if (response.ok && answer.id) {
           done(form, entry, answer);
         } else if (response.ok || response.status >= 500 || response.status === 401 || response.status === 403) {
-          var why = response.status >= 500 ? "the server could not take it yet; retrying"
-            : "sign in again (in another tab), then come back: it is kept here";
-          status(form, "Not sent: " + why + ".", true);
+          status(form, say(response.status >= 500 ? "notSentRetrying" : "notSentSignIn"), true);
         } else {
           refused(form, entry, answer);
         }
@@ -135,7 +149,7 @@
     }, function () {
       sending = false;
       var count = (load(outboxKey(form)) || []).length;
-      status(form, "Waiting for connection: " + count + " post(s) will be sent when it returns.", true);
+      status(form, sayCount("waiting", count), true);
     });
   }
 
@@ -147,8 +161,8 @@
 
   function done(form, entry, answer) {
     var left = drop(form, entry);
-    var word = { published: "Published", draft: "Draft saved", scheduled: "Scheduled", submitted: "Sent to editors" };
-    status(form, (word[answer.status] || "Saved") + ": “" + entry.headline + "”.");
+    var word = { published: "published", draft: "draftSaved", scheduled: "scheduled", submitted: "sentToEditors" };
+    status(form, say(word[answer.status] || "saved", { headline: entry.headline }));
     if (left.length) return flush(form);
     // Show it in the list, unless the writer has begun the next post (kept anyway).
     if (blank(read(form))) {
@@ -160,7 +174,7 @@
   function refused(form, entry, answer) {
     // The server will never take this one as it is: give the words back to fix them.
     drop(form, entry);
-    var message = (answer.error && answer.error.message) || "the post was refused";
+    var message = (answer.error && answer.error.message) || say("refused");
     if (blank(read(form))) {
       var params = new URLSearchParams(entry.body);
       var text = {};
@@ -168,7 +182,7 @@
       write(form, text);
       save(form.dataset.keep, read(form));
     }
-    status(form, "Not sent: " + message, true);
+    status(form, say("notSent", { reason: message }), true);
   }
 
   function outbox(form) {
@@ -298,7 +312,7 @@
   function presence(form) {
     var note = document.getElementById("presence");
     function names(list) {
-      return list.length <= 1 ? list.join("") : list.slice(0, -1).join(", ") + " and " + list[list.length - 1];
+      return list.length <= 1 ? list.join("") : say("names", { names: list.slice(0, -1).join(", "), last: list[list.length - 1] });
     }
     function ping() {
       var body = new URLSearchParams({ csrf: form.elements.namedItem("csrf").value });
@@ -308,8 +322,7 @@
           if (!answer || !note) return;
           var who = answer.editing;
           note.hidden = !who.length;
-          note.textContent = who.length ? names(who) + (who.length === 1 ? " is" : " are") +
-            " editing this post too. You may both save: the second to save sees both versions." : "";
+          note.textContent = who.length ? sayCount("editing", who.length, { names: names(who) }) : "";
         }, function () { /* offline: try again at the next beat */ });
     }
     setInterval(ping, 15000);

@@ -17,6 +17,20 @@
     }
   });
   document.documentElement.classList.add("js");
+  // The page's words, in its language, from the catalogue (web/words.py): none are here.
+  var lang = document.documentElement.lang || "en-US";
+  var words = {};
+  try { words = JSON.parse(document.getElementById("page-words").textContent); } catch (e) {}
+  function say(key, values) {
+    var text = words[key] || "";
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+  function sayCount(key, n) {
+    var forms = words[key] || {};
+    var form = forms[new Intl.PluralRules(lang).select(n)] || forms.other || "";
+    return form.split("{n}").join(String(n));
+  }
   // Tests shorten these; a page never sets them.
   var timing = Object.assign({ openWithin: 10000, poll: 5000, watch: 30000, backoff: 2000 },
     window.livelineTiming || {});
@@ -30,8 +44,8 @@
     if (navigator.share) {
       navigator.share({ title: button.dataset.title, url: url }).catch(function () {});
     } else {
-      copy(url).then(function () { flash(button, "Link copied"); },
-        function () { window.prompt("Copy this link", url); });
+      copy(url).then(function () { flash(button, say("linkCopied")); },
+        function () { window.prompt(say("copyThisLink"), url); });
     }
   });
 
@@ -57,13 +71,14 @@
     setTimeout(function () { button.innerHTML = before; }, 2000);
   }
 
-  // Relative times beside the absolute ones ("5 min ago"), kept current.
+  // Relative times beside the absolute ones ("5 min. ago", "vor 5 Min."), kept current.
+  var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { style: "short" }) : null;
   function ago(when) {
     var minutes = Math.floor((Date.now() - when) / 60000);
-    if (isNaN(minutes) || minutes < 0) return "";
-    if (minutes < 1) return "Just now";
-    if (minutes < 60) return minutes + " min ago";
-    if (minutes < 24 * 60) return Math.floor(minutes / 60) + " hr ago";
+    if (isNaN(minutes) || minutes < 0 || !relative) return "";
+    if (minutes < 1) return say("justNow");
+    if (minutes < 60) return relative.format(-minutes, "minute");
+    if (minutes < 24 * 60) return relative.format(-Math.floor(minutes / 60), "hour");
     return "";
   }
 
@@ -177,8 +192,8 @@
     if (!button) return;
     var n = waiting.length;
     button.hidden = n === 0;
-    button.textContent = n === 1 ? "1 new update" : n + " new updates";
-    if (n) announce(button.textContent + " above"); // the polite live region, not a focus grab
+    button.textContent = sayCount("newUpdates", n);
+    if (n) announce(say("above", { updates: button.textContent })); // the polite live region, not a focus grab
     document.title = n ? "(" + n + ") " + baseTitle : baseTitle;
   }
 
@@ -246,7 +261,7 @@
       showWaiting();
       return;
     }
-    if (place(node)) announce("New post: " + message.post.headline);
+    if (place(node)) announce(say("newPost", { headline: message.post.headline }));
   }
 
   function onUpdated(message) {
@@ -300,7 +315,7 @@
     baseTitle = blog.title + " | " + (posts.dataset.siteName || "Liveline");
     document.title = waiting.length ? "(" + waiting.length + ") " + baseTitle : baseTitle;
     var closed = blog.status !== "open";
-    var badge = text("blog-live", closed ? "Closed" : "Live");
+    var badge = text("blog-live", say(closed ? "closed" : "live"));
     if (badge) badge.classList.toggle("blog-live--closed", closed);
     if (closed) end();
     else if (!live) resume();
@@ -417,14 +432,14 @@
       clearTimeout(openTimer);
       heard();
       setLive("on");
-      if (dropped) tell("Back online. You are up to date.", "ok", 5000);
+      if (dropped) tell(say("backOnline"), "ok", 5000);
       dropped = false;
     });
     source.addEventListener("error", function () {
       clearTimeout(quietTimer); // reconnecting: the next open starts the watch again
       if (!live) return;
       setLive("retrying");
-      if (!dropped) tell("Connection lost. Trying to reconnect…", "warn");
+      if (!dropped) tell(say("connectionLost"), "warn");
       dropped = true;
       if (source.readyState === EventSource.CLOSED) { // refused outright: retry by hand
         source = null;
@@ -452,7 +467,7 @@
         if (then) then(page);
       })
       .catch(function () {
-        if (live && !dropped) tell("Connection lost. Trying to reconnect…", "warn");
+        if (live && !dropped) tell(say("connectionLost"), "warn");
         if (live) dropped = true;
       });
   }
@@ -462,7 +477,7 @@
     setLive("polling");
     var tick = function () {
       pollOnce(function () {
-        if (dropped) tell("Back online. You are up to date.", "ok", 5000);
+        if (dropped) tell(say("backOnline"), "ok", 5000);
         dropped = false;
       });
     };
@@ -476,7 +491,7 @@
     clearInterval(polling);
     polling = null;
     setLive("ended");
-    tell("This live coverage has ended.", "ended");
+    tell(say("ended"), "ended");
     // A blog may be reopened: look in now and then (one small request, no open stream).
     if (!watching) watching = setInterval(function () { pollOnce(); }, timing.watch);
   }
@@ -485,7 +500,7 @@
     clearInterval(watching);
     watching = null;
     live = true;
-    tell("The live coverage has resumed.", "ok", 5000);
+    tell(say("resumed"), "ok", 5000);
     stream();
   }
 

@@ -1,7 +1,7 @@
 """blogs.summary and its versions ("What we know"), and the blog's own branding
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 
 (Another 0008 adds the blog's `language` beside this one; whoever merges second chains them
 by setting one's down_revision to the other's revision.)
@@ -10,8 +10,8 @@ by setting one's down_revision to the other's revision.)
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

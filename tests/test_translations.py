@@ -1,0 +1,298 @@
+"""The reader's page and the console in the blog's (or the browser's) language (issue 11, 5).
+
+The catalogue is checked against the source as it is now: every message the code and the
+templates say is extracted here with Babel, and each must have a German translation, neither
+empty nor fuzzy, so a string added without one fails the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from playwright.sync_api import Browser, expect
+
+from liveline.formats import aptime
+from liveline.formats.language import TRANSLATIONS, language, negotiate
+from liveline.model import Role
+from liveline.values import known_language
+from tests import test_console_browser, test_live_page
+from tests.conftest import LiveServer
+from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
+from tests.test_accessibility import violations
+from tests.test_live_page import SOON, open_live_page
+from tests.test_stream import TIMEOUT, Desk
+
+PACKAGE = Path(__file__).resolve().parents[1] / "liveline"
+ROOT = PACKAGE.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+# 13:39 UTC on Monday 30 November 2026: 14:39 in Berlin, 8:39 a.m. in New York.
+AT = "2026-11-30T13:39:00+00:00"
+browser = test_live_page.browser  # one Chromium for the file
+
+
+def source_messages() -> set[str]:
+    """Every msgid the source says, extracted now as `make messages` does (babel.cfg)."""
+    method_map = [("**.py", "python"), ("web/templates/**.html", "jinja2")]
+    options = {"web/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
+    keywords = {
+        "_": None, "gettext": None, "ngettext": (1, 2), "N_": None,
+        "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3), "plural_forms": (2, 3),
+    }  # fmt: skip
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(
+        str(PACKAGE), method_map, options, keywords=keywords
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_message_of_the_source_has_a_german_translation() -> None:
+    with (TRANSLATIONS / "de" / "LC_MESSAGES" / "liveline.po").open("rb") as po:
+        catalogue = read_po(po)
+    messages = source_messages()
+    assert len(messages) > 150  # the extraction did read the templates and the code
+    problems = []
+    for message in sorted(messages):
+        entry = catalogue.get(message)
+        if entry is None:
+            problems.append(f"missing: {message!r}")
+        elif entry.fuzzy:
+            problems.append(f"fuzzy: {message!r}")
+        elif not all(entry.string if isinstance(entry.string, tuple) else [entry.string]):
+            problems.append(f"untranslated: {message!r}")
+    assert not problems, "run `make messages` and translate:\n" + "\n".join(problems)
+
+
+def test_the_template_is_current_with_the_source() -> None:
+    with (TRANSLATIONS / "liveline.pot").open("rb") as pot:
+        template = {
+            entry.id[0] if isinstance(entry.id, tuple) else entry.id for entry in read_po(pot)
+        }
+    assert source_messages() <= template, "run `make messages`"
+
+
+def test_placeholders_survive_translation() -> None:
+    with (TRANSLATIONS / "de" / "LC_MESSAGES" / "liveline.po").open("rb") as po:
+        for entry in read_po(po):
+            if not entry.id:
+                continue
+            ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+            names = set(re.findall(r"%\((\w+)\)", ids[-1])) - {"num"}
+            for text in entry.string if isinstance(entry.string, tuple) else (entry.string,):
+                assert names <= set(re.findall(r"%\((\w+)\)", text)), entry.id
+
+
+def test_german_times_have_a_24_hour_clock_and_the_day_first() -> None:
+    moment = datetime.fromisoformat(AT)
+    german = language("de")
+    assert aptime.post_time(moment, "Europe/Berlin", german) == "14:39 MEZ, 30. November 2026"
+    assert aptime.updated_time(moment, "Europe/Berlin", german) == (
+        "14:39 MEZ, Montag, 30. November 2026"
+    )
+    # American English stays AP style, with or without the language named.
+    assert aptime.post_time(moment, "America/New_York", language("en-US")) == (
+        "8:39 a.m. ET, November 30, 2026"
+    )
+    assert aptime.post_time(moment, "America/New_York") == "8:39 a.m. ET, November 30, 2026"
+    # British English: English words, a 24-hour clock, the day first.
+    assert aptime.post_time(moment, "Europe/London", language("en-GB")) == (
+        "13:39 GMT, 30 November 2026"
+    )
+
+
+def test_a_language_is_a_known_bcp_47_tag_spelled_as_usual() -> None:
+    assert known_language("de-de") == "de-DE"
+    for bad in ("xx-YY", "de_DE", "", "en-US; drop table", "a" * 40):
+        with pytest.raises(ValueError):
+            known_language(bad)
+    assert negotiate("fr-FR, de-AT;q=0.8, en;q=0.5") == "de-AT"
+    assert negotiate("en-GB,en;q=0.9") == "en-GB"
+    assert negotiate("en") == "en-US"
+    assert negotiate("fr, es;q=0.5", "de") == "de"  # no words for these: the default
+    assert negotiate("de;q=x, ;;, *") == "en-US"  # nonsense is no failure
+
+
+# A server of this file's own, for the API, the pages and the browser.
+
+
+newsroom = test_live_page.newsroom  # one server for the file
+
+
+def german_blog(room: test_live_page.Newsroom, slug: str) -> Desk:
+    made = httpx.post(
+        f"{room.server.url}/api/blogs",
+        json={
+            "slug": slug,
+            "title": "Sturm über Hamburg",
+            "authors": ["Anna Schmidt", "Jonas Weber", "Lea Koch"],
+            "organization": "NDR",
+            "timezone": "Europe/Berlin",
+            "language": "de-de",
+        },
+        headers=room.headers,
+        timeout=TIMEOUT,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["language"] == "de-DE"  # the tag as it is usually spelled
+    return Desk(room.server.url, slug, room.headers)
+
+
+def test_the_api_refuses_an_unknown_language_and_changes_one(
+    newsroom: test_live_page.Newsroom,
+) -> None:
+    url = f"{newsroom.server.url}/api/blogs"
+    refused = httpx.post(
+        url, json={"title": "x", "language": "klingon"}, headers=newsroom.headers, timeout=TIMEOUT
+    )
+    assert refused.status_code == 422, refused.text
+    assert "language" in refused.text
+    desk, _ = newsroom.new_blog("First")
+    assert httpx.get(f"{url}/{desk.slug}", timeout=TIMEOUT).json()["language"] == "en-US"
+    changed = httpx.patch(
+        f"{url}/{desk.slug}", json={"language": "de"}, headers=newsroom.headers, timeout=TIMEOUT
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["language"] == "de"
+
+
+def test_a_german_blog_is_german_throughout(newsroom: test_live_page.Newsroom) -> None:
+    desk = german_blog(newsroom, "sturm-1")
+    desk.publish("Deich hält", "Die Lage ist stabil.", published_at=AT, location="Hamburg",
+                 authors=["Anna Schmidt", "Jonas Weber", "Lea Koch"],
+                 key_event=True, contributors=["Max Roth"])  # fmt: skip
+    page = httpx.get(f"{desk.url}/blogs/{desk.slug}", timeout=TIMEOUT).text
+    assert '<html lang="de-DE">' in page
+    for words in ("Wichtigste Ereignisse", "Nur wichtigste Ereignisse", "Neueste zuerst",
+                  "Zum Inhalt springen", "Von Anna Schmidt, Jonas Weber und Lea Koch, NDR",
+                  "1 Beitrag", "14:39 MEZ, 30. November 2026", "Aktualisiert: ",
+                  "Von Anna Schmidt, Jonas Weber und Lea Koch (NDR), Hamburg",
+                  "Mitarbeit an diesem Beitrag: Max Roth (NDR).", "Teilen"):  # fmt: skip
+        assert words in page, words
+    for english in ("Key events", "Newest first", "Skip to content", " and ", "p.m.", "Share"):
+        assert english not in page, english
+    # The page script's words are German too, from the catalogue.
+    block = re.search(r'<script type="application/json" id="page-words">(.*?)</script>', page)
+    assert block is not None
+    words = json.loads(block[1])
+    assert words["newUpdates"] == {"one": "{n} neuer Beitrag", "other": "{n} neue Beiträge"}
+    assert words["ended"] == "Diese Live-Berichterstattung ist beendet."
+    # The post's own page, the embed, the feeds and the JSON-LD say the language too.
+    post_id = re.search(r'id="post-(\d+)"', page)[1]  # type: ignore[index]
+    own = httpx.get(f"{desk.url}/blogs/{desk.slug}/posts/{post_id}", timeout=TIMEOUT).text
+    assert '<html lang="de-DE">' in own and '"inLanguage":"de-DE"' in own
+    assert "Diesen Beitrag im Liveticker ansehen" in own
+    embed = httpx.get(f"{desk.url}/blogs/{desk.slug}/embed", timeout=TIMEOUT).text
+    assert '<html lang="de-DE">' in embed and "Sortierung" in embed
+    assert '"inLanguage":"de-DE"' in page
+    rss = httpx.get(f"{desk.url}/blogs/{desk.slug}/feed.rss", timeout=TIMEOUT).text
+    assert "<language>de-DE</language>" in rss
+    feed = httpx.get(f"{desk.url}/blogs/{desk.slug}/feed.json", timeout=TIMEOUT).json()
+    assert feed["language"] == "de-DE"
+
+
+def test_an_american_blog_is_as_it_was(newsroom: test_live_page.Newsroom) -> None:
+    desk, _ = newsroom.new_blog()
+    desk.publish("Levee holds", published_at=AT)
+    page = httpx.get(f"{desk.url}/blogs/{desk.slug}", timeout=TIMEOUT).text
+    assert '<html lang="en-US">' in page
+    for words in ("Key events", "Newest first", "8:39 a.m. ET, November 30, 2026", "1 Post",
+                  "By Ana Ruiz", "Updated "):  # fmt: skip
+        assert words in page, words
+
+
+def test_the_german_page_in_chromium_with_a_live_post(
+    browser: Browser, newsroom: test_live_page.Newsroom, tmp_path: Path
+) -> None:
+    # LIVELINE_UPDATE_SCREENSHOTS=1 writes the pictures into docs/, as the reader's do.
+    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    desk = german_blog(newsroom, "sturm-2")
+    desk.publish("Pegel steigt", "Der Wasserstand liegt bei 3,10 Metern.", key_event=True,
+                 published_at=AT, location="Hamburg")  # fmt: skip
+    for width, name in ((1280, "reader-de-desktop.png"), (390, "reader-de-phone.png")):
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="de-DE")
+        page = context.new_page()
+        open_live_page(page, desk)
+        expect(page.locator("html")).to_have_attribute("lang", "de-DE")
+        if width == 1280:
+            live = desk.publish("Sperrung aufgehoben", "Die Elbbrücken sind wieder frei.")
+            article = page.locator(f"#post-{live['id']}")
+            expect(article).to_be_visible(timeout=SOON)  # the reader is at the top: it shows
+            # A German time from the stream's fragment ("14:39 MEZ, 30. November 2026" in
+            # shape), and a relative time from Intl in German.
+            expect(article.locator(".post__time time")).to_have_text(
+                re.compile(r"^\d{2}:\d{2} (MEZ|MESZ), \d{1,2}\. \w+ \d{4}$"), timeout=SOON
+            )
+            expect(article.locator(".post__ago")).to_have_text("Gerade eben")
+            expect(page.locator("#live-status")).to_have_text("Neuer Beitrag: Sperrung aufgehoben")
+            expect(page.locator("#blog-count")).to_have_text("2 Beiträge", timeout=SOON)
+            expect(page.locator("#key-events-title")).to_have_text("Wichtigste Ereignisse")
+        page.screenshot(path=str(where / name), full_page=False)
+        context.close()
+    # The German page, its post page and the embed are as accessible as the English ones.
+    base = f"{desk.url}/blogs/{desk.slug}"
+    pages = {base: True, f"{base}/posts/{live['id']}": False, f"{base}/embed": True}
+    found = {url: violations(browser, url, "light", stream) for url, stream in pages.items()}
+    assert found == {url: [] for url in found}
+
+
+def test_the_console_speaks_the_browsers_language(tmp_path: Path, cheap_hashing: None) -> None:  # noqa: F811
+    for room in open_newsroom(console_settings(tmp_path)):
+        room.add("editor", Role.EDITOR, "Eva Editor")
+        room.blog("sturm")
+        german = room.browser("editor")
+        german.http.headers["Accept-Language"] = "de-DE,de;q=0.9,en;q=0.5"
+        desk = german.get("/edit/sturm").text
+        assert '<html lang="de-DE">' in desk
+        for words in ("Neuer Beitrag", "Veröffentlichen", "Entwurf speichern", "Abmelden",
+                      "Strg+Enter", "Überschrift", "Entwürfe", "Leserseite"):  # fmt: skip
+            assert words in desk, words
+        assert "Save draft" not in desk and "Sign out" not in desk
+        words = json.loads(re.search(r'id="page-words">(.*?)</script>', desk)[1])  # type: ignore[index]
+        assert words["waiting"]["one"].startswith("Warte auf Verbindung: {n} Beitrag")
+        settings = german.get("/edit/sturm/settings").text
+        assert "Sprache" in settings and 'value="en-US"' in settings
+        # The blog's language is set from its settings.
+        german.post("/edit/sturm/settings", title="Sturm", authors="", organization="",
+                    timezone="Europe/Berlin", language="de-de")  # fmt: skip
+        assert room.app.state.service.blogs.get("sturm").language == "de-DE"
+        refused = german.post("/edit/sturm/settings", title="Sturm", timezone="Europe/Berlin",
+                              language="xx-YY")  # fmt: skip
+        assert refused.status_code == 422 and "unknown language" in refused.text
+        english = room.browser("editor")
+        assert "Save draft" in english.get("/edit/sturm").text  # no Accept-Language: en-US
+
+
+console_server = test_console_browser.server  # a server with the console on, for this file
+
+
+def test_the_console_in_german_in_chromium(
+    browser: Browser, console_server: LiveServer, tmp_path: Path
+) -> None:
+    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    context = test_console_browser.signed_in(browser, console_server, locale="de-DE")
+    desk = context.new_page()
+    desk.goto(f"{console_server.url}/edit/storm")
+    expect(desk.locator("html")).to_have_attribute("lang", "de-DE")
+    expect(desk.get_by_role("heading", name="Neuer Beitrag")).to_be_visible()
+    expect(desk.locator("button[value=publish]")).to_contain_text("Veröffentlichen")
+    desk.screenshot(path=str(where / "console-de.png"))
+    # console.js speaks German too: its outbox, offline.
+    context.set_offline(True)
+    desk.fill("#compose-headline", "Fähre fällt aus")
+    desk.fill("#compose-body", "Der Verkehr ruht bis morgen.")
+    desk.click("button[value=publish]")
+    expect(desk.locator("#compose-status")).to_have_text(
+        "Warte auf Verbindung: 1 Beitrag wird gesendet, sobald sie wieder steht.", timeout=SOON
+    )
+    context.set_offline(False)
+    desk.wait_for_url("**/edit/storm?saved=*", timeout=10_000)
+    expect(desk.locator(".desk-tabs a[aria-current=page]")).to_have_text("Veröffentlicht")
+    context.close()

@@ -7,11 +7,16 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 
+from liveline.app import create_app
+from liveline.config import Settings
 from liveline.model import Role
+from tests.conftest import auth, emptied, make_token
 from tests.images import photo
 from tests.newsroom import (
     Browser,
@@ -208,3 +213,47 @@ def test_the_remove_box_takes_a_photo_out(room: Newsroom, ana: Browser) -> None:
     assert answer.status_code == 200, answer.text
     images = room.client.get(f"/api/blogs/desk/posts/{post['id']}").json()["images"]
     assert [(image.get("media"), image.get("caption")) for image in images] == [(None, "Second")]
+
+
+@pytest.mark.postgres
+def test_crops_in_the_database_and_embed_retries_on_postgresql(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from liveline.store import embeds as rows
+
+    settings = Settings(database_url=emptied(postgres_database), media_storage="database")
+    with TestClient(create_app(settings)) as client:
+        headers = auth(make_token(settings, "ana", "editor"))
+        files = {"file": ("p.jpg", photo(1200, 800), "image/jpeg")}
+        made = client.post("/api/media", files=files, headers=headers).json()
+        cut = {"x": 200, "y": 0, "width": 800, "height": 800, "rotate": 270}
+        answer = client.post(f"/api/media/{made['id']}/crop", json=cut, headers=headers)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["source"] == made["id"] and answer.json()["crop"] == cut
+        assert decoded_with(client, answer.json()["url"]).size == (800, 800)
+        unit = client.app.state.service.embeds._unit  # type: ignore[attr-defined]
+        later = datetime(2030, 1, 1, tzinfo=UTC)
+        unit.write_quietly(
+            lambda tx: rows.save(
+                tx.conn,
+                "https://x.test/1",
+                "X",
+                None,
+                tx.now,
+                attempts=2,
+                retry_at=later,
+                blog_id=1,
+                post_id=1,
+            )
+        )
+        state = unit.read(lambda conn: rows.states(conn, ["https://x.test/1"]))["https://x.test/1"]
+        assert state["attempts"] == 2 and state["retry_at"] == later
+        assert [row["url"] for row in unit.read(rows.waiting)] == ["https://x.test/1"]
+
+
+def decoded_with(client: TestClient, url: str) -> Image.Image:
+    answer = client.get(url)
+    assert answer.status_code == 200
+    return Image.open(io.BytesIO(answer.content))

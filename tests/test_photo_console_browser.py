@@ -247,7 +247,7 @@ def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
     page.context.close()
 
 
-def test_axe_finds_nothing_on_the_tray_and_the_crop_dialog(
+def test_axe_finds_nothing_on_the_tray_and_the_crop_dialog_and_its_box_moves(
     browser: Browser,  # noqa: F811
     server: LiveServer,
 ) -> None:
@@ -284,6 +284,28 @@ def test_axe_finds_nothing_on_the_tray_and_the_crop_dialog(
             f"{[n['target'] for n in v['nodes']]}"
             for v in result
         ]
+    # The box is dragged and resized with the pointer, and moved with the arrow keys.
+    dialog = page.locator("dialog.crop")
+    dialog.get_by_role("button", name="1:1").click()
+    expect(dialog.locator("#crop-w")).to_have_value("600")
+    box = dialog.locator(".crop__box").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    moved = int(dialog.locator("#crop-x").input_value())
+    assert moved > 0
+    dialog.locator(".crop__box").press("ArrowRight")
+    assert int(dialog.locator("#crop-x").input_value()) > moved
+    handle = dialog.locator(".crop__handle--se").bounding_box()
+    assert handle is not None
+    page.mouse.move(handle["x"] + 5, handle["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(handle["x"] - 60, handle["y"] - 60, steps=4)
+    page.mouse.up()
+    width = int(dialog.locator("#crop-w").input_value())
+    assert width < 600 and dialog.locator("#crop-h").input_value() == str(width)  # still 1:1
     context.close()
     assert not found, "\n".join(found)
 

@@ -140,7 +140,8 @@ async def preview(
         "body": fields["body"][: Limit.BODY],
         "published_at": service(request).clock().isoformat(),
     }
-    html = request.app.state.render_post(post, blog)
+    # Off the loop: a body with embeds reads what their providers said.
+    html = await run_in_threadpool(request.app.state.render_post, post, blog)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 

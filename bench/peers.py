@@ -103,16 +103,18 @@ class Liveline:
     def pids(self) -> str:
         return ",".join(str(p.pid) for p in self.procs)
 
-    def gc(self, base: str) -> dict[str, dict[str, float]]:
+    def gc(self, base: str, metric: str = "liveline_gc_pause_seconds") -> dict[str, Any]:
         """The server's GC pause histogram so far, from /metrics: {generation: {le: count}}."""
         _, body = Api(base, self.token).call("GET", "/metrics")
         found: dict[str, dict[str, float]] = {}
         for m in re.finditer(
-            r'^liveline_gc_pause_seconds_bucket\{generation="(\d)",le="([^"]+)"\} (\S+)$',
-            body.decode(), re.M,
-        ):  # fmt: skip
+            rf'^{metric}_bucket\{{generation="(\d)",le="([^"]+)"\}} (\S+)$', body.decode(), re.M
+        ):
             found.setdefault(m.group(1), {})[m.group(2)] = float(m.group(3))
         return found
+
+    def gc_cpu(self, base: str) -> dict[str, dict[str, float]]:
+        return self.gc(base, "liveline_gc_pause_cpu_seconds")
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -192,7 +194,7 @@ def liveline_single(a: argparse.Namespace, tmp: Path, label: str) -> None:
         server.start()
         base, load = server.bases[0], uptime()
         before, _ = proc_stats(server.procs[0].pid)
-        gc0 = server.gc(base)
+        gc0, cpu0 = server.gc(base), server.gc_cpu(base)
         r = sse_load(
             a, f"{base}/blogs/bench/events", f"{base}/api/blogs/bench/posts", server.pids(),
             "--publish-format", "liveline",
@@ -200,6 +202,7 @@ def liveline_single(a: argparse.Namespace, tmp: Path, label: str) -> None:
         )  # fmt: skip
         r = with_rss(r, before)
         r["gc"] = gc_during(gc0, server.gc(base))
+        r["gc_cpu"] = gc_during(cpu0, server.gc_cpu(base))
         record(a, label, load, r)
     finally:
         server.stop()

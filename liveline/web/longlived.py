@@ -4,7 +4,7 @@ A full collection walks every object the collector tracks, and each open stream 
 about 45 (its connection, parser, request cycle, coroutines, reader): at 10,000 readers
 a full collection took 0.3 s of CPU, a late post for every reader whenever one fell during
 a publish. The server freezes what exists at startup (server.py); this freezes the
-streams as they accumulate: after every `every` readers that joined, `gc.freeze()` moves
+streams as they accumulate: after every `every` (250) readers that joined, `gc.freeze()` moves
 everything tracked into the permanent generation, which collections skip (it costs
 nothing: the lists are spliced). Frozen objects are still freed by their reference counts
 when a reader leaves; only cyclic garbage among them waits. So when the readers frozen
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class Freezer:
-    def __init__(self, every: int = 1000) -> None:
+    def __init__(self, every: int = 250) -> None:
         self.every = every  # 0: never freeze
         self._joined = 0  # since the last freeze
         self._joined_since_thaw = 0

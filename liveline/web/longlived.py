@@ -20,6 +20,7 @@ import logging
 import time
 
 log = logging.getLogger(__name__)
+THAW_INTERVAL_SECONDS = 60.0
 
 
 class Freezer:
@@ -28,6 +29,7 @@ class Freezer:
         self._joined = 0  # since the last freeze
         self._joined_since_thaw = 0
         self._frozen_at = 0  # readers open at the last freeze
+        self._thawed = -THAW_INTERVAL_SECONDS
 
     def joined(self, readers: int) -> None:
         if not self.every:
@@ -42,7 +44,13 @@ class Freezer:
                 self.thaw(readers)
 
     def left(self, readers: int) -> None:
-        if self._frozen_at and readers < self._frozen_at // 2:
+        # Not again and again while a crowd leaves (10,000 readers hanging up at once would
+        # thaw at 5,000, 2,500, ...): at most once a minute.
+        if (
+            self._frozen_at
+            and readers < self._frozen_at // 2
+            and time.monotonic() - self._thawed > THAW_INTERVAL_SECONDS
+        ):
             self.thaw(readers)
 
     def thaw(self, readers: int) -> None:
@@ -52,5 +60,6 @@ class Freezer:
         gc.freeze()
         self._frozen_at = readers
         self._joined_since_thaw = 0
+        self._thawed = time.monotonic()
         log.info("streams thawed and collected (%d unreachable objects) in %.0f ms at %d "
                  "readers", found, (time.perf_counter() - started) * 1000, readers)  # fmt: skip

@@ -48,7 +48,7 @@ class Freezer:
         # thaw at 5,000, 2,500, ...): at most once a minute.
         if (
             self._frozen_at
-            and readers < self._frozen_at // 2
+            and readers * 2 < self._frozen_at
             and time.monotonic() - self._thawed > THAW_INTERVAL_SECONDS
         ):
             self.thaw(readers)

@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -103,16 +104,18 @@ class Liveline:
     def pids(self) -> str:
         return ",".join(str(p.pid) for p in self.procs)
 
-    def gc(self, base: str) -> dict[str, dict[str, float]]:
+    def gc(self, base: str, metric: str = "liveline_gc_pause_seconds") -> dict[str, Any]:
         """The server's GC pause histogram so far, from /metrics: {generation: {le: count}}."""
         _, body = Api(base, self.token).call("GET", "/metrics")
         found: dict[str, dict[str, float]] = {}
         for m in re.finditer(
-            r'^liveline_gc_pause_seconds_bucket\{generation="(\d)",le="([^"]+)"\} (\S+)$',
-            body.decode(), re.M,
-        ):  # fmt: skip
+            rf'^{metric}_bucket\{{generation="(\d)",le="([^"]+)"\}} (\S+)$', body.decode(), re.M
+        ):
             found.setdefault(m.group(1), {})[m.group(2)] = float(m.group(3))
         return found
+
+    def gc_cpu(self, base: str) -> dict[str, dict[str, float]]:
+        return self.gc(base, "liveline_gc_pause_cpu_seconds")
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -186,13 +189,47 @@ def with_rss(r: dict[str, Any], before: int | None) -> dict[str, Any]:
     return r
 
 
+class Connected:
+    """The server's GC histograms while every reader is connected: /healthz is polled, and
+    the first and the last scrape that saw all the readers bound the window."""
+
+    def __init__(self, server: Liveline, base: str, readers: int) -> None:
+        self.server, self.base, self.readers = server, base, readers
+        self.first: tuple[Any, Any] | None = None
+        self.last: tuple[Any, Any] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        api = Api(self.base, self.server.token)
+        while not self._stop.wait(0.5):
+            with contextlib.suppress(OSError, http.client.HTTPException, ValueError):
+                _, body = api.call("GET", "/healthz")
+                if json.loads(body)["readers"] >= self.readers:
+                    snap = (self.server.gc(self.base), self.server.gc_cpu(self.base))
+                    self.first = self.first or snap
+                    self.last = snap
+
+    def result(self) -> dict[str, Any] | None:
+        self._stop.set()
+        self._thread.join(5)
+        if self.first is None or self.last is None:
+            return None
+        return {
+            "wall": gc_during(self.first[0], self.last[0]),
+            "cpu": gc_during(self.first[1], self.last[1]),
+        }
+
+
 def liveline_single(a: argparse.Namespace, tmp: Path, label: str) -> None:
     server = Liveline(tmp, f"sqlite:///{tmp}/bench.db")
     try:
         server.start()
         base, load = server.bases[0], uptime()
         before, _ = proc_stats(server.procs[0].pid)
-        gc0 = server.gc(base)
+        gc0, cpu0 = server.gc(base), server.gc_cpu(base)
+        window = Connected(server, base, a.clients)
         r = sse_load(
             a, f"{base}/blogs/bench/events", f"{base}/api/blogs/bench/posts", server.pids(),
             "--publish-format", "liveline",
@@ -200,6 +237,8 @@ def liveline_single(a: argparse.Namespace, tmp: Path, label: str) -> None:
         )  # fmt: skip
         r = with_rss(r, before)
         r["gc"] = gc_during(gc0, server.gc(base))
+        r["gc_cpu"] = gc_during(cpu0, server.gc_cpu(base))
+        r["gc_all_connected"] = window.result()
         record(a, label, load, r)
     finally:
         server.stop()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import time
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
+
+from prometheus_client import generate_latest
 
 from liveline.broker import MemoryBroker
 from liveline.model import Event, EventType, Role
@@ -16,6 +20,8 @@ from liveline.store.queries import Store
 from liveline.values import BlogIn, PostIn
 from liveline.web.fanout import Channel, FanOut
 from liveline.web.frames import HEARTBEAT, Frame, FrameCache
+from liveline.web.longlived import Freezer
+from liveline.web.metrics import Metrics
 
 AT = datetime(2026, 10, 3, 18, 0, tzinfo=UTC)
 
@@ -246,3 +252,40 @@ def test_a_slow_render_never_stalls_the_event_loop_and_order_holds(tmp_path: Pat
     order, worst_pause = asyncio.run(scenario())
     assert order == [1, 2, 3]
     assert worst_pause < 0.1, f"the event loop stalled {worst_pause:.3f} s"
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_streams_are_frozen_as_they_accumulate_and_thawed_when_most_have_left() -> None:
+    freezer = Freezer(every=3)
+    garbage = _Cycle()  # cyclic: only a collection frees it, and a frozen one never does
+    gone = weakref.ref(garbage)
+    try:
+        for readers in (1, 2, 3):
+            freezer.joined(readers)
+        assert gc.get_freeze_count() > 0
+        del garbage
+        gc.collect()
+        assert gone() is not None  # frozen: collections skip it
+        freezer.left(1)  # fewer than half of the 3 open at the freeze: thawed and collected
+        assert gone() is None
+        assert gc.get_freeze_count() > 0  # and what lives is frozen again
+    finally:
+        gc.unfreeze()
+
+
+def test_garbage_collection_pauses_are_at_metrics() -> None:
+    metrics = Metrics()
+    gc.collect()
+    text = generate_latest(metrics.registry).decode()
+    assert 'liveline_gc_pause_seconds_count{generation="2"}' in text
+    assert 'liveline_gc_pause_cpu_seconds_count{generation="2"}' in text
+    count = next(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith('liveline_gc_pause_seconds_count{generation="2"}')
+    )
+    assert count >= 1

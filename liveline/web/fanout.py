@@ -302,7 +302,7 @@ class FanOut:
         catch_up_seconds: float = 2.0,
         cache_bytes: int = 64 << 20,
         observer: Observer | None = None,
-        freeze_every: int = 1000,
+        freeze_every: int = 250,
     ) -> None:
         self.observer = observer or Unobserved()
         self._freezer = Freezer(freeze_every)

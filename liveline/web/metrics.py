@@ -107,6 +107,12 @@ class Metrics:
             "liveline_gc_pause_seconds", "Garbage-collection pauses, by generation",
             ["generation"], buckets=GC_BUCKETS, registry=own,
         )  # fmt: skip
+        self.gc_cpu = Histogram(
+            "liveline_gc_pause_cpu_seconds",
+            "Garbage-collection pauses in the collector's own CPU time (the wall time less "
+            "what other processes took of the cores meanwhile), by generation",
+            ["generation"], buckets=GC_BUCKETS, registry=own,
+        )  # fmt: skip
         self.gc_longest = Gauge(
             "liveline_gc_pause_longest_seconds", "The longest garbage-collection pause so far",
             registry=own, multiprocess_mode="max",
@@ -115,8 +121,9 @@ class Metrics:
             multiprocess.MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]
         _gc_timer.sink = self
 
-    def gc_paused(self, generation: int, seconds: float) -> None:
+    def gc_paused(self, generation: int, seconds: float, cpu: float) -> None:
         self.gc_pauses.labels(str(generation)).observe(seconds)
+        self.gc_cpu.labels(str(generation)).observe(cpu)
         if seconds > _gc_timer.longest:
             _gc_timer.longest = seconds
             self.gc_longest.set(seconds)
@@ -151,14 +158,15 @@ class _GcTimer:
     def __init__(self) -> None:
         self.sink: Metrics | None = None
         self.longest = 0.0
-        self._started = 0.0
+        self._started = self._cpu = 0.0
         gc.callbacks.append(self)
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started, self._cpu = time.perf_counter(), time.thread_time()
         elif self.sink is not None and self._started:
-            self.sink.gc_paused(info["generation"], time.perf_counter() - self._started)
+            wall, cpu = time.perf_counter() - self._started, time.thread_time() - self._cpu
+            self.sink.gc_paused(info["generation"], wall, cpu)
 
 
 _gc_timer = _GcTimer()

@@ -12,45 +12,17 @@ import asyncio
 import logging
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 from liveline.broker import Broker
 from liveline.model import Blog, Event
 from liveline.web.frames import HEARTBEAT, Encode, Frame, FrameCache
 from liveline.web.longlived import Freezer
+from liveline.web.observer import Observer, Unobserved
 from liveline.web.transport import SocketSink
 
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
-
-
-class Observer(Protocol):
-    """What the fan-out tells metrics (web/metrics.py): a call per reader that comes or goes
-    and per event delivered, never one per reader per event."""
-
-    def joined(self, blog: str) -> None: ...
-    def left(self, blog: str) -> None: ...
-    def delivered(self, event: Event) -> None: ...
-    def backfilled(self, count: int) -> None: ...
-    def dropped(self) -> None: ...
-
-
-class Unobserved:
-    def joined(self, blog: str) -> None:
-        pass
-
-    def left(self, blog: str) -> None:
-        pass
-
-    def delivered(self, event: Event) -> None:
-        pass
-
-    def backfilled(self, count: int) -> None:
-        pass
-
-    def dropped(self) -> None:
-        pass
 
 
 class Reader:

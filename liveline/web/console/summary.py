@@ -17,7 +17,7 @@ from liveline.service import Session
 from liveline.values import SummaryIn
 from liveline.web import session as browser
 from liveline.web.console.forms import read_form, validated, version
-from liveline.web.console.pages import service, signed_in
+from liveline.web.console.pages import console_language, service, signed_in
 from liveline.web.embedcode import embed_snippet
 from liveline.web.urls import public_base_url
 
@@ -28,13 +28,14 @@ async def summary_context(request: Request, blog: Blog, typed: str | None = None
     """What the settings page shows of the summary: the form (with what was typed, after a
     refused save), the versions, and the embed snippet."""
     versions = await run_in_threadpool(service(request).summaries.versions, blog)
+    lang = console_language(request)
     return {
         "summary_text": blog.summary if typed is None else typed,
         "summary_version": blog.summary_version,
         "summary_versions": [
             {
                 "version": item.version,
-                "saved_by": item.saved_by or "an import",
+                "saved_by": item.saved_by or lang.gettext("an import"),
                 "saved_at": aptime.post_time(item.saved_at, blog.timezone),
                 "summary": item.summary,
             }

@@ -347,8 +347,22 @@ def test_the_german_consoles_photo_tray_and_tokens_page(
         assert '<a href="/edit/_tokens" id="tokens-link">API-Tokens</a>:' in account
         people = german.get("/edit/_people").text
         assert "Rolle von root" in people and "Neues Passwort für root" in people
+        # A stale save of "What we know" is refused in German, what was typed kept.
+        german.get("/edit/sturm/settings")
+        now = room.app.state.service.blogs.get("sturm").summary_version
+        assert german.post("/edit/sturm/summary", summary="- Eins", version=now).status_code == 200
+        stale = german.post("/edit/sturm/summary", summary="- Zwei", version=now)
+        assert stale.status_code == 409
+        assert f"die Zusammenfassung ist inzwischen in Fassung {now + 1}, nicht {now}" in stale.text
+        assert "- Zwei</textarea>" in stale.text and "Fassungen" in stale.text
         # The same pages in English are as they were.
         english = room.browser("root")
         assert "Add photos" in english.get("/edit/sturm").text
         tokens = english.get("/edit/_tokens").text
         assert "Create a token" in tokens and f"Token {token_id} · " in tokens
+        english.get("/edit/sturm/settings")
+        refused = english.post("/edit/sturm/summary", summary="- Drei", version=now).text
+        assert (  # the service's own words, as the API says them
+            f"the summary is at version {now + 1}, not {now}: someone saved it since you "
+            "loaded it; reload and edit again"
+        ) in refused

@@ -83,8 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> Iter
     live.stop()
 
 
-def signed_in_page(chromium: Browser, server: LiveServer, width: int, height: int) -> Page:
-    context = chromium.new_context(viewport={"width": width, "height": height})
+def signed_in_page(
+    chromium: Browser, server: LiveServer, width: int, height: int, locale: str = "en-US"
+) -> Page:
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale)
     page = context.new_page()
     page.goto(f"{server.url}/login")
     page.fill("#name", "ana")
@@ -244,6 +246,59 @@ def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
     assert image["media"] and (image["width"], image["height"]) == (1200, 1200)
     assert image["caption"] == "Volodymyr Zelensky in Kyiv on Tuesday."
     assert image["credit"] == "Gleb Garanich/Pool/AFP/Getty Images"
+    page.context.close()
+
+
+def test_the_tray_and_the_crop_dialog_speak_german_to_a_german_browser(
+    browser: Browser,  # noqa: F811
+    server: LiveServer,
+) -> None:
+    token = server.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
+    imported = httpx.post(
+        f"{server.url}/api/blogs/storm/posts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"headline": "Deich hält", "body": "In Hamburg.",
+              "images": [{"caption": "Der Deich am Dienstag.", "credit": "Anna Schmidt/NDR"}]},
+    ).json()  # fmt: skip
+    page = signed_in_page(browser, server, 390, 844, locale="de-DE")
+    page.goto(f"{server.url}/edit/storm/posts/{imported['id']}")
+    expect(page.locator("html")).to_have_attribute("lang", "de-DE")
+    slot = page.locator(".photo").first
+    expect(slot.locator(".photo__none")).to_have_text("Noch kein Bild")
+    expect(page.locator(".photos legend")).to_have_text("Fotos")
+    expect(page.locator(".photos__drop label")).to_contain_text(
+        "Fotos hinzufügen JPEG, PNG, WebP oder GIF: hierher ziehen, einfügen (Strg+V) oder "
+        "auswählen"
+    )
+    expect(slot.get_by_role("button", name="Foto nach oben verschieben")).to_be_disabled()
+    slot.locator("input[type=file]").set_input_files(
+        {"name": "deich.jpg", "mimeType": "image/jpeg", "buffer": scene(1600, 1200, 2)}
+    )
+    expect(slot.locator("[data-field=media]")).not_to_have_value("", timeout=SOON)
+    # The tray's words come from the page (console-photos.js has no English of its own).
+    page.locator(".photos__picker").set_input_files(
+        {"name": "notiz.txt", "mimeType": "text/plain", "buffer": b"kein Bild"}
+    )
+    expect(page.locator(".photos__status")).to_have_text(
+        "notiz.txt ist kein Bild: nicht hinzugefügt."
+    )
+    expect(slot.get_by_role("button", name="Entfernen")).to_be_visible()
+    crop = slot.get_by_role("button", name="Zuschneiden oder drehen …")
+    crop.click()
+    dialog = page.locator("dialog.crop")
+    expect(dialog.get_by_role("heading")).to_have_text("Foto zuschneiden oder drehen")
+    area = "Bildausschnitt: Pfeiltasten verschieben ihn, Umschalt+Pfeiltasten ändern seine Größe"
+    expect(dialog.get_by_role("group", name=area)).to_be_focused()
+    expect(dialog.locator(".crop__turned")).to_have_text("Nicht gedreht")
+    dialog.get_by_role("button", name="Frei").wait_for()
+    dialog.get_by_role("button", name="⟳ Nach rechts drehen").click()
+    expect(dialog.locator(".crop__turned")).to_have_text("Um 90° im Uhrzeigersinn gedreht")
+    expect(dialog.get_by_label("Breite (px)")).to_have_value("1600")
+    expect(dialog.get_by_alt_text("Das zuzuschneidende Foto")).to_be_visible()
+    screenshot(page, "console-crop-phone-de.png")
+    dialog.get_by_role("button", name="Abbrechen").click()
+    expect(dialog).to_have_count(0)
+    screenshot(page, "console-photos-phone-de.png", full_page=True)
     page.context.close()
 
 

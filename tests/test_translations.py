@@ -296,3 +296,73 @@ def test_the_console_in_german_in_chromium(
     desk.wait_for_url("**/edit/storm?saved=*", timeout=10_000)
     expect(desk.locator(".desk-tabs a[aria-current=page]")).to_have_text("Veröffentlicht")
     context.close()
+
+
+def test_the_german_consoles_photo_tray_and_tokens_page(
+    tmp_path: Path,
+    cheap_hashing: None,  # noqa: F811
+) -> None:
+    for room in open_newsroom(console_settings(tmp_path)):
+        room.add("root", Role.ADMIN, "Rita Root")
+        room.blog("sturm")
+        german = room.browser("root")
+        german.http.headers["Accept-Language"] = "de"
+        desk = german.get("/edit/sturm").text
+        # The tray as the server draws it (what works without JavaScript)...
+        for words in ("<legend>Fotos</legend>", "Fotos hinzufügen", "JPEG, PNG, WebP oder GIF",
+                      ": hierher ziehen, einfügen (Strg+V) oder auswählen",
+                      "Bildunterschrift der neuen Fotos",
+                      'aria-label="Fotos dieses Beitrags, in der Reihenfolge,'):  # fmt: skip
+            assert words in desk, words
+        for english in ("Add photos", "Caption of the new photos", "drop them here"):
+            assert english not in desk, english
+        # ...and console-photos.js's words, from the same catalogue, plurals included.
+        block = re.search(r'id="page-words">(.*?)</script>', desk)
+        assert block is not None
+        photos = json.loads(block[1])["photos"]
+        assert photos["title"] == "Foto zuschneiden oder drehen"
+        assert photos["cropArea"].startswith("Bildausschnitt: Pfeiltasten")
+        assert photos["uploading"] == {
+            "one": "{n} Foto wird hochgeladen …",
+            "other": "{n} Fotos werden hochgeladen …",
+        }
+        assert photos["notUploaded"] == "Nicht hochgeladen: {reason}"
+        assert all(isinstance(value, (str, dict)) and value for value in photos.values())
+        # The token page: made, listed, revoked, all in German.
+        made = german.post("/edit/_tokens", label="Wahlabend")
+        assert made.status_code == 201, made.text
+        for words in ("<h1 class=\"console-title\">API-Tokens</h1>", "Ihr neues Token.",
+                      ">Kopieren</button>", "mit Ihrer Rolle (Admin)", "Tokens aller Personen",
+                      "Token erstellen", "erstellt ", "Widerrufen<span"):  # fmt: skip
+            assert words in made.text, words
+        token_id = max(map(int, re.findall(r'id="token-(\d+)"', made.text)))
+        assert f'data-confirm="Token {token_id} widerrufen? Skripte' in made.text
+        revoked = german.post(f"/edit/_tokens/{token_id}/revoke")
+        assert f"Token {token_id} ist widerrufen: Es funktioniert nicht mehr." in revoked.text
+        assert "widerrufen " in revoked.text  # the revoked row's time
+        for english in ("Create a token", "Your new token", "is revoked", "Revoke<span"):
+            assert english not in made.text + revoked.text, english
+        account = german.get("/edit/_account").text
+        assert "für Skripte, die in Ihrem Namen veröffentlichen." in account
+        assert '<a href="/edit/_tokens" id="tokens-link">API-Tokens</a>:' in account
+        people = german.get("/edit/_people").text
+        assert "Rolle von root" in people and "Neues Passwort für root" in people
+        # A stale save of "What we know" is refused in German, what was typed kept.
+        german.get("/edit/sturm/settings")
+        now = room.app.state.service.blogs.get("sturm").summary_version
+        assert german.post("/edit/sturm/summary", summary="- Eins", version=now).status_code == 200
+        stale = german.post("/edit/sturm/summary", summary="- Zwei", version=now)
+        assert stale.status_code == 409
+        assert f"die Zusammenfassung ist inzwischen in Fassung {now + 1}, nicht {now}" in stale.text
+        assert "- Zwei</textarea>" in stale.text and "Fassungen" in stale.text
+        # The same pages in English are as they were.
+        english = room.browser("root")
+        assert "Add photos" in english.get("/edit/sturm").text
+        tokens = english.get("/edit/_tokens").text
+        assert "Create a token" in tokens and f"Token {token_id} · " in tokens
+        english.get("/edit/sturm/settings")
+        refused = english.post("/edit/sturm/summary", summary="- Drei", version=now).text
+        assert (  # the service's own words, as the API says them
+            f"the summary is at version {now + 1}, not {now}: someone saved it since you "
+            "loaded it; reload and edit again"
+        ) in refused

@@ -122,7 +122,7 @@ def live_words(lang: Language) -> dict[str, Any]:
 
 
 def console_words(lang: Language) -> dict[str, Any]:
-    """What console.js says, in the console's language."""
+    """What console.js says, in the console's language (and console-photos.js, "photos")."""
     _ = lang.gettext
     return {
         "kept": _("Your unsaved text was kept from last time."),
@@ -144,6 +144,9 @@ def console_words(lang: Language) -> dict[str, Any]:
         "sentToEditors": _("Sent to editors: “%(headline)s”.", headline="{headline}"),
         "saved": _("Saved: “%(headline)s”.", headline="{headline}"),
         "names": _("%(names)s and %(last)s", names="{names}", last="{last}"),
+        "copied": _("Copied"),
+        "selected": _("Selected: press Ctrl+C"),
+        "photos": photo_words(lang),
         "editing": {
             key: value.replace("%(names)s", "{names}")
             for key, value in plural_forms(
@@ -154,4 +157,61 @@ def console_words(lang: Language) -> dict[str, Any]:
                 "sees both versions.",
             ).items()
         },
+    }
+
+
+def photo_words(lang: Language) -> dict[str, Any]:
+    """What console-photos.js says: the photo tray, its progress and errors, the crop dialog."""
+    _ = lang.gettext
+    return {
+        "serverAnswered": _("the server answered %(status)s", status="{status}"),
+        "connectionLost": _("the connection was lost"),
+        "caption": _("Caption"),
+        "credit": _("Credit"),
+        "description": _("Description"),
+        "forReaders": _("for readers who cannot see it"),
+        "kept": _("Your photos were kept from last time."),
+        "moveUp": _("Move photo up"),
+        "moveDown": _("Move photo down"),
+        "crop": _("Crop or turn…"),
+        "remove": _("Remove"),
+        "removed": _("Photo removed from the post."),
+        "movedUp": _("Photo moved up."),
+        "movedDown": _("Photo moved down."),
+        "notType": _("%(name)s is not a JPEG, PNG, WebP or GIF picture", name="{name}"),
+        "uploadingFile": _("Uploading %(name)s", name="{name}"),
+        "uploaded": _("%(name)s uploaded.", name="{name}"),
+        "stillUploading": plural_forms(
+            lang, "%(num)d still uploading.", "%(num)d still uploading."
+        ),
+        "notUploaded": _("Not uploaded: %(reason)s", reason="{reason}"),
+        "notPicture": _("%(name)s is not a picture: not added.", name="{name}"),
+        "uploading": plural_forms(lang, "Uploading %(num)d photo…", "Uploading %(num)d photos…"),
+        "wait": plural_forms(
+            lang,
+            "Wait a moment: %(num)d photo(s) still uploading. The post goes when you press again.",
+            "Wait a moment: %(num)d photo(s) still uploading. The post goes when you press again.",
+        ),
+        "cannotOpen": _(
+            "The photo could not be opened for cropping: %(reason)s", reason="{reason}"
+        ),
+        "toCrop": _("The photo to crop"),
+        "cropArea": _("Crop area: arrow keys move it, Shift+arrows resize it"),
+        "left": _("Left (px)"),
+        "top": _("Top (px)"),
+        "width": _("Width (px)"),
+        "height": _("Height (px)"),
+        "free": _("Free"),
+        "turnLeft": _("Turn left"),
+        "turnRight": _("Turn right"),
+        "apply": _("Apply"),
+        "cancel": _("Cancel"),
+        "title": _("Crop or turn the photo"),
+        "shape": _("Shape"),
+        "turn": _("Turn"),
+        "asReaders": _("As readers will see it:"),
+        "turned": _("Turned %(degrees)s° clockwise", degrees="{degrees}"),
+        "notTurned": _("Not turned"),
+        "cropRefused": _("the crop was refused"),
+        "notCropped": _("Not cropped: the connection was lost. Try again."),
     }

@@ -16,7 +16,7 @@ from liveline.service import Session
 from liveline.values import NewPassword, validate_one
 from liveline.web import session as browser
 from liveline.web.console.forms import Form, read_form
-from liveline.web.console.pages import render, service, signed_in
+from liveline.web.console.pages import console_language, render, service, signed_in
 
 router = APIRouter()
 
@@ -86,7 +86,9 @@ async def change_own_password(request: Request, session: Session = Depends(signe
     try:
         new = validate_one(NewPassword, form.get("new_password", ""), "new_password")
         if new != form.get("again", ""):
-            raise Invalid("the two new passwords differ", field="again")
+            raise Invalid(
+                console_language(request).gettext("the two new passwords differ"), field="again"
+            )
         await run_in_threadpool(
             service(request).staff.change_own_password,
             session.user,

@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import LivelineError
+from liveline.errors import Conflict, LivelineError
 from liveline.formats import aptime
 from liveline.model import Blog
 from liveline.service import Session
 from liveline.values import SummaryIn
 from liveline.web import session as browser
 from liveline.web.console.forms import read_form, validated, version
-from liveline.web.console.pages import service, signed_in
+from liveline.web.console.pages import console_language, service, signed_in
 from liveline.web.embedcode import embed_snippet
 from liveline.web.urls import public_base_url
 
@@ -28,13 +28,14 @@ async def summary_context(request: Request, blog: Blog, typed: str | None = None
     """What the settings page shows of the summary: the form (with what was typed, after a
     refused save), the versions, and the embed snippet."""
     versions = await run_in_threadpool(service(request).summaries.versions, blog)
+    lang = console_language(request)
     return {
         "summary_text": blog.summary if typed is None else typed,
         "summary_version": blog.summary_version,
         "summary_versions": [
             {
                 "version": item.version,
-                "saved_by": item.saved_by or "an import",
+                "saved_by": item.saved_by or lang.gettext("an import"),
                 "saved_at": aptime.post_time(item.saved_at, blog.timezone),
                 "summary": item.summary,
             }
@@ -62,8 +63,9 @@ async def save_summary(
         # saving again is a choice made having seen the other one.
         blog = await run_in_threadpool(service(request).blogs.get, slug)
         return await settings_with(
-            request, session, blog, error=exc.message, status=exc.status, summary=typed
-        )
+            request, session, blog, error=_said(request, exc, form), status=exc.status,
+            summary=typed,
+        )  # fmt: skip
     return RedirectResponse(f"/edit/{blog.slug}/settings#summary-form", status_code=303)
 
 
@@ -81,3 +83,16 @@ async def restore_summary(
     except LivelineError as exc:
         return await settings_with(request, session, blog, error=exc.message, status=exc.status)
     return RedirectResponse(f"/edit/{blog.slug}/settings#summary-form", status_code=303)
+
+
+def _said(request: Request, exc: LivelineError, form: dict[str, str]) -> str:
+    """The refusal in the console's language: a stale save is the one an editor meets (the
+    service's words, as the API says them, otherwise)."""
+    if isinstance(exc, Conflict) and exc.current_version is not None:
+        return console_language(request).gettext(
+            "the summary is at version %(now)s, not %(yours)s: someone saved it since you "
+            "loaded it; reload and edit again",
+            now=exc.current_version,
+            yours=version(form),
+        )
+    return exc.message

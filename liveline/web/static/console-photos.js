@@ -7,7 +7,22 @@
 (function () {
   "use strict";
   var TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
-  var ASPECTS = [["Free", 0], ["16:9", 16 / 9], ["4:3", 4 / 3], ["1:1", 1]];
+  // Its words, in the console's language, from the catalogue (web/words.py's photo_words,
+  // given by the page as console.js's are): none are here.
+  var lang = document.documentElement.lang || "en-US";
+  var words = {};
+  try { words = JSON.parse(document.getElementById("page-words").textContent).photos || {}; } catch (e) {}
+  function fill(text, values) {
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(values[name]); });
+    return text;
+  }
+  function word(key, values) { return fill(words[key] || "", values); }
+  function wordCount(key, n, values) {
+    var forms = words[key] || {};
+    var form = forms[new Intl.PluralRules(lang).select(n)] || forms.other || "";
+    return fill(form.split("{n}").join(String(n)), values);
+  }
+  var ASPECTS = [[word("free"), 0], ["16:9", 16 / 9], ["4:3", 4 / 3], ["1:1", 1]];
 
   function el(tag, attributes, children) {
     var node = document.createElement(tag);
@@ -28,7 +43,7 @@
       var answer = JSON.parse(xhr.responseText);
       if (answer.error && answer.error.message) return answer.error.message;
     } catch (e) { /* not JSON: a proxy's page */ }
-    return xhr.status ? "the server answered " + xhr.status : "the connection was lost";
+    return xhr.status ? word("serverAnswered", { status: xhr.status }) : word("connectionLost");
   }
   function field(slot, name) { return slot.querySelector("[data-field='" + name + "']"); }
 
@@ -67,7 +82,7 @@
     function hidden(name, value) {
       return el("input", { type: "hidden", name: "photo-0-" + name, value: value || "", "data-field": name });
     }
-    function words(slot, name, label, hint, max) {
+    function labelled(slot, name, label, hint, max) {
       var id = "photo-" + (++ids) + "-" + name + "-" + Math.random().toString(36).slice(2, 7);
       var input = el("input", { id: id, name: "photo-0-" + name, maxlength: String(max), "data-field": name });
       var caption = el("label", { for: id, text: label });
@@ -83,15 +98,15 @@
       ]);
       var fields = el("div", { class: "photo__fields" }, [
         el("p", { class: "photo__name", text: file ? file.name : kept.name || "" }),
-        words(null, "caption", "Caption", "", 2000),
+        labelled(null, "caption", word("caption"), "", 2000),
         el("div", { class: "console-row" }, [
-          words(null, "credit", "Credit", "", 300),
-          words(null, "alt", "Description", "for readers who cannot see it", 2000),
+          labelled(null, "credit", word("credit"), "", 300),
+          labelled(null, "alt", word("description"), word("forReaders"), 2000),
         ]),
       ]);
       if (file) {
         var progress = el("progress", { class: "photo__progress", max: "100", value: "0" });
-        progress.setAttribute("aria-label", "Uploading " + file.name);
+        progress.setAttribute("aria-label", word("uploadingFile", { name: file.name }));
         fields.insertBefore(progress, fields.children[1]);
       }
       var slot = el("li", { class: "photo" + (file ? " photo--uploading" : ""), "data-slot": "" }, [
@@ -126,17 +141,17 @@
         list.appendChild(slot);
         controls(slot);
       });
-      if (kept && kept.length) say("Your photos were kept from last time.");
+      if (kept && kept.length) say(word("kept"));
     }
 
     function controls(slot) {
       if (slot.querySelector(".photo__actions")) return;
-      var up = button("↑", "Move photo up"), down = button("↓", "Move photo down");
+      var up = button("↑", word("moveUp")), down = button("↓", word("moveDown"));
       up.dataset.move = "-1";
       down.dataset.move = "1";
-      var crop = button("Crop or turn…");
+      var crop = button(word("crop"));
       crop.className = "photo__crop";
-      var remove = button("Remove");
+      var remove = button(word("remove"));
       remove.className = "danger";
       var actions = el("div", { class: "photo__actions" }, [up, down, crop, remove]);
       slot.querySelector(".photo__fields").appendChild(actions);
@@ -148,7 +163,7 @@
         slot.remove();
         renumber();
         changed();
-        say("Photo removed from the post.");
+        say(word("removed"));
         var focus = next ? next.querySelector(".photo__crop, button") : picker;
         if (focus) focus.focus();
       });
@@ -163,7 +178,7 @@
       renumber();
       changed();
       from.focus();
-      say("Photo moved " + (by < 0 ? "up" : "down") + ".");
+      say(word(by < 0 ? "movedUp" : "movedDown"));
     }
 
     function changed() { form.dispatchEvent(new Event("input", { bubbles: true })); }
@@ -189,13 +204,13 @@
     // One file, one request: XMLHttpRequest, for its upload progress.
     function send(file, slot) {
       if (TYPES.indexOf(file.type) < 0 && file.type) {
-        fail(slot, file.name + " is not a JPEG, PNG, WebP or GIF picture");
+        fail(slot, word("notType", { name: file.name }));
         return;
       }
       var progress = slot.querySelector(".photo__progress");
       if (!progress) {
         progress = el("progress", { class: "photo__progress", max: "100", value: "0" });
-        progress.setAttribute("aria-label", "Uploading " + file.name);
+        progress.setAttribute("aria-label", word("uploadingFile", { name: file.name }));
         slot.querySelector(".photo__fields").insertBefore(progress, slot.querySelector(".photo__fields").firstChild);
       }
       slot.classList.add("photo--uploading");
@@ -216,7 +231,7 @@
         if (xhr.status === 201) {
           progress.value = 100;
           showUpload(slot, JSON.parse(xhr.responseText));
-          say(file.name + " uploaded." + (uploading ? " " + uploading + " still uploading." : ""));
+          say(word("uploaded", { name: file.name }) + (uploading ? " " + wordCount("stillUploading", uploading) : ""));
         } else if (slot.isConnected) {
           fail(slot, file.name + ": " + errorOf(xhr));
         }
@@ -229,18 +244,18 @@
       slot.classList.add("photo--failed");
       var progress = slot.querySelector(".photo__progress");
       if (progress) progress.remove();
-      var line = el("p", { class: "photo__error", role: "alert", text: "Not uploaded: " + message });
+      var line = el("p", { class: "photo__error", role: "alert", text: word("notUploaded", { reason: message }) });
       slot.querySelector(".photo__fields").insertBefore(line, slot.querySelector(".photo__fields").firstChild);
       // A photo that did not upload is no part of the post: its words are not sent.
       slot.querySelectorAll("[data-field]").forEach(function (input) { input.disabled = true; });
-      say("Not uploaded: " + message);
+      say(word("notUploaded", { reason: message }));
     }
 
     function add(files) {
       var taken = 0;
       Array.prototype.forEach.call(files, function (file) {
         if (file.type && file.type.indexOf("image/") !== 0) {
-          say(file.name + " is not a picture: not added.");
+          say(word("notPicture", { name: file.name }));
           return;
         }
         var slot = newSlot(file);
@@ -250,7 +265,7 @@
         send(file, slot);
         taken += 1;
       });
-      if (taken) say(taken === 1 ? "Uploading 1 photo…" : "Uploading " + taken + " photos…");
+      if (taken) say(wordCount("uploading", taken));
     }
 
     // The slots the page came with: controls, and their own "give it its photo" input.
@@ -304,7 +319,7 @@
       if (event.target !== form || !uploading) return;
       event.preventDefault();
       event.stopImmediatePropagation();
-      say("Wait a moment: " + uploading + " photo(s) still uploading. The post goes when you press again.");
+      say(wordCount("wait", uploading));
     }, true);
     // The compose box is cleared for the next post once the outbox has this one.
     form.addEventListener("reset", function () {
@@ -332,7 +347,7 @@
       return [item, null];
     }).then(function (found) {
       openCrop(slot, opener, csrf, found[0], found[1]);
-    }, function (message) { alert("The photo could not be opened for cropping: " + message); });
+    }, function (message) { alert(word("cannotOpen", { reason: message })); });
   }
 
   function getJson(url) {
@@ -356,9 +371,9 @@
     var shown = original.renditions.filter(function (r) { return r.type === original.type; });
     var src = (shown[shown.length - 1] || original).url;
 
-    var image = el("img", { src: src, alt: "The photo to crop", draggable: "false" });
+    var image = el("img", { src: src, alt: word("toCrop"), draggable: "false" });
     var area = el("div", { class: "crop__box", tabindex: "0", role: "group",
-      "aria-label": "Crop area: arrow keys move it, Shift+arrows resize it" });
+      "aria-label": word("cropArea") });
     ["nw", "ne", "sw", "se"].forEach(function (corner) {
       area.appendChild(el("span", { class: "crop__handle crop__handle--" + corner, "data-corner": corner }));
     });
@@ -367,11 +382,11 @@
 
     var inputs = {};
     var numbers = el("div", { class: "crop__numbers" });
-    [["x", "Left"], ["y", "Top"], ["w", "Width"], ["h", "Height"]].forEach(function (pair) {
+    [["x", word("left")], ["y", word("top")], ["w", word("width")], ["h", word("height")]].forEach(function (pair) {
       var id = "crop-" + pair[0];
       var input = el("input", { id: id, type: "number", min: "0", step: "1", inputmode: "numeric" });
       inputs[pair[0]] = input;
-      numbers.appendChild(el("div", {}, [el("label", { for: id, text: pair[1] + " (px)" }), input]));
+      numbers.appendChild(el("div", {}, [el("label", { for: id, text: pair[1] }), input]));
       input.addEventListener("change", function () {
         var value = parseInt(input.value, 10);
         if (isNaN(value)) return draw();
@@ -394,24 +409,24 @@
       });
       return b;
     });
-    var left = button("⟲ Turn left"), right = button("⟳ Turn right");
+    var left = button("⟲ " + word("turnLeft")), right = button("⟳ " + word("turnRight"));
     var turned = el("span", { class: "crop__turned", "aria-live": "polite" });
     left.addEventListener("click", function () { turn(270); });
     right.addEventListener("click", function () { turn(90); });
     var error = el("p", { class: "console-error crop__error", role: "alert", hidden: "" });
-    var apply = button("Apply");
+    var apply = button(word("apply"));
     apply.className = "primary";
-    var cancel = button("Cancel");
-    var title = el("h2", { class: "console-subtitle", id: "crop-title", text: "Crop or turn the photo" });
+    var cancel = button(word("cancel"));
+    var title = el("h2", { class: "console-subtitle", id: "crop-title", text: word("title") });
 
     dialog = el("dialog", { class: "crop", "aria-labelledby": "crop-title" }, [
       title,
       el("div", { class: "crop__tools" }, [
-        el("div", { class: "crop__aspects", role: "group", "aria-label": "Shape" }, aspectButtons),
-        el("div", { class: "crop__turns", role: "group", "aria-label": "Turn" }, [left, right, turned]),
+        el("div", { class: "crop__aspects", role: "group", "aria-label": word("shape") }, aspectButtons),
+        el("div", { class: "crop__turns", role: "group", "aria-label": word("turn") }, [left, right, turned]),
       ]),
       el("div", { class: "crop__body" }, [stage, el("div", { class: "crop__side" }, [
-        el("p", { class: "hint", text: "As readers will see it:" }), preview, numbers]),
+        el("p", { class: "hint", text: word("asReaders") }), preview, numbers]),
       ]),
       error,
       el("div", { class: "console-actions" }, [apply, cancel]),
@@ -448,7 +463,7 @@
       inputs.x.value = state.x; inputs.y.value = state.y;
       inputs.w.value = state.w; inputs.h.value = state.h;
       inputs.x.max = W - 1; inputs.y.max = H - 1; inputs.w.max = W; inputs.h.max = H;
-      turned.textContent = state.rotate ? "Turned " + state.rotate + "° clockwise" : "Not turned";
+      turned.textContent = state.rotate ? word("turned", { degrees: state.rotate }) : word("notTurned");
       if (!image.complete || !image.naturalWidth) return;
       var quarter = state.rotate % 180 !== 0;
       var outW = quarter ? state.h : state.w, outH = quarter ? state.w : state.h;
@@ -537,7 +552,7 @@
         return response.json().then(function (answer) {
           apply.disabled = false;
           if (!response.ok) {
-            error.textContent = (answer.error && answer.error.message) || "the crop was refused";
+            error.textContent = (answer.error && answer.error.message) || word("cropRefused");
             error.hidden = false;
             return;
           }
@@ -552,7 +567,7 @@
         });
       }, function () {
         apply.disabled = false;
-        error.textContent = "Not cropped: the connection was lost. Try again.";
+        error.textContent = word("notCropped");
         error.hidden = false;
       });
     });

@@ -393,7 +393,7 @@
       var copied = navigator.clipboard && window.isSecureContext
         ? navigator.clipboard.writeText(field.value)
         : Promise.resolve(document.execCommand("copy"));
-      copied.then(function () { button.textContent = "Copied"; }, function () { button.textContent = "Selected: press Ctrl+C"; });
+      copied.then(function () { button.textContent = say("copied"); }, function () { button.textContent = say("selected"); });
     });
   });
   // Delegated: the list's forms are replaced when it refreshes.

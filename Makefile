@@ -12,10 +12,14 @@ run: setup
 test: setup system axe
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
-	$(BIN)/mypy
+	# mypy (some 20 s of CPU from a fresh clone) checks while the tests run; both must pass.
 	# Three workers, a test file each at a time: most tests wait on servers they start, so
-	# three share two cores well; a file's shared servers stay in one worker.
-	$(BIN)/pytest -n 3 --dist loadfile
+	# three share two cores well; a file's shared servers stay in one worker. The files go
+	# out longest first (tests/conftest.py, LONGEST_FIRST), not by their number of tests.
+	@said=$$(mktemp); $(BIN)/mypy > $$said 2>&1 & typing=$$!; \
+	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder; tests=$$?; \
+	wait $$typing; typed=$$?; echo "mypy:"; cat $$said; rm -f $$said; \
+	[ $$tests = 0 ] && [ $$typed = 0 ]
 
 setup: $(STAMP)
 

@@ -89,6 +89,48 @@ if hasattr(httpx_transports, "create_ssl_context"):
     _one_default_ssl_context()
 
 
+# `make test` runs the files in three workers (`--dist loadfile --no-loadscope-reorder`), each
+# worker taking the next file when it is nearly done with one. The files that take longest
+# (starting servers, browsers, proxies; measured with --durations) go first, so that none
+# of them is left to one worker at the end while the others have nothing to do. A file not
+# named here keeps its place after them; within a file the order is the file's own.
+LONGEST_FIRST = (
+    "test_stream.py",
+    "test_console_browser.py",
+    "test_crash.py",
+    "test_pushpin.py",
+    "test_post_images.py",
+    "test_media.py",
+    "test_reader_live.py",
+    "test_multinode.py",
+    "test_bad_input.py",
+    "test_embedding.py",
+    "test_photo_browser.py",
+    "test_store.py",
+    "test_varnish.py",
+    "test_live_page.py",
+    "test_api.py",
+    "test_cli.py",
+    "test_reader_page.py",
+    "test_wordpress.py",
+    "test_sessions.py",
+    "test_permalinks.py",
+    "test_concurrent_writes.py",
+    "test_page_cache.py",
+    "test_metrics.py",
+    "test_behind_nginx.py",
+    "test_backup.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    first_seen: dict[Path, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(item.path, index)
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), first_seen[item.path]))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

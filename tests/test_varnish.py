@@ -3,6 +3,9 @@
 A read is served from Varnish's cache; after a deletion, no page, feed or poll that
 Varnish answers shows the deleted post, long before any s-maxage runs out: Liveline's
 purger bans the post's and the blog's surrogate keys.
+
+The tests share one Varnish and one server, each on a blog of its own; the last one
+restarts the server with settings of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, auth, free_port, unavailable
+from tests.conftest import LiveServer, auth, free_port, unavailable, unique
 
 VCL = Path(__file__).resolve().parents[1] / "docs" / "varnish" / "liveline.vcl"
 BACKEND_PORT = '.port = "8000";'
@@ -44,9 +47,10 @@ def varnishd() -> str:
     return found
 
 
-@pytest.fixture
-def behind_varnish(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
+@pytest.fixture(scope="module")
+def behind_varnish(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
     binary = varnishd()
+    tmp_path = tmp_path_factory.mktemp("varnish")
     port = free_port()
     server = LiveServer(
         f"sqlite:///{tmp_path / 'live.db'}",
@@ -136,14 +140,17 @@ def test_a_purge_that_failed_is_sent_after_a_restart(
 ) -> None:
     server, front = behind_varnish
     purge_url = server.extra_env["LIVELINE_PURGE_URL"]
-    editor = auth(server.token("ed"))
+    editor = auth(server.token(unique("ed")))
+    slug = unique("storm")
+    page = f"/blogs/{slug}"
     with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
-        assert origin.post("/api/blogs", json={"title": "Storm"}).status_code == 201
-        posted = origin.post("/api/blogs/storm/posts", json={"headline": GONE, "body": "."})
+        created = origin.post("/api/blogs", json={"title": "Storm", "slug": slug})
+        assert created.status_code == 201, created.text
+        posted = origin.post(f"/api/blogs/{slug}/posts", json={"headline": GONE, "body": "."})
         assert posted.status_code == 201, posted.text
     with httpx.Client(base_url=front, timeout=10) as cdn:
-        assert GONE in cdn.get("/blogs/storm").text
-        assert cdn.get("/blogs/storm").headers["x-cache"] == "HIT"
+        assert GONE in cdn.get(page).text
+        assert cdn.get(page).headers["x-cache"] == "HIT"
 
         # The CDN cannot be reached when the post is deleted: the purge is not acknowledged.
         server.extra_env.update(
@@ -152,17 +159,17 @@ def test_a_purge_that_failed_is_sent_after_a_restart(
         server.restart()
         with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
             gone = origin.delete(
-                f"/api/blogs/storm/posts/{posted.json()['id']}", headers={"If-Match": '"1"'}
+                f"/api/blogs/{slug}/posts/{posted.json()['id']}", headers={"If-Match": '"1"'}
             )
             assert gone.status_code in (200, 204), gone.text
         time.sleep(1)
-        assert GONE in cdn.get("/blogs/storm").text  # still cached: nothing took it out
+        assert GONE in cdn.get(page).text  # still cached: nothing took it out
 
         # The process dies before any purge went through; the next one finds it in the log.
         server.stop(signal.SIGKILL)
         server.extra_env["LIVELINE_PURGE_URL"] = purge_url
         server.start()
         deadline = time.monotonic() + 5
-        while GONE in cdn.get("/blogs/storm").text:
+        while GONE in cdn.get(page).text:
             assert time.monotonic() < deadline, "the purge was lost with the process"
             time.sleep(0.05)

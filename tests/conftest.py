@@ -184,7 +184,9 @@ class CliResult:
     stderr: str
 
 
-def invoke_cli(*args: str, env: dict[str, str], check: bool = True) -> CliResult:
+def invoke_cli(
+    *args: str, env: dict[str, str], check: bool = True, input: str | None = None
+) -> CliResult:
     """`liveline ARGS` run in this process by typer's CliRunner, with `env` (and no other
     LIVELINE_* setting) in os.environ while it runs.
 
@@ -192,7 +194,7 @@ def invoke_cli(*args: str, env: dict[str, str], check: bool = True) -> CliResult
     test: in-process, that is what a traceback on stderr would be from a real process.
     """
     result = CliRunner().invoke(
-        cli, list(args), env={**UNSET_SETTINGS, **env}, catch_exceptions=False
+        cli, list(args), env={**UNSET_SETTINGS, **env}, catch_exceptions=False, input=input
     )
     done = CliResult(args, result.exit_code, result.stdout, result.stderr)
     if check and done.returncode != 0:
@@ -302,6 +304,12 @@ class LiveServer:
 
     def token(self, name: str, role: str = "editor") -> str:
         return add_user_with_token(self.env, name, role)
+
+    def colleague(self, name: str, role: str, password: str, display_name: str) -> str:
+        """A user who can sign in to the console with `password`: their API token."""
+        self.cli("user", "add", name, "--role", role, "--display-name", display_name)
+        invoke_cli("user", "passwd", name, env=self.env, input=password + "\n")
+        return self.cli("token", "create", name).stdout.strip().splitlines()[-1]
 
 
 def started(server: LiveServer) -> LiveServer:

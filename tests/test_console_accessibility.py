@@ -6,9 +6,6 @@ light and dark."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
@@ -33,14 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         extra_env={"LIVELINE_SECRET_KEY": "axe-test-secret-key-0123456789abcdef"},
     )
     live.start()
-    live.cli("user", "add", "ana", "--role", "admin", "--display-name", "Ana Ruiz")
-    subprocess.run(
-        [sys.executable, "-m", "liveline", "user", "passwd", "ana"],
-        input=PASSWORD + "\n", env={**os.environ, **live.env}, check=True, timeout=60,
-        capture_output=True, text=True,
-    )  # fmt: skip
+    headers = auth(live.colleague("ana", "admin", PASSWORD, "Ana Ruiz"))
     live.cli("user", "add", "rita", "--role", "reporter")
-    headers = auth(live.cli("token", "create", "ana").stdout.strip().splitlines()[-1])
     made = httpx.post(
         f"{live.url}/api/blogs", json={"slug": "storm", "title": "Storm watch"}, headers=headers
     )

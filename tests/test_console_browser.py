@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,13 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         extra_env={"LIVELINE_SECRET_KEY": "browser-test-secret-key-0123456789"},
     )
     live.start()
-    live.cli("user", "add", "ana", "--role", "editor", "--display-name", "Ana Ruiz")
-    subprocess.run(
-        [sys.executable, "-m", "liveline", "user", "passwd", "ana"],
-        input=PASSWORD + "\n", env={**os.environ, **live.env}, check=True, timeout=60,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    token = live.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
+    token = live.colleague("ana", "editor", PASSWORD, "Ana Ruiz")
     made = httpx.post(
         f"{live.url}/api/blogs",
         json={"slug": "storm", "title": "Hurricane Delphine makes landfall",

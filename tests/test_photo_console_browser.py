@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -65,13 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> Iter
         },
     )
     live.start()
-    live.cli("user", "add", "ana", "--role", "editor", "--display-name", "Ana Ruiz")
-    subprocess.run(
-        [sys.executable, "-m", "liveline", "user", "passwd", "ana"],
-        input=PASSWORD + "\n", env={**os.environ, **live.env}, check=True, timeout=60,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    token = live.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
+    token = live.colleague("ana", "editor", PASSWORD, "Ana Ruiz")
     made = httpx.post(
         f"{live.url}/api/blogs",
         json={"slug": "storm", "title": "Floods in the valley", "authors": ["Ana Ruiz"],

@@ -49,10 +49,10 @@ def utc(moment: datetime) -> datetime:
         return moment.replace(tzinfo=UTC)
 
 
-def subtitle(blog: Blog) -> str:
-    """ "By Aditi Sangal and Mike Hayes, CNN" — or the title, since RSS needs a description."""
+def blog_byline(blog: Blog) -> str:
+    """ "By Aditi Sangal and Mike Hayes, CNN", in the blog's language; "" with no authors."""
     if not blog.authors:
-        return blog.organization or blog.title
+        return ""
     lang = language(blog.language)
     names = aptime.join_names(blog.authors, lang)
     if blog.organization:
@@ -60,6 +60,11 @@ def subtitle(blog: Blog) -> str:
             "By %(names)s, %(organization)s", names=names, organization=blog.organization
         )
     return lang.gettext("By %(names)s", names=names)
+
+
+def subtitle(blog: Blog) -> str:
+    """The blog's byline — or the organization or title, since RSS needs a description."""
+    return blog_byline(blog) or blog.organization or blog.title
 
 
 def feed_posts(posts: Sequence[Post]) -> list[Post]:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from liveline.formats import aptime, pictures
 from liveline.formats.embeds import Provider, embed_urls, with_cards
+from liveline.formats.feeds import blog_byline
 from liveline.formats.jsonld import html_text
 from liveline.formats.language import DEFAULT, language
 from liveline.formats.richtext import render_markdown
@@ -202,18 +203,6 @@ def updated_text(time_text: str, tag: str = DEFAULT) -> str:
 
 def count_text(count: int, tag: str = DEFAULT) -> str:
     return language(tag).ngettext("%(num)d Post", "%(num)d Posts", count)
-
-
-def blog_byline(blog: Blog) -> str:
-    if not blog.authors:
-        return ""
-    lang = language(blog.language)
-    names = aptime.join_names(blog.authors, lang)
-    if blog.organization:
-        return lang.gettext(
-            "By %(names)s, %(organization)s", names=names, organization=blog.organization
-        )
-    return lang.gettext("By %(names)s", names=names)
 
 
 class PostRenderer:

@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from liveline.errors import LivelineError, TooMany, Unavailable
 from liveline.formats import aptime
+from liveline.formats.feeds import blog_byline
 from liveline.formats.language import language
 from liveline.model import Blog, Event
 from liveline.values import MAX_SEQ, parse_seq
@@ -34,7 +35,6 @@ from liveline.web.methods import headers_only
 from liveline.web.mounting import route_path
 from liveline.web.render import (
     PostRenderer,
-    blog_byline,
     count_text,
     summary_html,
     updated_text,

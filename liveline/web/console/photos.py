@@ -21,9 +21,10 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from liveline.errors import Invalid
+from liveline.errors import N_, Invalid
 from liveline.model import Limit
 from liveline.service import Service, Session
+from liveline.values import AT
 
 MARK = "photos"
 SLOT = re.compile(r"photo-(\d{1,2})-(media|url|caption|credit|alt|thumb|remove)")
@@ -54,7 +55,9 @@ def images_of(form: dict[str, str]) -> list[dict[str, Any]] | None:
         if image:
             images.append(image)
     if len(images) > Limit.IMAGES:
-        raise Invalid(f"images: at most {Limit.IMAGES} pictures a post", field="images")
+        raise Invalid(
+            N_("images: at most %(most)s pictures a post"), field="images", most=int(Limit.IMAGES)
+        )
     return images
 
 
@@ -115,7 +118,7 @@ async def take_files(request: Request, session: Session, form: dict[str, str]) -
             upload = await service.media.upload(session.user, data, **words)
         except Invalid as exc:
             where = value.filename[:80]
-            raise Invalid(f"{where}: {exc.message}", field=name) from None
+            raise Invalid(AT, field=name, where=where, reason=exc.said) from None
         form[f"photo-{number}-media"] = upload["id"]
         form[f"photo-{number}-thumb"] = upload["renditions"][0]["url"]
         form.pop(f"photo-{number}-url", None)

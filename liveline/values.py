@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from liveline.errors import N_, Invalid, Say
+from liveline.errors import AT, N_, Invalid, Refusal, Say, why
 from liveline.model import SLUG, SLUG_RULE, Limit
 
 # Text that a database column can hold: PostgreSQL refuses NUL in text, and other C0
@@ -38,15 +38,6 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # this, a time converted to some reader's zone could leave the calendar.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-class Refusal(ValueError):
-    """A validator's reason as words to translate (errors.Say); str() is the English, so
-    pydantic says it as it did."""
-
-    def __init__(self, template: str, **values: object) -> None:
-        self.said = Say(template, **values)
-        super().__init__(self.said.text())
 
 
 def _no_controls(value: str) -> str:
@@ -318,52 +309,6 @@ def validate_one(kind: Any, value: Any, name: str) -> Any:
     except ValidationError as exc:
         reason = Say(SLUG_RULE) if name == "slug" else why(exc.errors()[0])
         raise Invalid(AT, field=name, where=name, reason=reason) from None
-
-
-AT = N_("%(where)s: %(reason)s")  # a refusal naming the field at fault
-# Pydantic's words for the errors these inputs meet, by its error `type` (and `type:1` where
-# the count is one), filled from its `ctx`; they are said exactly as pydantic says them.
-PYDANTIC = {
-    "missing": N_("Field required"),
-    "extra_forbidden": N_("Extra inputs are not permitted"),
-    "string_type": N_("Input should be a valid string"),
-    "string_too_short": N_("String should have at least %(min_length)s characters"),
-    "string_too_short:1": N_("String should have at least 1 character"),
-    "string_too_long": N_("String should have at most %(max_length)s characters"),
-    "string_too_long:1": N_("String should have at most 1 character"),
-    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
-    "too_long": N_(
-        "%(field_type)s should have at most %(max_length)s items after validation, not "
-        "%(actual_length)s"
-    ),
-    "too_long:1": N_(
-        "%(field_type)s should have at most 1 item after validation, not %(actual_length)s"
-    ),
-    "literal_error": N_("Input should be %(expected)s"),
-    "bool_type": N_("Input should be a valid boolean"),
-    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
-    "int_type": N_("Input should be a valid integer"),
-    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
-    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
-    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
-    "list_type": N_("Input should be a valid list"),
-    "timezone_aware": N_("Input should have timezone info"),
-}
-
-
-def why(error: Any) -> Say:
-    """A pydantic error (one of `ValidationError.errors()`) as words to translate: its English
-    is pydantic's `msg`, always. A validator's own reason (a Refusal) is translated; a type
-    not in PYDANTIC is said in English wherever it is shown."""
-    ctx = error.get("ctx") or {}
-    cause = ctx.get("error")
-    if error.get("type") == "value_error" and isinstance(cause, Refusal):
-        said = Say(N_("Value error, %(reason)s"), reason=cause.said)
-    else:
-        count = ctx.get("min_length", ctx.get("max_length"))
-        template = PYDANTIC.get(f"{error.get('type')}:{count}") or PYDANTIC.get(error.get("type"))
-        said = Say(template, **ctx) if template else Say("%(msg)s", msg=error.get("msg"))
-    return said if said.text() == error.get("msg") else Say("%(msg)s", msg=error.get("msg"))
 
 
 # An event seq as a client sends it back (`since`, `Last-Event-ID`): ASCII digits only (not

@@ -17,13 +17,13 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import N_, Invalid, NotFound
+from liveline.errors import AT, N_, Invalid, NotFound
 from liveline.formats import images
 from liveline.model import Image, Rendition, User
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store import media as rows
 from liveline.store.media import Blob, Blobs
-from liveline.values import AT, CropIn
+from liveline.values import CropIn
 
 
 class TooLarge(Invalid):

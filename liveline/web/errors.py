@@ -9,9 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from liveline.errors import Conflict, LivelineError, Say, TooMany, Unauthorized
+from liveline.errors import AT, Conflict, LivelineError, Say, TooMany, Unauthorized, why
 from liveline.formats.language import language, negotiate
-from liveline.values import AT, why
 from liveline.web.methods import allowed
 from liveline.web.mounting import route_path
 

@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from liveline.errors import N_, Invalid
+from liveline.errors import AT, N_, Invalid, why
 from liveline.model import Limit, Role
-from liveline.values import AT, why
 from liveline.web.console import photos
 
 Form = dict[str, str]

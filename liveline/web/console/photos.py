@@ -21,10 +21,9 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from liveline.errors import N_, Invalid
+from liveline.errors import AT, N_, Invalid
 from liveline.model import Limit
 from liveline.service import Service, Session
-from liveline.values import AT
 
 MARK = "photos"
 SLOT = re.compile(r"photo-(\d{1,2})-(media|url|caption|credit|alt|thumb|remove)")

@@ -99,6 +99,8 @@ def why(error: Mapping[str, Any]) -> Say:
     else:
         count = ctx.get("min_length", ctx.get("max_length"))
         template = PYDANTIC.get(f"{kind}:{count}") or PYDANTIC.get(kind)
+        if ctx.get("field_type") == "List":  # the one kind of collection our inputs have
+            ctx = {**ctx, "field_type": Say(N_("List"))}
         if template and isinstance(ctx.get("expected"), str) and " or " in ctx["expected"]:
             some, last = ctx["expected"].rsplit(" or ", 1)  # 'open' or 'closed': our literals
             ctx = {**ctx, "expected": Say(N_("%(some)s or %(last)s"), some=some, last=last)}

@@ -19,11 +19,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from markupsafe import escape
 from playwright.sync_api import Browser, expect
+from pydantic import BaseModel, ValidationError
 
+from liveline.errors import why
 from liveline.formats import aptime
 from liveline.formats.language import TRANSLATIONS, language, negotiate
 from liveline.model import Limit, Role
-from liveline.values import known_language
+from liveline.values import BlogIn, CropIn, PostIn, known_language
 from tests import test_console_browser, test_live_page
 from tests.conftest import LiveServer
 from tests.newsroom import Browser as Browser_
@@ -467,3 +469,30 @@ def test_the_services_refusals_in_the_consoles_language(
         assert too_long.json()["error"] == {
             "status": 422, "message": expected["headline"][2], "field": "headline"
         }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (PostIn, {"body": "Text"}),  # missing
+        (PostIn, {"headline": "", "body": "Text"}),  # too short
+        (PostIn, {"headline": "h", "body": "b", "authors": ["a"] * (Limit.NAMES + 1)}),
+        (PostIn, {"headline": "h", "body": "b", "status": "maybe"}),  # a literal
+        (PostIn, {"headline": "h", "body": "b", "published_at": "2300-01-01T00:00:00Z"}),
+        (PostIn, {"headline": "h", "body": "b", "key_event": "perhaps"}),
+        (BlogIn, {"title": "x", "slug": "Not A Slug"}),  # a pattern
+        (BlogIn, {"title": "x", "language": "klingon"}),  # a validator's own reason
+        (BlogIn, {"title": "x", "wat": 1}),  # extra
+        (CropIn, {"width": 0, "height": 1}),  # a bound
+    ],
+)
+def test_pydantics_words_stay_as_pydantic_says_them_and_are_german_in_german(
+    model: type[BaseModel], fields: dict[str, object]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate(fields)
+    error = refused.value.errors()[0]
+    said = why(error)
+    assert said.text() == error["msg"]  # the API's words, unchanged
+    german = said.text(language("de").translations.gettext)
+    assert german != error["msg"] and "should" not in german, german

@@ -14,11 +14,18 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
+
+def N_(message: str) -> str:  # gettext's name for "translated where shown" (errors.Say)
+    return message
+
+
 # A blog's address: readers' links and embeds carry it, so it is plain and never changes.
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
-SLUG_RULE = "a slug is 1–100 lower-case letters, digits and inner hyphens, such as 'ukraine-live'"
+SLUG_RULE = N_(
+    "a slug is 1–100 lower-case letters, digits and inner hyphens, such as 'ukraine-live'"
+)
 USER_NAME = re.compile(r"^[\w.@-]{1,100}$", re.ASCII)
-USER_NAME_RULE = "a user name is 1–100 letters, digits, '.', '@', '-' or '_'"
+USER_NAME_RULE = N_("a user name is 1–100 letters, digits, '.', '@', '-' or '_'")
 
 
 class Limit(IntEnum):

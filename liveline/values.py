@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from liveline.errors import Invalid
+from liveline.errors import AT, N_, Invalid, Refusal, Say, why
 from liveline.model import SLUG, SLUG_RULE, Limit
 
 # Text that a database column can hold: PostgreSQL refuses NUL in text, and other C0
@@ -42,7 +42,7 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 def _no_controls(value: str) -> str:
     if CONTROL.search(value):
-        raise ValueError("contains a control character (such as NUL), which text cannot hold")
+        raise Refusal(N_("contains a control character (such as NUL), which text cannot hold"))
     return value
 
 
@@ -50,29 +50,39 @@ def known_zone(value: str) -> str:
     """An IANA zone name such as 'America/New_York' (not a folder of the database, such
     as 'America', which zoneinfo may open but is no zone)."""
     if not re.fullmatch(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*", value) or value.startswith("/"):
-        raise ValueError(f"{value!r} is not an IANA time zone name such as 'America/New_York'")
+        raise Refusal(
+            N_("%(value)r is not an IANA time zone name such as 'America/New_York'"), value=value
+        )
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
-        raise ValueError(
-            f"unknown time zone {value!r}; use an IANA name such as 'America/New_York'"
+        raise Refusal(
+            N_("unknown time zone %(value)r; use an IANA name such as 'America/New_York'"),
+            value=value,
         ) from None
     return value
 
 
 # A BCP 47 tag as people write them: a language, then a script, region or variant.
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
-LANGUAGE_RULE = "a language is a BCP 47 tag such as 'en-US', 'de-DE' or 'de'"
 
 
 def known_language(value: str) -> str:
     """A BCP 47 tag that Babel (CLDR) knows, in its usual spelling: 'de-de' -> 'de-DE'."""
     if not LANGUAGE_TAG.fullmatch(value):
-        raise ValueError(f"{value!r} is not {LANGUAGE_RULE[14:]}")
+        raise Refusal(
+            N_("%(value)r is not a BCP 47 tag such as 'en-US', 'de-DE' or 'de'"), value=value
+        )
     try:
         locale = Locale.parse(value, sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
-        raise ValueError(f"unknown language {value!r}; {LANGUAGE_RULE}") from None
+        raise Refusal(
+            N_(
+                "unknown language %(value)r; a language is a BCP 47 tag such as 'en-US', "
+                "'de-DE' or 'de'"
+            ),
+            value=value,
+        ) from None
     parts = (locale.language, locale.script, locale.territory, locale.variant)
     return "-".join(part for part in parts if part)
 
@@ -81,10 +91,12 @@ def _in_window(value: datetime) -> datetime:
     try:
         moment = value.astimezone(UTC)
     except OverflowError:
-        raise ValueError("the time is out of range once converted to UTC") from None
+        raise Refusal(N_("the time is out of range once converted to UTC")) from None
     if not EARLIEST <= moment < LATEST:
-        raise ValueError(
-            f"must be between {EARLIEST.year} and {LATEST.year - 1}, with a UTC offset"
+        raise Refusal(
+            N_("must be between %(first)s and %(last)s, with a UTC offset"),
+            first=EARLIEST.year,
+            last=LATEST.year - 1,
         )
     return moment
 
@@ -134,7 +146,7 @@ MediaId = Annotated[str, StringConstraints(pattern=MEDIA_ID, max_length=Limit.ME
 
 def _accent(value: str) -> str:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
-        raise ValueError("must be a colour written #rrggbb, such as #b00020")
+        raise Refusal(N_("must be a colour written #rrggbb, such as #b00020"))
     return value.lower()
 
 
@@ -147,8 +159,11 @@ BRAND_HTTPS = re.compile(
 
 def _brand_image(value: str) -> str:
     if ".." in value or not (BRAND_PATH.fullmatch(value) or BRAND_HTTPS.fullmatch(value)):
-        raise ValueError(
-            "must be an uploaded picture's /media/… path or an https:// URL (no quotes or spaces)"
+        raise Refusal(
+            N_(
+                "must be an uploaded picture's /media/… path or an https:// URL (no quotes or "
+                "spaces)"
+            )
         )
     return value
 
@@ -193,7 +208,7 @@ class ImageIn(_Input):
     @model_validator(mode="after")
     def _one_source(self) -> ImageIn:
         if self.url is not None and self.media is not None:
-            raise ValueError("an image is either an upload (media) or a url, not both")
+            raise Refusal(N_("an image is either an upload (media) or a url, not both"))
         return self
 
 
@@ -236,7 +251,7 @@ class BlogPatch(_Input):
     @classmethod
     def _something(cls, value: Any) -> Any:
         if isinstance(value, dict) and not value:
-            raise ValueError("send at least one field to change")
+            raise Refusal(N_("send at least one field to change"))
         return value
 
     title: Title = None  # type: ignore[assignment]  # absent means unchanged, null is refused
@@ -292,10 +307,8 @@ def validate_one(kind: Any, value: Any, name: str) -> Any:
     try:
         return TypeAdapter(kind).validate_python(value)
     except ValidationError as exc:
-        reason = exc.errors()[0]["msg"]
-        if name == "slug":
-            reason = SLUG_RULE
-        raise Invalid(f"{name}: {reason}", field=name) from None
+        reason = Say(SLUG_RULE) if name == "slug" else why(exc.errors()[0])
+        raise Invalid(AT, field=name, where=name, reason=reason) from None
 
 
 # An event seq as a client sends it back (`since`, `Last-Event-ID`): ASCII digits only (not
@@ -308,7 +321,10 @@ def parse_seq(raw: str, name: str) -> int:
     """A seq from a query parameter or header, refused as Invalid naming `name`."""
     if not SEQ_TEXT.fullmatch(raw) or int(raw) > MAX_SEQ:
         raise Invalid(
-            f"{name} must be an event seq: ASCII digits 0-9, at most {MAX_SEQ}", field=name
+            N_("%(name)s must be an event seq: ASCII digits 0-9, at most %(most)s"),
+            field=name,
+            name=name,
+            most=MAX_SEQ,
         )
     return int(raw)
 

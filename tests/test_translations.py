@@ -17,14 +17,18 @@ import httpx
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from markupsafe import escape
 from playwright.sync_api import Browser, expect
+from pydantic import BaseModel, ValidationError
 
+from liveline.errors import why
 from liveline.formats import aptime
 from liveline.formats.language import TRANSLATIONS, language, negotiate
-from liveline.model import Role
-from liveline.values import known_language
+from liveline.model import Limit, Role
+from liveline.values import BlogIn, CropIn, PostIn, known_language
 from tests import test_console_browser, test_live_page
 from tests.conftest import LiveServer
+from tests.newsroom import Browser as Browser_
 from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
 from tests.test_accessibility import violations
 from tests.test_live_page import SOON, open_live_page
@@ -265,7 +269,7 @@ def test_the_console_speaks_the_browsers_language(tmp_path: Path, cheap_hashing:
         assert room.app.state.service.blogs.get("sturm").language == "de-DE"
         refused = german.post("/edit/sturm/settings", title="Sturm", timezone="Europe/Berlin",
                               language="xx-YY")  # fmt: skip
-        assert refused.status_code == 422 and "unknown language" in refused.text
+        assert refused.status_code == 422 and "unbekannte Sprache" in refused.text  # German
         english = room.browser("editor")
         assert "Save draft" in english.get("/edit/sturm").text  # no Accept-Language: en-US
 
@@ -366,3 +370,129 @@ def test_the_german_consoles_photo_tray_and_tokens_page(
             f"the summary is at version {now + 1}, not {now}: someone saved it since you "
             "loaded it; reload and edit again"
         ) in refused
+
+
+LONG = "x" * (Limit.HEADLINE + 1)  # a headline one character too long
+
+
+def _refusals(browser: Browser_, post_id: int, revoked: int) -> dict[str, httpx.Response]:
+    """The same six refusals, each from a console page."""
+    browser.get("/edit/sturm")
+    return {
+        "slug": browser.post("/edit/blogs", title="Sturm", slug="sturm"),
+        "stale": browser.post(
+            f"/edit/sturm/posts/{post_id}", headline="Neu", body="Text", version=0, action="save"
+        ),
+        "headline": browser.post("/edit/sturm/posts", headline=LONG, body="Text"),
+        "token": browser.post(f"/edit/_tokens/{revoked}/revoke"),
+        "zone": browser.post("/edit/sturm/settings", title="Sturm", timezone="Mars/Base"),
+        "blog": browser.get("/edit/nirgends"),
+    }
+
+
+def test_the_services_refusals_in_the_consoles_language(
+    tmp_path: Path,
+    cheap_hashing: None,  # noqa: F811
+) -> None:
+    """What the service refuses is said on the console's pages in the browser's language;
+    in English, word for word as before; the API says it in English whatever it is asked."""
+    for room in open_newsroom(console_settings(tmp_path)):
+        api = room.add("root", Role.ADMIN, "Rita Root")
+        room.blog("sturm")
+        post = room.post("sturm", "root")
+        accounts = room.app.state.service.accounts
+        accounts.create_token("root", "Wahlabend")  # revoked: the API's token stays good
+        revoked = max(token.id for token in accounts.tokens("root"))
+        accounts.revoke_token(revoked)
+
+        german = room.browser("root")
+        german.http.headers["Accept-Language"] = "de-DE,de;q=0.9"
+        said = _refusals(german, post["id"], revoked)
+        english = _refusals(room.browser("root"), post["id"], revoked)
+        expected = {  # (status, German, English exactly as the service has always said it)
+            "slug": (409, "die Adresse 'sturm' ist schon vergeben", "the slug 'sturm' is taken"),
+            "stale": (
+                409,
+                f"Beitrag {post['id']} ist inzwischen in Fassung 1, nicht 0: Jemand hat ihn "
+                "gespeichert, seit Sie ihn geladen haben; laden Sie neu und bearbeiten Sie ihn "
+                "erneut",
+                f"post {post['id']} is at version 1, not 0: someone saved it since you loaded "
+                "it; reload and edit again",
+            ),
+            "headline": (
+                422,
+                f"headline: Der Text darf höchstens {int(Limit.HEADLINE)} Zeichen lang sein",
+                f"headline: String should have at most {int(Limit.HEADLINE)} characters",
+            ),
+            "token": (
+                409,
+                f"Token {revoked} ist bereits widerrufen",
+                f"token {revoked} is already revoked",
+            ),
+            "zone": (
+                422,
+                "timezone: unbekannte Zeitzone 'Mars/Base'; verwenden Sie einen IANA-Namen wie "
+                "'Europe/Berlin'",
+                "timezone: Value error, unknown time zone 'Mars/Base'; use an IANA name such as "
+                "'America/New_York'",
+            ),
+            "blog": (
+                404,
+                "kein Live-Blog hat die Adresse 'nirgends'",
+                "no live blog with the slug 'nirgends'",
+            ),
+        }
+        for case, (status, deutsch, words) in expected.items():
+            assert said[case].status_code == english[case].status_code == status, case
+            assert str(escape(deutsch)) in said[case].text, (case, said[case].text)
+            assert str(escape(words)) in english[case].text, (case, english[case].text)
+            assert str(escape(words)) not in said[case].text, case
+        # The console's script hears its refusals (JSON, off /api) in the page's language too.
+        form = {"csrf": german.csrf, "headline": LONG, "body": "Text"}
+        sent = german.http.post(
+            "/edit/sturm/posts", headers={"Accept": "application/json"}, data=form
+        )
+        assert sent.status_code == 422
+        assert sent.json()["error"]["message"] == expected["headline"][1]
+        # The API stays English, asked in German or not.
+        german_api = {**api, "Accept-Language": "de"}
+        taken = room.client.post("/api/blogs", json={"slug": "sturm", "title": "Sturm"},
+                                 headers=german_api)  # fmt: skip
+        assert taken.status_code == 409
+        assert taken.json()["error"]["message"] == "the slug 'sturm' is taken"
+        zone = room.client.patch("/api/blogs/sturm", json={"timezone": "Mars/Base"},
+                                 headers=german_api)  # fmt: skip
+        assert zone.status_code == 422
+        assert zone.json()["error"]["message"] == expected["zone"][2]
+        too_long = room.client.post("/api/blogs/sturm/posts", json={"headline": LONG, "body": "x"},
+                                    headers=german_api)  # fmt: skip
+        assert too_long.json()["error"] == {
+            "status": 422, "message": expected["headline"][2], "field": "headline"
+        }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("model", "fields"),
+    [
+        (PostIn, {"body": "Text"}),  # missing
+        (PostIn, {"headline": "", "body": "Text"}),  # too short
+        (PostIn, {"headline": "h", "body": "b", "authors": ["a"] * (Limit.NAMES + 1)}),
+        (PostIn, {"headline": "h", "body": "b", "status": "maybe"}),  # a literal
+        (PostIn, {"headline": "h", "body": "b", "published_at": "2300-01-01T00:00:00Z"}),
+        (PostIn, {"headline": "h", "body": "b", "key_event": "perhaps"}),
+        (BlogIn, {"title": "x", "slug": "Not A Slug"}),  # a pattern
+        (BlogIn, {"title": "x", "language": "klingon"}),  # a validator's own reason
+        (BlogIn, {"title": "x", "wat": 1}),  # extra
+        (CropIn, {"width": 0, "height": 1}),  # a bound
+    ],
+)
+def test_pydantics_words_stay_as_pydantic_says_them_and_are_german_in_german(
+    model: type[BaseModel], fields: dict[str, object]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model.model_validate(fields)
+    error = refused.value.errors()[0]
+    said = why(error)
+    assert said.text() == error["msg"]  # the API's words, unchanged
+    german = said.text(language("de").translations.gettext)
+    assert german != error["msg"] and "should" not in german, german

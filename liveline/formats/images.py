@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
+from liveline.errors import N_, Say
 from liveline.formats.imagefiles import structure_problem
 
 WIDTHS = (480, 960, 1600)
@@ -36,7 +37,12 @@ ZIP_LOCAL, ZIP_END = b"PK\x03\x04", b"PK\x05\x06"
 
 
 class Refused(ValueError):
-    """Why a file is not taken, in words for the person who sent it."""
+    """Why a file is not taken, in words for the person who sent it (`said`, to translate;
+    str() is the English)."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.said = Say(template, **values)
+        super().__init__(self.said.text())
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,7 @@ def check(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
 
 def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
     if data.startswith(ZIP_LOCAL):
-        raise Refused("the file is a ZIP archive, not an image (JPEG, PNG, WebP or GIF)")
+        raise Refused(N_("the file is a ZIP archive, not an image (JPEG, PNG, WebP or GIF)"))
     try:
         with warnings.catch_warnings():
             # Pillow's own bomb check is global and only warns below twice its limit; ours,
@@ -123,36 +129,47 @@ def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
     except UnidentifiedImageError:
         raise Refused(
-            "the file is not a JPEG, PNG, WebP or GIF image (its content was read, not its name)"
+            N_(
+                "the file is not a JPEG, PNG, WebP or GIF image (its content was read, not "
+                "its name)"
+            )
         ) from None
     except Image.DecompressionBombError:
-        raise Refused(_bomb_message(max_pixels)) from None
+        raise Refused(BOMB, size="", most=f"{max_pixels:,}") from None
     kind = str(image.format)
     frames = getattr(image, "n_frames", 1)
     if image.width * image.height * min(frames, MAX_FRAMES) > max_pixels:
-        raise Refused(_bomb_message(max_pixels, image.width, image.height, frames))
+        size = f" ({image.width}×{image.height}{f' × {frames} frames' if frames > 1 else ''})"
+        raise Refused(BOMB, size=size, most=f"{max_pixels:,}")
     if frames > MAX_FRAMES:
-        raise Refused(f"the animation has {frames} frames; at most {MAX_FRAMES} are taken")
+        raise Refused(
+            N_("the animation has %(frames)s frames; at most %(most)s are taken"),
+            frames=frames,
+            most=MAX_FRAMES,
+        )
     problem = structure_problem(data, kind)
-    if problem is not None:
-        raise Refused(f"the {_name(kind)} file {problem}")
+    if problem is not None:  # the problem in English: the file's structure, for the curious
+        raise Refused(N_("the %(kind)s file %(problem)s"), kind=_name(kind), problem=problem)
     if MARKUP.search(data) or (ZIP_LOCAL in data and ZIP_END in data):
         raise Refused(
-            f"the {_name(kind)} file also holds HTML, a script or a ZIP archive (a polyglot)"
+            N_("the %(kind)s file also holds HTML, a script or a ZIP archive (a polyglot)"),
+            kind=_name(kind),
         )
     try:
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:
-        raise Refused(f"the {_name(kind)} file is damaged or truncated ({exc})") from None
+        raise Refused(
+            N_("the %(kind)s file is damaged or truncated (%(reason)s)"),
+            kind=_name(kind),
+            reason=str(exc),
+        ) from None
     return image, kind
 
 
-def _bomb_message(max_pixels: int, width: int = 0, height: int = 0, frames: int = 1) -> str:
-    size = f" ({width}×{height}{f' × {frames} frames' if frames > 1 else ''})" if width else ""
-    return (
-        f"the image is too large to decode safely{size}: at most {max_pixels:,} pixels "
-        "(a decompression bomb, or a picture bigger than this site takes)"
-    )
+BOMB = N_(
+    "the image is too large to decode safely%(size)s: at most %(most)s pixels (a decompression "
+    "bomb, or a picture bigger than this site takes)"
+)
 
 
 def _name(kind: str) -> str:

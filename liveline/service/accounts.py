@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import Conflict, Invalid, NotFound
+from liveline.errors import N_, Conflict, Invalid, NotFound
 from liveline.model import USER_NAME, USER_NAME_RULE, Limit, Role, Token, User
 from liveline.service import passwords, sessions
 from liveline.service.unit import Tx, UnitOfWork
 
 TOKEN_PREFIX = "ll_"
+NO_USER = N_("no user called %(name)r")
+NO_USER_ADD = N_("no user called %(name)r; add one with `liveline user add`")
 
 
 def hash_token(token: str) -> str:
@@ -41,7 +43,7 @@ class Accounts:
     def user(self, name: str) -> User:
         found = self._unit.read(lambda conn: self._unit.store.people.user_by_name(conn, name))
         if found is None:
-            raise NotFound(f"no user called {name!r}; add one with `liveline user add`")
+            raise NotFound(NO_USER_ADD, name=name)
         return found
 
     def users(self) -> list[User]:
@@ -57,7 +59,11 @@ class Accounts:
         if not USER_NAME.fullmatch(name):
             raise Invalid(USER_NAME_RULE, field="name")
         if display_name is not None and not 0 < len(display_name.strip()) <= Limit.NAME:
-            raise Invalid(f"a display name is 1–{int(Limit.NAME)} characters", field="display_name")
+            raise Invalid(
+                N_("a display name is 1–%(most)s characters"),
+                field="display_name",
+                most=int(Limit.NAME),
+            )
 
         def add(tx: Tx) -> User:
             return tx.store.people.insert_user(
@@ -67,7 +73,7 @@ class Accounts:
         try:
             return self._unit.write_quietly(add)
         except IntegrityError:
-            raise Conflict(f"there is already a user called {name!r}") from None
+            raise Conflict(N_("there is already a user called %(name)r"), name=name) from None
 
     def ensure_user(self, name: str, role: Role, display_name: str | None = None) -> User:
         """The user of that name, made now if there is none (the demo desk's own account)."""
@@ -91,7 +97,7 @@ class Accounts:
         def change(tx: Tx) -> User:
             user = tx.store.people.user_by_name(tx.conn, name)
             if user is None:
-                raise NotFound(f"no user called {name!r}")
+                raise NotFound(NO_USER, name=name)
             sessions.end_sessions(tx, user.id, keep=keep_session)
             return tx.store.people.update_user(tx.conn, user.id, {"password_hash": password_hash})
 
@@ -99,15 +105,19 @@ class Accounts:
 
     def create_token(self, name: str, label: str | None = None) -> str:
         if label is not None and len(label) > Limit.TOKEN_LABEL:
-            raise Invalid(f"a token label is at most {int(Limit.TOKEN_LABEL)} characters")
+            raise Invalid(
+                N_("a token label is at most %(most)s characters"), most=int(Limit.TOKEN_LABEL)
+            )
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
         def create(tx: Tx) -> None:
             user = tx.store.people.user_by_name(tx.conn, name)
             if user is None:
-                raise NotFound(f"no user called {name!r}; add one with `liveline user add`")
+                raise NotFound(NO_USER_ADD, name=name)
             if user.disabled:
-                raise Conflict(f"{name} is disabled; a disabled user gets no new tokens")
+                raise Conflict(
+                    N_("%(name)s is disabled; a disabled user gets no new tokens"), name=name
+                )
             tx.store.people.insert_token(tx.conn, user.id, hash_token(token), label, tx.now)
 
         self._unit.write_quietly(create)
@@ -118,8 +128,8 @@ class Accounts:
             if tx.store.people.revoke_token(tx.conn, token_id, tx.now):
                 return
             if tx.store.people.token_exists(tx.conn, token_id):
-                raise Conflict(f"token {token_id} is already revoked")
-            raise NotFound(f"no token {token_id}; `liveline token list` shows them")
+                raise Conflict(N_("token %(id)s is already revoked"), id=token_id)
+            raise NotFound(N_("no token %(id)s; `liveline token list` shows them"), id=token_id)
 
         self._unit.write_quietly(revoke)
 
@@ -127,7 +137,7 @@ class Accounts:
         def change(tx: Tx) -> User:
             user = tx.store.people.user_by_name(tx.conn, name)
             if user is None:
-                raise NotFound(f"no user called {name!r}")
+                raise NotFound(NO_USER, name=name)
             return tx.store.people.update_user(tx.conn, user.id, values(tx, user))
 
         return self._unit.write_quietly(change)

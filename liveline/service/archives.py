@@ -7,7 +7,7 @@ from typing import Any
 
 from anyio import to_thread
 
-from liveline.errors import NotFound
+from liveline.errors import N_, NotFound
 from liveline.formats.archive import Archive, to_archive
 from liveline.model import Blog, Post
 from liveline.service.media import Media
@@ -34,7 +34,7 @@ class Archives:
 
         blog, posts, summaries = self._unit.read(read)
         if blog is None:
-            raise NotFound(f"no live blog with the slug {slug!r}")
+            raise NotFound(N_("no live blog with the slug %(slug)r"), slug=slug)
         ids = {image.media for post in posts for image in post.images if image.media}
         uploads = self._media.export_uploads(ids) if self._media and ids else []
         versions = [

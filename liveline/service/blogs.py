@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import Conflict, Forbidden, NotFound
+from liveline.errors import N_, Conflict, Forbidden, NotFound
 from liveline.model import SLUG, Blog, BlogStatus, EventType, Limit, User
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.values import BlogIn, BlogPatch
+
+NO_BLOG = N_("no live blog with the slug %(slug)r")
 
 
 def slugify(text: str) -> str:
@@ -30,10 +32,10 @@ class Blogs:
 
     def get(self, slug: str) -> Blog:
         if not SLUG.fullmatch(slug):  # no blog has such a slug; the database need not look
-            raise NotFound(f"no live blog with the slug {slug!r}")
+            raise NotFound(NO_BLOG, slug=slug)
         blog = self._unit.read(lambda conn: self._unit.store.blog_by_slug(conn, slug))
         if blog is None:
-            raise NotFound(f"no live blog with the slug {slug!r}")
+            raise NotFound(NO_BLOG, slug=slug)
         return blog
 
     def all(self) -> list[Blog]:
@@ -43,7 +45,7 @@ class Blogs:
 
     async def create(self, user: User, blog_in: BlogIn) -> Blog:
         if not user.role.edits_anything:
-            raise Forbidden("only editors and admins can open a live blog")
+            raise Forbidden(N_("only editors and admins can open a live blog"))
         values = blog_in.model_dump()
         values["slug"] = blog_in.slug or slugify(blog_in.title)
         values["timezone"] = blog_in.timezone or self.default_timezone
@@ -57,13 +59,13 @@ class Blogs:
         try:
             return await self._unit.write(create)
         except IntegrityError:
-            raise Conflict(f"the slug {values['slug']!r} is taken") from None
+            raise Conflict(N_("the slug %(slug)r is taken"), slug=values["slug"]) from None
 
     async def update(self, user: User, blog: Blog, patch: BlogPatch) -> Blog:
         """Retitle, re-byline or move a blog to another zone; close or reopen it. Its slug is
         its readers' address, and never changes."""
         if not user.role.edits_anything:
-            raise Forbidden("only editors and admins can change or close a live blog")
+            raise Forbidden(N_("only editors and admins can change or close a live blog"))
         values: dict[str, Any] = patch.given()
         if not values:  # nothing to change, and nothing for readers to hear of
             return blog

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from liveline.errors import NotFound
+from liveline.errors import N_, NotFound
 from liveline.model import Blog, Post, User
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store.history import HistoryRows, Version
@@ -43,7 +43,9 @@ class History:
         saw, checked as any edit is), as a new version with its event."""
         found = [v for v in self.versions(blog, post_id) if v.version == version]
         if not found:
-            raise NotFound(f"post {post_id} has no recorded version {version}")
+            raise NotFound(
+                N_("post %(id)s has no recorded version %(version)s"), id=post_id, version=version
+            )
         snapshot: dict[str, Any] = found[0].snapshot
         patch = PostPatch.model_validate({name: snapshot.get(name) for name in RESTORED})
         return await self._posts.update(user, blog, post_id, current, patch)

@@ -17,7 +17,7 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import Invalid, NotFound
+from liveline.errors import AT, N_, Invalid, NotFound
 from liveline.formats import images
 from liveline.model import Image, Rendition, User
 from liveline.service.unit import Tx, UnitOfWork
@@ -62,11 +62,13 @@ class Media:
         wrong, before anything is stored."""
         if len(data) > self.max_bytes:
             raise TooLarge(
-                f"the file is {len(data):,} bytes; at most {self.max_bytes:,} are taken",
+                N_("the file is %(size)s bytes; at most %(most)s are taken"),
                 field="file",
+                size=f"{len(data):,}",
+                most=f"{self.max_bytes:,}",
             )
         if not data:
-            raise Invalid("the file is empty", field="file")
+            raise Invalid(N_("the file is empty"), field="file")
         media_id = images.content_id(data)
         found = self._unit.read(lambda conn: rows.find_media(conn, media_id))
         if found is not None:
@@ -74,7 +76,7 @@ class Media:
         try:
             made = await to_thread.run_sync(images.process, data, self.max_pixels)
         except images.Refused as exc:
-            raise Invalid(str(exc), field="file") from None
+            raise Invalid(exc.said, field="file") from None
         await to_thread.run_sync(self._put_files, made)
         row = self._row(media_id, made, user, {"caption": caption, "credit": credit, "alt": alt})
         return self._json(await self._insert(row))
@@ -87,18 +89,31 @@ class Media:
         from the original each time: a cut's JSON names it as `source`.)"""
         source = self._unit.read(lambda conn: rows.find_media(conn, media_id))
         if source is None:
-            raise NotFound(f"no uploaded image has the id {media_id!r}")
+            raise NotFound(N_("no uploaded image has the id %(id)r"), id=media_id)
         width, height = source["width"], source["height"]
         for name, start, size, whole in (("x", cut.x, cut.width, width),
                                          ("y", cut.y, cut.height, height)):  # fmt: skip
             if start >= whole:
-                raise Invalid(f"{name}: {start} is outside the picture (0–{whole - 1})", field=name)
+                raise Invalid(
+                    N_("%(name)s: %(start)s is outside the picture (0–%(last)s)"),
+                    field=name,
+                    name=name,
+                    start=start,
+                    last=whole - 1,
+                )
             extent = "width" if name == "x" else "height"
             if start + size > whole:
                 raise Invalid(
-                    f"{extent}: {size} from {name}={start} goes past the picture's edge "
-                    f"(at most {whole - start})",
+                    N_(
+                        "%(extent)s: %(size)s from %(name)s=%(start)s goes past the picture's "
+                        "edge (at most %(most)s)"
+                    ),
                     field=extent,
+                    extent=extent,
+                    size=size,
+                    name=name,
+                    start=start,
+                    most=whole - start,
                 )
         box = {"x": cut.x, "y": cut.y, "width": cut.width, "height": cut.height,
                "rotate": cut.rotate}  # fmt: skip
@@ -108,14 +123,14 @@ class Media:
             return self._json(found)
         blob = await to_thread.run_sync(self.blobs.get, source["original_key"])
         if blob is None:
-            raise NotFound("the original of that image is missing from storage")
+            raise NotFound(N_("the original of that image is missing from storage"))
         area = (cut.x, cut.y, cut.width, cut.height)
         try:
             made = await to_thread.run_sync(
                 images.derive, blob.data, area, cut.rotate, self.max_pixels
             )
         except images.Refused as exc:
-            raise Invalid(str(exc), field="file") from None
+            raise Invalid(exc.said, field="file") from None
         await to_thread.run_sync(self._put_files, made)
         words = {"caption": cut.caption, "credit": cut.credit, "alt": cut.alt}
         row = self._row(derived_id, made, user, {
@@ -198,13 +213,19 @@ class Media:
                 try:
                     data = b64decode(item["data"], validate=True)
                 except ValueError:
-                    raise Invalid(f"{where}.data: not base64", field=where) from None
+                    raise Invalid(
+                        N_("%(where)s.data: not base64"), field=where, where=where
+                    ) from None
                 if not item["key"].startswith(hashlib.sha256(data).hexdigest()[:40]):
-                    raise Invalid(f"{where}: the file's bytes do not match its name", field=where)
+                    raise Invalid(
+                        N_("%(where)s: the file's bytes do not match its name"),
+                        field=where,
+                        where=where,
+                    )
                 try:
                     images.check(data, self.max_pixels)
                 except images.Refused as exc:
-                    raise Invalid(f"{where}: {exc}", field=where) from None
+                    raise Invalid(AT, field=where, where=where, reason=exc.said) from None
                 checked.append((item["key"], item["type"], data))
         for key, type, data in checked:
             self.blobs.put(key, type, data)
@@ -283,8 +304,12 @@ class Media:
                 resolved.append(self._image(found[item.media], item))
             else:
                 raise Invalid(
-                    f"images[{index}].media: no uploaded image has the id {item.media!r} "
-                    "(upload it with POST /api/media first)",
+                    N_(
+                        "images[%(index)s].media: no uploaded image has the id %(id)r "
+                        "(upload it with POST /api/media first)"
+                    ),
                     field=f"images.{index}.media",
+                    index=index,
+                    id=item.media,
                 )
         return {**values, "images": resolved}

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import Conflict, Invalid, NotFound
+from liveline.errors import N_, Conflict, Invalid, NotFound
 from liveline.model import Blog, EventType, Post, PostStatus, User
 from liveline.service import history, rules
 from liveline.service.media import Media
@@ -62,13 +62,13 @@ class Posts:
     def get(self, blog: Blog, post_id: int) -> Post:
         post = self._unit.read(lambda conn: self._unit.store.find_post(conn, blog.id, post_id))
         if post is None:
-            raise NotFound(f"no post {post_id} in {blog.slug!r}")
+            raise NotFound(rules.NO_POST, id=post_id, slug=blog.slug)
         return post
 
     def published(self, blog: Blog, post_id: int) -> Post:
         post = self.get(blog, post_id)
         if not post.is_visible:
-            raise NotFound(f"no post {post_id} in {blog.slug!r}")
+            raise NotFound(rules.NO_POST, id=post_id, slug=blog.slug)
         return post
 
     def cursor_holding(
@@ -110,8 +110,11 @@ class Posts:
                         blog.id, values["headline"], values["body"]
                     ):  # fmt: skip
                         raise Conflict(
-                            f"the Idempotency-Key {client_key!r} was used for another post; "
-                            "send a new key for a new post"
+                            N_(
+                                "the Idempotency-Key %(key)r was used for another post; "
+                                "send a new key for a new post"
+                            ),
+                            key=client_key,
                         )
                     return earlier, False
             row = {
@@ -161,7 +164,9 @@ class Posts:
                 row.setdefault("published_at", tx.now)
             after = tx.store.update_post(tx.conn, before, row)
             if after is None:  # cannot happen under the blog's lock; kept as a guard
-                raise Conflict(f"post {post_id} changed while saving; reload and edit again")
+                raise Conflict(
+                    N_("post %(id)s changed while saving; reload and edit again"), id=post_id
+                )
             history.record(tx, after, user.id)
             kind = rules.event_type(before, after)
             if kind is not None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from liveline.errors import Conflict
+from liveline.errors import N_, Conflict
 from liveline.model import Blog, EventType, PostStatus
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store.summaries import SummaryRows, SummaryVersion
@@ -70,4 +70,6 @@ def _store(tx: Tx, whole: WholeBlog, replace: bool) -> Blog:
 
 
 def _taken(slug: str) -> Conflict:
-    return Conflict(f"a live blog {slug!r} exists; pass --replace to replace its posts")
+    return Conflict(
+        N_("a live blog %(slug)r exists; pass --replace to replace its posts"), slug=slug
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from liveline.errors import Conflict, Forbidden, NotFound
+from liveline.errors import N_, Conflict, Forbidden, NotFound, Say
 from liveline.model import Blog, EventType, Post, PostStatus, User
 from liveline.service import history, rules
 from liveline.service.unit import Tx, UnitOfWork
@@ -36,7 +36,7 @@ class Review:
         """A desk tab's posts. Drafts and contributions are their author's own business
         until an editor looks; deleted posts are for editors, who may restore them."""
         if tab == "deleted" and not user.role.edits_anything:
-            raise Forbidden("only editors see and restore deleted posts")
+            raise Forbidden(N_("only editors see and restore deleted posts"))
         mine = None if user.role.edits_anything or tab == "scheduled" else user.id
         return self._unit.read(
             lambda conn: ROWS.posts_in(conn, blog.id, TAB_STATUS[tab], author_user_id=mine)
@@ -53,7 +53,7 @@ class Review:
         """Publish a contribution waiting in the queue, now."""
 
         def approve(tx: Tx, before: Post) -> dict[str, Any]:
-            _expect(before, PostStatus.SUBMITTED, "waiting for approval")
+            _expect(before, PostStatus.SUBMITTED, N_("waiting for approval"))
             return {"status": PostStatus.PUBLISHED, "published_at": tx.now}
 
         return await self._editors_change(user, blog, post_id, version, approve)
@@ -65,7 +65,7 @@ class Review:
         (validated at the edge as values.Note)."""
 
         def send_back(tx: Tx, before: Post) -> dict[str, Any]:
-            _expect(before, PostStatus.SUBMITTED, "waiting for approval")
+            _expect(before, PostStatus.SUBMITTED, N_("waiting for approval"))
             ROWS.add_note(tx.conn, before.id, user.id, note, tx.now)
             return {"status": PostStatus.DRAFT}
 
@@ -76,7 +76,7 @@ class Review:
         published (readers see it return, logged as a publication), a draft if not."""
 
         def restore(tx: Tx, before: Post) -> dict[str, Any]:
-            _expect(before, PostStatus.DELETED, "deleted")
+            _expect(before, PostStatus.DELETED, N_("deleted"))
             back = PostStatus.PUBLISHED if before.published_at else PostStatus.DRAFT
             return {"status": back}
 
@@ -91,19 +91,21 @@ class Review:
         values_for: Callable[[Tx, Post], dict[str, Any]],
     ) -> Post:
         if not user.role.edits_anything:
-            raise Forbidden("only editors approve, return and restore posts")
+            raise Forbidden(N_("only editors approve, return and restore posts"))
         expected = rules.require_version(version)
 
         def change(tx: Tx) -> Post:
             tx.lock_open_blog(blog.id)
             before = tx.store.find_post(tx.conn, blog.id, post_id)
             if before is None:
-                raise NotFound(f"no post {post_id} in {blog.slug!r}")
+                raise NotFound(rules.NO_POST, id=post_id, slug=blog.slug)
             rules.check_version(before, expected)
             values = values_for(tx, before)
             after = tx.store.update_post(tx.conn, before, {**values, "updated_at": tx.now})
             if after is None:  # cannot happen under the blog's lock; kept as a guard
-                raise Conflict(f"post {post_id} changed while saving; reload and try again")
+                raise Conflict(
+                    N_("post %(id)s changed while saving; reload and try again"), id=post_id
+                )
             history.record(tx, after, user.id)
             if after.is_visible:
                 tx.record_post(after, EventType.POST_PUBLISHED)
@@ -115,5 +117,11 @@ class Review:
 
 
 def _expect(post: Post, status: PostStatus, words: str) -> None:
+    """`words`: what the post should be, marked N_ where it is named."""
     if post.status != status:
-        raise Conflict(f"post {post.id} is not {words} (it is {post.status})")
+        raise Conflict(
+            N_("post %(id)s is not %(words)s (it is %(status)s)"),
+            id=post.id,
+            words=Say(words),
+            status=Say(str(post.status)),  # marked in web/words.py
+        )

@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from liveline.errors import Conflict, Forbidden, Invalid, NotFound, PreconditionRequired
+from liveline.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionRequired,
+    Say,
+)
 from liveline.model import EventType, Post, PostStatus, User
 
 # Clocks disagree by a little; a post dated further ahead than this is a mistake or a
@@ -17,6 +25,7 @@ from liveline.model import EventType, Post, PostStatus, User
 FUTURE_SLACK = timedelta(minutes=5)
 
 
+NO_POST = N_("no post %(id)s in %(slug)r")
 # What a contributor may set a post to: their words wait for an editor.
 CONTRIBUTOR_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SUBMITTED})
 
@@ -27,22 +36,23 @@ def check_role(user: User, values: dict[str, Any], *, creating: bool) -> None:
     status = values.get("status", PostStatus.PUBLISHED if creating else None)
     if not user.role.publishes and status is not None and status not in CONTRIBUTOR_STATUSES:
         raise Forbidden(
-            'a contributor\'s post goes to an editor first: send "status": "submitted"',
+            N_('a contributor\'s post goes to an editor first: send "status": "submitted"'),
             field="status",
         )
     if values.get("pinned") or (not creating and "pinned" in values):
-        raise Forbidden("only editors can pin or unpin a post", field="pinned")
+        raise Forbidden(N_("only editors can pin or unpin a post"), field="pinned")
     if "published_at" in values and values["published_at"] is not None:
-        raise Forbidden("only editors can correct a post's time", field="published_at")
+        raise Forbidden(N_("only editors can correct a post's time"), field="published_at")
 
 
 def check_owner(user: User, before: Post) -> None:
     if user.role.edits_anything:
         return
     if before.author_user_id != user.id:
-        raise Forbidden(f"{user.role}s can change only their own posts")
+        # The role's name is marked in web/words.py.
+        raise Forbidden(N_("%(role)ss can change only their own posts"), role=Say(str(user.role)))
     if not user.role.publishes and before.status not in CONTRIBUTOR_STATUSES:
-        raise Forbidden("once an editor has published a contribution, only editors change it")
+        raise Forbidden(N_("once an editor has published a contribution, only editors change it"))
 
 
 def may_change(user: User, post: Post) -> bool:
@@ -67,14 +77,14 @@ def may_see(user: User, post: Post) -> bool:
 
 def check_changeable(before: Post | None, post_id: int, slug: str) -> Post:
     if before is None or before.status == PostStatus.DELETED:
-        raise NotFound(f"no post {post_id} in {slug!r}")
+        raise NotFound(NO_POST, id=post_id, slug=slug)
     return before
 
 
 def require_version(version: int | None) -> int:
     if version is None:
         raise PreconditionRequired(
-            "send If-Match with the post's version, so an edit cannot overwrite a newer one"
+            N_("send If-Match with the post's version, so an edit cannot overwrite a newer one")
         )
     return version
 
@@ -82,9 +92,14 @@ def require_version(version: int | None) -> int:
 def check_version(before: Post, version: int) -> None:
     if before.version != version:
         raise Conflict(
-            f"post {before.id} is at version {before.version}, not {version}: "
-            "someone saved it since you loaded it; reload and edit again",
+            N_(
+                "post %(id)s is at version %(now)s, not %(yours)s: someone saved it since you "
+                "loaded it; reload and edit again"
+            ),
             current_version=before.version,
+            id=before.id,
+            now=before.version,
+            yours=version,
         )
 
 
@@ -97,15 +112,17 @@ def check_times(values: dict[str, Any], before: Post | None, now: datetime) -> N
     publish_at = values.get("publish_at", before.publish_at if before else None)
     if status == PostStatus.SCHEDULED:
         if publish_at is None:
-            raise Invalid("a scheduled post needs publish_at", field="publish_at")
+            raise Invalid(N_("a scheduled post needs publish_at"), field="publish_at")
         rescheduled = before is None or before.status != PostStatus.SCHEDULED
         if (rescheduled or "publish_at" in values) and publish_at <= now:
-            raise Invalid("publish_at must be in the future", field="publish_at")
+            raise Invalid(N_("publish_at must be in the future"), field="publish_at")
     published_at = values.get("published_at")
     if published_at is not None and published_at > now + FUTURE_SLACK:
         raise Invalid(
-            "published_at is in the future; to publish later, schedule the post "
-            '("status": "scheduled" with publish_at)',
+            N_(
+                "published_at is in the future; to publish later, schedule the post "
+                '("status": "scheduled" with publish_at)'
+            ),
             field="published_at",
         )
 

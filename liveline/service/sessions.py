@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from liveline.errors import TooMany, Unauthorized
+from liveline.errors import N_, Say, TooMany, Unauthorized
 from liveline.model import Limit, User
 from liveline.service import passwords
 from liveline.service.unit import Tx, UnitOfWork
@@ -29,7 +29,7 @@ KEEP_ENDED = timedelta(days=30)  # ended sessions are kept a while, for anyone l
 # person's password), and for one address (a guess at everyone's, from one place).
 PER_NAME = 5
 PER_ADDRESS = 30
-WRONG = "that name and password do not match an account"
+WRONG = N_("that name and password do not match an account")
 ROWS = SessionRows()
 
 
@@ -106,8 +106,9 @@ class Sessions:
         if waits:
             seconds = max(1, math.ceil(max(waits)))
             raise TooMany(
-                f"too many sign-in attempts; try again in {_minutes(seconds)}",
+                N_("too many sign-in attempts; try again in %(wait)s"),
                 retry_after=seconds,
+                wait=_minutes(seconds),
             )
 
     def _fail(self, tx: Tx, keys: tuple[str, str]) -> None:
@@ -131,6 +132,6 @@ def end_sessions(tx: Tx, user_id: int, keep: int | None = None) -> int:
     return ROWS.end_all_of(tx.conn, user_id, tx.now, keep)
 
 
-def _minutes(seconds: int) -> str:
+def _minutes(seconds: int) -> Say:
     minutes = math.ceil(seconds / 60)
-    return "a minute" if minutes <= 1 else f"{minutes} minutes"
+    return Say(N_("a minute")) if minutes <= 1 else Say(N_("%(minutes)s minutes"), minutes=minutes)

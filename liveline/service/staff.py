@@ -5,7 +5,7 @@ directly.)"""
 
 from __future__ import annotations
 
-from liveline.errors import Conflict, Forbidden, NotFound, Unauthorized
+from liveline.errors import N_, Conflict, Forbidden, NotFound, Unauthorized
 from liveline.model import Role, Token, User
 from liveline.service import passwords
 from liveline.service.accounts import Accounts
@@ -32,14 +32,14 @@ class Staff:
     def set_role(self, actor: User, name: str, role: Role) -> User:
         _admin(actor)
         if name == actor.name and role is not Role.ADMIN:
-            raise Conflict("you cannot take away your own admin role; ask another admin")
+            raise Conflict(N_("you cannot take away your own admin role; ask another admin"))
         return self._accounts.set_role(name, role)
 
     def disable(self, actor: User, name: str) -> User:
         """Their sessions and tokens stop working at once; their posts stay."""
         _admin(actor)
         if name == actor.name:
-            raise Conflict("you cannot disable yourself; ask another admin")
+            raise Conflict(N_("you cannot disable yourself; ask another admin"))
         return self._accounts.disable(name)
 
     def reset_password(self, actor: User, name: str, password: str) -> User:
@@ -54,7 +54,7 @@ class Staff:
             lambda conn: self._unit.store.people.user_with_password(conn, actor.name)
         )
         if found is None or not passwords.verify(found[1], current):
-            raise Unauthorized("that is not your current password")
+            raise Unauthorized(N_("that is not your current password"))
         return self._accounts.set_password(actor.name, new, keep_session=keep_session)
 
     # API tokens: a token carries its owner's role (web/auth.py), so it is made only for
@@ -73,10 +73,10 @@ class Staff:
         if actor.role is not Role.ADMIN:
             own = {token.id for token in self._accounts.tokens(actor.name)}
             if token_id not in own:  # another's token, or none: the same answer
-                raise NotFound(f"you have no token {token_id}")
+                raise NotFound(N_("you have no token %(id)s"), id=token_id)
         self._accounts.revoke_token(token_id)
 
 
 def _admin(actor: User) -> None:
     if actor.role is not Role.ADMIN:
-        raise Forbidden("only admins manage people")
+        raise Forbidden(N_("only admins manage people"))

@@ -6,7 +6,7 @@ transaction, so open pages show the new summary at once."""
 
 from __future__ import annotations
 
-from liveline.errors import Conflict, Forbidden, NotFound, PreconditionRequired
+from liveline.errors import N_, Conflict, Forbidden, NotFound, PreconditionRequired
 from liveline.model import Blog, EventType, User
 from liveline.service.unit import Tx, UnitOfWork
 from liveline.store.summaries import SummaryRows, SummaryVersion
@@ -26,11 +26,13 @@ class Summaries:
     async def save(self, user: User, blog: Blog, current: int | None, summary: SummaryIn) -> Blog:
         """Save `summary` on top of version `current` (the one the editor started from)."""
         if not user.role.edits_anything:
-            raise Forbidden("only editors and admins keep a live blog's summary")
+            raise Forbidden(N_("only editors and admins keep a live blog's summary"))
         if current is None:
             raise PreconditionRequired(
-                "send If-Match with the summary's version you started from, so a save cannot "
-                "overwrite a newer one"
+                N_(
+                    "send If-Match with the summary's version you started from, so a save "
+                    "cannot overwrite a newer one"
+                )
             )
         text = summary.summary.strip("\n")
 
@@ -39,9 +41,13 @@ class Summaries:
             saved = ROWS.save(tx.conn, blog.id, current, text, user.id, user.byline, tx.now)
             if saved is None:
                 raise Conflict(
-                    f"the summary is at version {before.summary_version}, not {current}: "
-                    "someone saved it since you loaded it; reload and edit again",
+                    N_(
+                        "the summary is at version %(now)s, not %(yours)s: someone saved it "
+                        "since you loaded it; reload and edit again"
+                    ),
                     current_version=before.summary_version,
+                    now=before.summary_version,
+                    yours=current,
                 )
             after = tx.store.blog(tx.conn, blog.id)
             tx.record_blog(after, EventType.BLOG_UPDATED)
@@ -53,5 +59,5 @@ class Summaries:
         """Save version `version`'s text again, as a new version on top of `current`."""
         found = [item for item in self.versions(blog) if item.version == version]
         if not found:
-            raise NotFound(f"the summary has no recorded version {version}")
+            raise NotFound(N_("the summary has no recorded version %(version)s"), version=version)
         return await self.save(user, blog, current, SummaryIn(summary=found[0].summary))

@@ -23,7 +23,7 @@ from anyio import to_thread
 from sqlalchemy import Connection
 
 from liveline.broker import Broker
-from liveline.errors import Conflict, NotFound
+from liveline.errors import N_, Conflict, NotFound
 from liveline.model import Blog, DeskNotice, Event, EventType, Post
 from liveline.service import events as public
 from liveline.store.queries import Store
@@ -51,7 +51,7 @@ class Tx:
         its posts: every writer locks in this order, so none can deadlock another."""
         blog = self.store.lock_blog(self.conn, blog_id)
         if blog is None:
-            raise NotFound("that live blog no longer exists")
+            raise NotFound(N_("that live blog no longer exists"))
         self._locked.add(blog.id)
         return blog
 
@@ -64,7 +64,7 @@ class Tx:
     def lock_open_blog(self, blog_id: int) -> Blog:
         blog = self.lock_blog(blog_id)
         if not blog.is_open:
-            raise Conflict(f"the live blog {blog.slug!r} is closed")
+            raise Conflict(N_("the live blog %(slug)r is closed"), slug=blog.slug)
         return blog
 
     def created_blog(self, blog: Blog) -> None:

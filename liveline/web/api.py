@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Invalid
+from liveline.errors import N_, Invalid
 from liveline.model import Blog, Limit, Post, User
 from liveline.service import Service
 from liveline.values import BlogIn, BlogPatch, PostIn, PostPatch
@@ -19,6 +19,7 @@ from liveline.web.caching import conditional, shared
 router = APIRouter(prefix="/api")
 
 CLIENT_KEY = re.compile(rf"[!-~]{{1,{int(Limit.CLIENT_KEY)}}}")
+CLIENT_KEY_RULE = N_("Idempotency-Key must be 1–100 visible characters, such as a UUID")
 VERSION = re.compile(r'(?:W/)?"?([0-9]{1,9})"?')
 
 
@@ -41,7 +42,8 @@ def _version(if_match: str | None) -> int | None:
     match = VERSION.fullmatch(if_match.strip())
     if match is None:
         raise Invalid(
-            'If-Match must hold the post\'s version, a whole number such as "3"', field="If-Match"
+            N_('If-Match must hold the post\'s version, a whole number such as "3"'),
+            field="If-Match",
         )
     return int(match[1])
 
@@ -73,7 +75,7 @@ async def list_posts(
     limit: int = 20,
 ) -> Response:
     if not 1 <= limit <= 200:
-        raise Invalid("limit must be between 1 and 200", field="limit")
+        raise Invalid(N_("limit must be between 1 and 200"), field="limit")
     page = await run_in_threadpool(
         lambda: _service(request).posts.page(
             blog, newest_first=order == "newest", cursor=cursor, limit=limit
@@ -132,10 +134,7 @@ async def create_post(
     """Publish a post. Send an `Idempotency-Key` (any unique string) to make a retry safe:
     the same key again answers with the post it made the first time, not a second post."""
     if idempotency_key is not None and not CLIENT_KEY.fullmatch(idempotency_key):
-        raise Invalid(
-            "Idempotency-Key must be 1–100 visible characters, such as a UUID",
-            field="Idempotency-Key",
-        )
+        raise Invalid(CLIENT_KEY_RULE, field="Idempotency-Key")
     post, created = await _service(request).posts.create(user, blog, body, idempotency_key)
     # A published post's embeds are asked about in the background (service.embeds watches
     # every write's events): never waited for.

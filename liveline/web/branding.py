@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from liveline.config import Settings
-from liveline.errors import Invalid
+from liveline.errors import N_, Invalid
 from liveline.model import Blog
 
 router = APIRouter(include_in_schema=False)
@@ -110,7 +110,7 @@ async def brand_css(request: Request) -> Response:
     if asked is not None:  # a blog's own: six hex digits, nothing that could end the rule
         if not re.fullmatch(r"[0-9a-f]{6}", asked):
             raise Invalid(
-                "accent must be six lower-case hex digits, such as b00020", field="accent"
+                N_("accent must be six lower-case hex digits, such as b00020"), field="accent"
             )
         accent = "#" + asked
     css = accent_rule(accent)

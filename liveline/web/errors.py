@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from liveline.errors import Conflict, LivelineError, TooMany, Unauthorized
+from liveline.errors import AT, Conflict, LivelineError, Say, TooMany, Unauthorized, why
 from liveline.formats.language import language, negotiate
 from liveline.web.methods import allowed
 from liveline.web.mounting import route_path
@@ -28,26 +28,30 @@ TITLES = {400: N_("Bad request"), 401: N_("Not signed in"), 403: N_("Not allowed
           503: N_("Unavailable")}  # fmt: skip
 
 
-def error_response(request: Request, status: int, message: str, **extra: object) -> Response:
+def error_response(request: Request, status: int, message: str | Say, **extra: object) -> Response:
+    """`message` is said in English under /api (and by the CLI): clients match it. A page
+    says it in its language, as the console's script does (its JSON, off /api)."""
     api = route_path(request.scope).startswith("/api/")
-    if api or "json" in request.headers.get("accept", ""):
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse({"error": {"status": status, "message": message, **extra}},
-                            status_code=status, headers=headers)  # fmt: skip
     # The console's errors lead back to the desk they came from, not to the readers' index;
     # they are in the console's language, a reader's in the instance's.
     console = route_path(request.scope).startswith(("/edit", "/login", "/logout"))
-    page = "console/error.html" if console else "error.html"
     default = request.app.state.settings.default_language
     lang = language(
         negotiate(request.headers.get("accept-language", ""), default) if console else default
     )
+    said = message if isinstance(message, Say) else Say(message)
+    if api or "json" in request.headers.get("accept", ""):
+        text = said.text(lang.translations.gettext) if console and not api else said.text()
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse({"error": {"status": status, "message": text, **extra}},
+                            status_code=status, headers=headers)  # fmt: skip
+    page = "console/error.html" if console else "error.html"
     untranslated = TITLES.get(status) or N_("Error")
     title = lang.gettext(untranslated)
     html = request.app.state.templates.get_template(page).render(
         status=status,
         title=title,
-        message=message,
+        message=said.text(lang.translations.gettext),
         back=_desk(route_path(request.scope)),
         language=lang,
     )
@@ -68,7 +72,7 @@ def install(app: FastAPI) -> None:
             extra["field"] = exc.field
         if isinstance(exc, Conflict) and exc.current_version is not None:
             extra["current_version"] = exc.current_version
-        response = error_response(request, exc.status, exc.message, **extra)
+        response = error_response(request, exc.status, exc.said, **extra)
         if isinstance(exc, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, TooMany):
@@ -80,14 +84,15 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0]
         if first.get("type") == "json_invalid":  # its loc is a character offset, not a field
             reason = (first.get("ctx") or {}).get("error") or first.get("msg")
-            return error_response(request, 422, f"the request body is not valid JSON: {reason}")
+            said = Say(N_("the request body is not valid JSON: %(reason)s"), reason=reason)
+            return error_response(request, 422, said)
         # loc is (where, *path): "body", "query", "path" or "header", then the field's path;
         # drop only the first, so that a field named "body" is still named.
         loc = tuple(first.get("loc", ()))
         if loc and loc[0] in ("body", "query", "path", "header", "cookie"):
             loc = loc[1:]
         where = ".".join(str(part) for part in loc)
-        message = f"{where or 'body'}: {first.get('msg', 'is not valid')}"
+        message = Say(AT, where=where or "body", reason=why(first))
         # A missing body is no field: the error then has none (never "field": null).
         return error_response(request, 422, message, **({"field": where} if where else {}))
 
@@ -102,4 +107,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, "something went wrong on our side; it was logged")
+        return error_response(request, 500, N_("something went wrong on our side; it was logged"))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import NotFound
+from liveline.errors import N_, NotFound
 from liveline.model import Limit, User
 from liveline.service import Service
 from liveline.values import CropIn
@@ -57,7 +57,7 @@ async def media_item(media_id: str, request: Request, user: User = Depends(uploa
     service: Service = request.app.state.service
     found = await run_in_threadpool(service.media.item, media_id)
     if found is None:
-        raise NotFound(f"no uploaded image has the id {media_id!r}")
+        raise NotFound(N_("no uploaded image has the id %(id)r"), id=media_id)
     return JSONResponse(found, headers={"Cache-Control": "private, no-cache"})
 
 
@@ -89,5 +89,5 @@ async def media_file(key: str, request: Request) -> Response:
         return Response(status_code=304, headers=headers)
     blob = await run_in_threadpool(service.media.file, key)
     if blob is None:
-        raise NotFound("no such picture")
+        raise NotFound(N_("no such picture"))
     return Response(blob.data, media_type=blob.type, headers=headers)

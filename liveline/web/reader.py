@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Invalid
+from liveline.errors import N_, Invalid
 from liveline.formats.embeds import frame_origins, with_cards
 from liveline.formats.jsonld import live_blog_posting
 from liveline.formats.language import language
@@ -55,14 +55,14 @@ def _query(request: Request) -> tuple[str, str | None, int | None, str | None]:
     query = request.query_params
     order = query.get("order", "newest")
     if order not in ("newest", "oldest"):
-        raise Invalid("order must be newest or oldest", field="order")
+        raise Invalid(N_("order must be newest or oldest"), field="order")
     post = query.get("post")
     post_id = None if post is None else parse_seq(post, "post")  # digits, within a row id
     if post_id is not None and post_id < 1:
-        raise Invalid("post must be a post's id", field="post")
+        raise Invalid(N_("post must be a post's id"), field="post")
     only = query.get("filter")
     if only not in (None, "key"):
-        raise Invalid("filter must be key", field="filter")
+        raise Invalid(N_("filter must be key"), field="filter")
     return order, query.get("cursor"), post_id, only
 
 

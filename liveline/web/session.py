@@ -19,7 +19,7 @@ import secrets
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Forbidden, NotFound, Unavailable
+from liveline.errors import N_, Forbidden, NotFound, Unavailable
 from liveline.service import Service, Session
 from liveline.service.sessions import SESSION_LIFETIME
 
@@ -28,7 +28,7 @@ SIGN_IN_COOKIE = "liveline_signin"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-NO_KEY = (
+NO_KEY = N_(
     "the newsroom console is off: this server has no LIVELINE_SECRET_KEY to sign sessions "
     "with; set one (a long random string) and restart"
 )
@@ -37,7 +37,7 @@ NO_KEY = (
 def secret_key(request: Request) -> str:
     """The key sessions are signed with; without one the console does not run."""
     if not request.app.state.settings.console:
-        raise NotFound("the newsroom console is turned off on this server (LIVELINE_CONSOLE)")
+        raise NotFound(N_("the newsroom console is turned off on this server (LIVELINE_CONSOLE)"))
     key: str = request.app.state.settings.secret_key
     if not key:
         raise Unavailable(NO_KEY)
@@ -75,7 +75,7 @@ async def current_session(request: Request) -> Session | None:
 def check_csrf(session: Session, sent: str | None) -> None:
     if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
         raise Forbidden(
-            "this write did not carry the page's CSRF token (reload the page and try again)"
+            N_("this write did not carry the page's CSRF token (reload the page and try again)")
         )
 
 
@@ -124,4 +124,6 @@ def request_sign_in_nonce(request: Request) -> str | None:
 def check_sign_in_csrf(request: Request, sent: str | None) -> None:
     nonce = request_sign_in_nonce(request)
     if nonce is None or not sent or not hmac.compare_digest(nonce.encode(), sent.encode()):
-        raise Forbidden("the sign-in form has expired or did not come from this site; reload it")
+        raise Forbidden(
+            N_("the sign-in form has expired or did not come from this site; reload it")
+        )

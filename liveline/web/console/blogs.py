@@ -13,7 +13,7 @@ from liveline.service import Session
 from liveline.values import BlogIn, BlogPatch
 from liveline.web import session as browser
 from liveline.web.console.forms import names, read_form, validated
-from liveline.web.console.pages import console_language, render, service, signed_in
+from liveline.web.console.pages import console_language, render, say_error, service, signed_in
 from liveline.web.console.summary import summary_context
 from liveline.web.render import blog_view
 
@@ -40,7 +40,9 @@ async def open_blog(request: Request, session: Session = Depends(signed_in)) -> 
     try:
         blog = await service(request).blogs.create(session.user, validated(BlogIn, fields))
     except LivelineError as exc:
-        return await _page(request, session, error=exc.message, form=form, status=exc.status)
+        return await _page(
+            request, session, error=say_error(request, exc), form=form, status=exc.status
+        )
     return RedirectResponse(f"/edit/{blog.slug}", status_code=303)
 
 
@@ -74,7 +76,9 @@ async def change_blog(
     try:
         await service(request).blogs.update(session.user, blog, validated(BlogPatch, fields))
     except LivelineError as exc:
-        return await _settings(request, session, blog, form, error=exc.message, status=exc.status)
+        return await _settings(
+            request, session, blog, form, error=say_error(request, exc), status=exc.status
+        )
     return RedirectResponse(f"/edit/{blog.slug}", status_code=303)
 
 

@@ -15,10 +15,17 @@ from liveline.model import Blog, Limit, Post
 from liveline.service import Session
 from liveline.values import ImageIn, PostIn
 from liveline.web import session as browser
-from liveline.web.api import CLIENT_KEY
+from liveline.web.api import CLIENT_KEY, CLIENT_KEY_RULE
 from liveline.web.console import photos
 from liveline.web.console.forms import kept, post_fields, read_form, validated
-from liveline.web.console.pages import console_language, post_row, render, service, signed_in
+from liveline.web.console.pages import (
+    console_language,
+    post_row,
+    render,
+    say_error,
+    service,
+    signed_in,
+)
 from liveline.web.render import blog_view
 
 router = APIRouter()
@@ -55,7 +62,7 @@ async def compose(
     try:
         form = await photos.take_files(request, session, form)  # sent without JavaScript
         if key is not None and not CLIENT_KEY.fullmatch(key):
-            raise Invalid("Idempotency-Key must be 1–100 visible characters, such as a UUID")
+            raise Invalid(CLIENT_KEY_RULE)
         fields = post_fields(form, session.user.role, blog.timezone, creating=True)
         post, created = await service(request).posts.create(
             session.user, blog, validated(PostIn, fields), key
@@ -111,7 +118,7 @@ async def desk_page(
         "queue_count": len(queue),
         "compose": compose or {"authors": user.byline},
         "client_key": str(uuid.uuid4()),
-        "error": error.message if error else "",
+        "error": say_error(request, error) if error else "",
         "error_field": error.field if error else None,
         "saved": saved,
     }

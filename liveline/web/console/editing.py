@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Conflict, Invalid, LivelineError
+from liveline.errors import N_, Conflict, Invalid, LivelineError
 from liveline.model import Blog, Post
 from liveline.service import Session
 from liveline.values import Note, PostPatch, validate_one
@@ -22,7 +22,7 @@ from liveline.web import session as browser
 from liveline.web.console import photos
 from liveline.web.console.desk import blog_of
 from liveline.web.console.forms import Form, kept, post_fields, read_form, validated, version
-from liveline.web.console.pages import in_zone, post_row, render, service, signed_in
+from liveline.web.console.pages import in_zone, post_row, render, say_error, service, signed_in
 from liveline.web.render import blog_view
 
 router = APIRouter()
@@ -111,7 +111,7 @@ async def flag(
     form = await _checked_form(request, session)
     name = form.get("flag", "")
     if name not in ("pinned", "key_event"):
-        raise Invalid("flag: pinned or key_event", field="flag")
+        raise Invalid(N_("flag: pinned or key_event"), field="flag")
     patch = validated(PostPatch, {name: form.get("on") == "1"})
     await service(request).posts.update(session.user, blog, post_id, version(form), patch)
     return RedirectResponse(f"/edit/{blog.slug}?saved={post_id}", status_code=303)
@@ -190,7 +190,7 @@ async def _page(
         "form": form,
         # The form saves against the version shown beside it: after a conflict, the newer one.
         "version": form.get("version") or post.version,
-        "error": error.message if error else "",
+        "error": say_error(request, error) if error else "",
         "theirs": _as_form(theirs, blog) | {"version": str(theirs.version)} if theirs else None,
         "editing": (
             await run_in_threadpool(service(request).presence.others, session.user, [post])

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from liveline.errors import Invalid
+from liveline.errors import AT, N_, Invalid, why
 from liveline.model import Limit, Role
 from liveline.web.console import photos
 
@@ -47,7 +47,7 @@ async def read_form(request: Request) -> Form:
         sent = await request.form(max_files=Limit.IMAGES, max_fields=200)
         return {name: value for name, value in sent.items() if isinstance(value, str)}
     if kind not in ("application/x-www-form-urlencoded", ""):
-        raise Invalid("send the form URL-encoded, as the console's own pages do")
+        raise Invalid(N_("send the form URL-encoded, as the console's own pages do"))
     body = (await request.body()).decode("utf-8", errors="replace")
     return dict(parse_qsl(body, keep_blank_values=True, max_num_fields=200))
 
@@ -63,7 +63,7 @@ def local_time(text: str, timezone: str) -> datetime | None:
     try:
         naive = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid("publish_at: enter a date and time such as 2026-02-07 14:20") from None
+        raise Invalid(N_("publish_at: enter a date and time such as 2026-02-07 14:20")) from None
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=ZoneInfo(timezone))
@@ -75,7 +75,7 @@ def post_fields(form: Form, role: Role, timezone: str, *, creating: bool) -> dic
     refused for, by the service."""
     action = form.get("action", "publish" if creating else "save")
     if action not in ACTIONS:
-        raise Invalid(f"action: unknown button {action!r}", field="action")
+        raise Invalid(N_("action: unknown button %(action)r"), field="action", action=action)
     body, flags = shortcuts(form.get("body", ""))
     fields: dict[str, Any] = {
         "headline": form.get("headline", ""),
@@ -124,7 +124,7 @@ def validated(model: type[M], fields: dict[str, Any]) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or None
-        raise Invalid(f"{where or 'form'}: {first.get('msg')}", field=where) from None
+        raise Invalid(AT, field=where, where=where or "form", reason=why(first)) from None
 
 
 def version(form: Form) -> int | None:

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import NotFound, Unauthorized, Unavailable
+from liveline.errors import N_, NotFound, Unauthorized, Unavailable
 from liveline.model import Blog, DeskNotice, Event, Post, User
 from liveline.service import Service, Session, rules
 from liveline.service.review import Tab
@@ -72,7 +72,7 @@ async def stream_session(request: Request) -> Session:
     browser.secret_key(request)
     session = await browser.current_session(request)
     if session is None:
-        raise Unauthorized("sign in to the console first")
+        raise Unauthorized(N_("sign in to the console first"))
     return session
 
 
@@ -85,7 +85,7 @@ async def desk_events(
     app = request.app.state
     streams: DeskStreams = app.desk_streams
     if streams.closing:
-        raise Unavailable("this server is shutting down; reconnect in a moment")
+        raise Unavailable(N_("this server is shutting down; reconnect in a moment"))
     token = browser.unsign(app.settings.secret_key, request.cookies.get(browser.COOKIE, ""))
 
     async def still_signed_in() -> bool:

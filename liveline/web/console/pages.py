@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from liveline.errors import Unauthorized
+from liveline.errors import N_, LivelineError, Unauthorized
 from liveline.formats import aptime
 from liveline.formats.language import Language, language, negotiate
 from liveline.model import Blog, Post, User
@@ -47,7 +47,9 @@ async def signed_in(request: Request) -> Session:
         if "json" in request.headers.get("accept", ""):
             # The script must hear "not sent", not follow a redirect to a page that looks
             # like success: its outbox keeps the post until it is really taken.
-            raise Unauthorized("your session has ended; sign in again and the post will be sent")
+            raise Unauthorized(
+                N_("your session has ended; sign in again and the post will be sent")
+            )
         if request.method == "GET":
             back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         else:  # a form's target is no page to come back to; its desk is
@@ -62,6 +64,12 @@ def console_language(request: Request) -> Language:
     blog's language they write in."""
     default = request.app.state.settings.default_language
     return language(negotiate(request.headers.get("accept-language", ""), default))
+
+
+def say_error(request: Request, exc: LivelineError) -> str:
+    """A refusal in the console's language: the service's words (`exc.said`) looked up in the
+    catalogue and filled with their values; English where the catalogue has none."""
+    return exc.said.text(console_language(request).translations.gettext)
 
 
 def render(

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Invalid, LivelineError
+from liveline.errors import N_, Invalid, LivelineError
 from liveline.model import Role
 from liveline.service import Session
 from liveline.values import NewPassword, validate_one
 from liveline.web import session as browser
 from liveline.web.console.forms import Form, read_form
-from liveline.web.console.pages import console_language, render, service, signed_in
+from liveline.web.console.pages import render, say_error, service, signed_in
 
 router = APIRouter()
 
@@ -40,7 +40,9 @@ async def add_person(request: Request, session: Session = Depends(signed_in)) ->
             password,
         )
     except LivelineError as exc:
-        return await _people(request, session, error=exc.message, form=form, status=exc.status)
+        return await _people(
+            request, session, error=say_error(request, exc), form=form, status=exc.status
+        )
     return RedirectResponse("/edit/_people", status_code=303)
 
 
@@ -61,9 +63,9 @@ async def change_person(
                 password = validate_one(NewPassword, form.get("password", ""), "password")
                 await run_in_threadpool(staff.reset_password, session.user, name, password)
             case _:
-                raise Invalid("change: say role, disable or password", field="change")
+                raise Invalid(N_("change: say role, disable or password"), field="change")
     except LivelineError as exc:
-        return await _people(request, session, error=exc.message, status=exc.status)
+        return await _people(request, session, error=say_error(request, exc), status=exc.status)
     return RedirectResponse("/edit/_people", status_code=303)
 
 
@@ -86,9 +88,7 @@ async def change_own_password(request: Request, session: Session = Depends(signe
     try:
         new = validate_one(NewPassword, form.get("new_password", ""), "new_password")
         if new != form.get("again", ""):
-            raise Invalid(
-                console_language(request).gettext("the two new passwords differ"), field="again"
-            )
+            raise Invalid(N_("the two new passwords differ"), field="again")
         await run_in_threadpool(
             service(request).staff.change_own_password,
             session.user,
@@ -97,7 +97,9 @@ async def change_own_password(request: Request, session: Session = Depends(signe
             session.id,
         )
     except LivelineError as exc:
-        return render(request, "account.html", session, exc.status, error=exc.message, done=False)
+        return render(
+            request, "account.html", session, exc.status, error=say_error(request, exc), done=False
+        )
     return render(request, "account.html", session, error="", done=True)
 
 
@@ -111,7 +113,7 @@ def _role(form: Form) -> Role:
     try:
         return Role(form.get("role", ""))
     except ValueError:
-        raise Invalid("role: admin, editor, reporter or contributor", field="role") from None
+        raise Invalid(N_("role: admin, editor, reporter or contributor"), field="role") from None
 
 
 async def _people(

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from liveline.errors import Invalid
+from liveline.errors import AT, N_, Invalid
 from liveline.model import Limit
 from liveline.service import Service, Session
 
@@ -54,7 +54,9 @@ def images_of(form: dict[str, str]) -> list[dict[str, Any]] | None:
         if image:
             images.append(image)
     if len(images) > Limit.IMAGES:
-        raise Invalid(f"images: at most {Limit.IMAGES} pictures a post", field="images")
+        raise Invalid(
+            N_("images: at most %(most)s pictures a post"), field="images", most=int(Limit.IMAGES)
+        )
     return images
 
 
@@ -115,7 +117,7 @@ async def take_files(request: Request, session: Session, form: dict[str, str]) -
             upload = await service.media.upload(session.user, data, **words)
         except Invalid as exc:
             where = value.filename[:80]
-            raise Invalid(f"{where}: {exc.message}", field=name) from None
+            raise Invalid(AT, field=name, where=where, reason=exc.said) from None
         form[f"photo-{number}-media"] = upload["id"]
         form[f"photo-{number}-thumb"] = upload["renditions"][0]["url"]
         form.pop(f"photo-{number}-url", None)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from liveline.errors import TooMany, Unauthorized
 from liveline.web import session as browser
 from liveline.web.console.forms import read_form
-from liveline.web.console.pages import render, service
+from liveline.web.console.pages import render, say_error, service
 
 router = APIRouter()
 
@@ -50,9 +50,9 @@ async def sign_in(request: Request) -> Response:
     try:
         signed = await run_in_threadpool(service(request).sessions.sign_in, name, password, address)
     except Unauthorized as exc:
-        return _form(request, _next(next_), name=name, error=exc.message, status=401)
+        return _form(request, _next(next_), name=name, error=say_error(request, exc), status=401)
     except TooMany as exc:
-        refused = _form(request, _next(next_), name=name, error=exc.message, status=429)
+        refused = _form(request, _next(next_), name=name, error=say_error(request, exc), status=429)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
     earlier = await browser.current_session(request)

@@ -10,14 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from liveline.errors import Conflict, LivelineError
+from liveline.errors import LivelineError
 from liveline.formats import aptime
 from liveline.model import Blog
 from liveline.service import Session
 from liveline.values import SummaryIn
 from liveline.web import session as browser
 from liveline.web.console.forms import read_form, validated, version
-from liveline.web.console.pages import console_language, service, signed_in
+from liveline.web.console.pages import console_language, say_error, service, signed_in
 from liveline.web.embedcode import embed_snippet
 from liveline.web.urls import public_base_url
 
@@ -63,7 +63,7 @@ async def save_summary(
         # saving again is a choice made having seen the other one.
         blog = await run_in_threadpool(service(request).blogs.get, slug)
         return await settings_with(
-            request, session, blog, error=_said(request, exc, form), status=exc.status,
+            request, session, blog, error=say_error(request, exc), status=exc.status,
             summary=typed,
         )  # fmt: skip
     return RedirectResponse(f"/edit/{blog.slug}/settings#summary-form", status_code=303)
@@ -81,18 +81,7 @@ async def restore_summary(
     try:
         await service(request).summaries.restore(session.user, blog, version(form), restored)
     except LivelineError as exc:
-        return await settings_with(request, session, blog, error=exc.message, status=exc.status)
-    return RedirectResponse(f"/edit/{blog.slug}/settings#summary-form", status_code=303)
-
-
-def _said(request: Request, exc: LivelineError, form: dict[str, str]) -> str:
-    """The refusal in the console's language: a stale save is the one an editor meets (the
-    service's words, as the API says them, otherwise)."""
-    if isinstance(exc, Conflict) and exc.current_version is not None:
-        return console_language(request).gettext(
-            "the summary is at version %(now)s, not %(yours)s: someone saved it since you "
-            "loaded it; reload and edit again",
-            now=exc.current_version,
-            yours=version(form),
+        return await settings_with(
+            request, session, blog, error=say_error(request, exc), status=exc.status
         )
-    return exc.message
+    return RedirectResponse(f"/edit/{blog.slug}/settings#summary-form", status_code=303)

@@ -12,7 +12,7 @@ from liveline.errors import LivelineError
 from liveline.service import Session
 from liveline.web import session as browser
 from liveline.web.console.forms import read_form
-from liveline.web.console.pages import render, service, signed_in
+from liveline.web.console.pages import render, say_error, service, signed_in
 
 router = APIRouter()
 PAGE = "/edit/_tokens"
@@ -33,7 +33,9 @@ async def create_token(request: Request, session: Session = Depends(signed_in)) 
     try:
         token = await run_in_threadpool(service(request).staff.create_token, session.user, label)
     except LivelineError as exc:
-        return await _page(request, session, error=exc.message, label=label, status=exc.status)
+        return await _page(
+            request, session, error=say_error(request, exc), label=label, status=exc.status
+        )
     return await _page(request, session, new_token=token, status=201)
 
 
@@ -46,7 +48,7 @@ async def revoke_token(
     try:
         await run_in_threadpool(service(request).staff.revoke_token, session.user, token_id)
     except LivelineError as exc:
-        return await _page(request, session, error=exc.message, status=exc.status)
+        return await _page(request, session, error=say_error(request, exc), status=exc.status)
     return RedirectResponse(f"{PAGE}?revoked={token_id}", status_code=303)
 
 

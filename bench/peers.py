@@ -361,6 +361,9 @@ def grip(a: argparse.Namespace, tmp: Path) -> None:
     for n in range(a.rounds):
         if not a.skip_peer:
             pushpin_own(a)
+            # Liveline's event for the generator's post is ~1,400 bytes of SSE (the post's
+            # JSON, its HTML, the blog's state), the peers' 500: the same bytes, compared.
+            pushpin_own(a, 1400)
         liveline_grip(a, tmp / f"grip-{n}", configure)
 
 
@@ -377,7 +380,7 @@ def cancels(log: Path) -> int:
         return 0
 
 
-def pushpin_own(a: argparse.Namespace) -> None:
+def pushpin_own(a: argparse.Namespace, payload: int = 500) -> None:
     """Pushpin's own figure: its script's tiny origin, its publish endpoint."""
     out = subprocess.run(
         [str(PEERS / "pushpin.sh"), "start", "7999"], capture_output=True, text=True
@@ -390,9 +393,10 @@ def pushpin_own(a: argparse.Namespace) -> None:
             a, "http://127.0.0.1:7999/sub", "http://127.0.0.1:5561/publish/",
             pids.group(1) if pids else str(os.getpid()),
             "--publish-format", "grip", "--connect-concurrency", "32",
+            "--payload-bytes", str(payload),
         )  # fmt: skip
         r[CANCELLED] = cancels(handler_log) - cancelled
-        record(a, "Pushpin + its tiny origin", load, r)
+        record(a, f"Pushpin + its tiny origin, {payload} B", load, r)
     finally:
         subprocess.run([str(PEERS / "pushpin.sh"), "stop", "7999"], capture_output=True)
     time.sleep(2)

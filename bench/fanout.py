@@ -150,6 +150,7 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | str | None
     each at least); posts go to the first."""
     bases = base.split(",")
     base = bases[0]
+    readers = [u.rstrip("/") for u in a.readers_url.split(",")] if a.readers_url else []
     api = Api(base, token)
     status, out = api.call(
         "POST", "/api/blogs", {"slug": a.slug, "title": "Bench", "timezone": "America/New_York"}
@@ -163,7 +164,7 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | str | None
         ours, theirs = ctx.Pipe()
         n, url = (
             a.clients // k + (i < a.clients % k),
-            f"{bases[i % len(bases)]}/blogs/{a.slug}/events",
+            f"{(readers or bases)[i % len(readers or bases)]}/blogs/{a.slug}/events",
         )
         (proc := ctx.Process(target=worker_main, args=(url, a, n, theirs), daemon=True)).start()
         workers.append((proc, ours))
@@ -181,9 +182,11 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | str | None
     for _, pipe in workers:
         pipe.send((stamps, deadline))
     delivered = complete = closed = 0
+    checks: Counter[str] = Counter()
     missing, lat_user, lat_kernel = Counter[int](), array.array("q"), array.array("q")
     for _, pipe in workers:
-        d, c, cl, miss, lu, lk = pipe.recv()
+        d, c, cl, miss, check, lu, lk = pipe.recv()
+        checks.update(check)
         delivered, complete, closed = delivered + d, complete + c, closed + cl
         missing.update({stamps.index(t) + 1: n for t, n in miss.items()})
         lat_user.frombytes(lu)
@@ -193,7 +196,12 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | str | None
         pipe.send("close")
         proc.join()
     per_conn = (rss_connected - rss_before) / ok if ok and rss_before and rss_connected else None
-    everything = ok == a.clients and len(stamps) == a.posts and delivered == ok * len(stamps)
+    everything = (
+        ok == a.clients
+        and len(stamps) == a.posts
+        and delivered == ok * len(stamps)
+        and not checks["repeated_or_out_of_order"]
+    )
     return {
         "all_delivered": everything,
         "clients": a.clients,
@@ -210,6 +218,8 @@ def run_load(a: argparse.Namespace, base: str, token: str, pid: int | str | None
         "expected": ok * len(stamps),
         "readers_complete": complete,
         "closed_early": closed,
+        "reconnects": checks["reconnects"],
+        "repeated_or_out_of_order": checks["repeated_or_out_of_order"],
         "missing_readers_by_post": dict(sorted(missing.items())),
         "latency_ms": pcts(lat_user),
         "kernel_latency_ms": pcts(lat_kernel),
@@ -229,7 +239,8 @@ def report(name: str, r: dict[str, Any]) -> None:
     print(
         f"{p} posts published {r['published']}/{r['posts']}; deliveries {r['delivered']}/"
         f"{r['expected']}; readers with every post {r['readers_complete']}/{r['connected']}"
-        f"; closed early {r['closed_early']}"
+        f"; closed early {r['closed_early']} (reconnected {r['reconnects']}); events repeated "
+        f"or out of order {r['repeated_or_out_of_order']}"
     )
     if r["missing_readers_by_post"]:
         print(f"{p} MISSING, readers per post: {r['missing_readers_by_post']}")
@@ -336,6 +347,11 @@ def main() -> int:
     ap.add_argument("--connect-concurrency", type=int, default=256, help="per process")
     ap.add_argument("--connect-timeout", type=float, default=60.0)
     ap.add_argument("--label", default="")
+    ap.add_argument("--readers-url", help="readers' base URL(s) instead of --url's (a proxy)")
+    ap.add_argument(
+        "--reconnect", action="store_true",
+        help="reopen a stream that ends, with Last-Event-ID, as a browser's EventSource does",
+    )  # fmt: skip
     a = ap.parse_args()
     if a.url and a.spawn_server:
         ap.error("--url and --spawn-server exclude each other")

@@ -47,6 +47,9 @@ PY = sys.executable
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+CANCELLED = "pushpin_cancelled_out_of_sequence"
+
+
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -64,7 +67,12 @@ class Liveline:
 
     def __init__(self, tmp: Path, database_url: str, extra: dict[str, str] | None = None) -> None:
         path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-        self.env = {**os.environ, "LIVELINE_DATABASE_URL": database_url, "PYTHONPATH": path}
+        self.env = {
+            **os.environ,
+            "LIVELINE_DATABASE_URL": database_url,
+            "PYTHONPATH": path,
+            "LIVELINE_CONSOLE": "false",
+        }  # readers only: no console, no secret key
         self.env.update(extra or {})
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
@@ -176,7 +184,14 @@ def record(a: argparse.Namespace, name: str, load: str, r: dict[str, Any]) -> No
     print(
         f"{name:28} delivered {r.get('delivered')}/{r.get('expected')}  kernel p50 "
         f"{k.get('p50')} p99 {k.get('p99')} max {k.get('max')}  rss/reader "
-        f"{r.get('rss_per_reader_kib', r.get('rss_per_conn_kib'))}  gc {r.get('gc')}  [{load}]",
+        f"{r.get('rss_per_reader_kib', r.get('rss_per_conn_kib'))}  closed early "
+        f"{r.get('closed_early')}"
+        + "".join(
+            f"  {key} {r[key]}"
+            for key in ("reconnects", "repeated_or_out_of_order", CANCELLED)
+            if key in r
+        )
+        + f"  gc {r.get('gc')}  [{load}]",
         flush=True,
     )
 
@@ -296,13 +311,15 @@ def drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def fanout_py(a: argparse.Namespace, server: Liveline, bases: list[str]) -> dict[str, Any]:
+def fanout_py(
+    a: argparse.Namespace, server: Liveline, bases: list[str], *extra: str
+) -> dict[str, Any]:
     pids = server.pids()
     cmd = [
         PY, str(HERE / "fanout.py"), "--url", ",".join(bases), "--token", server.token,
         "--server-pid", pids, "--clients", str(a.clients), "--posts", str(a.messages),
         "--processes", str(max(a.processes, len(bases))), "--slug", "bench",
-        "--drain", str(a.drain),
+        "--drain", str(a.drain), *extra,
     ]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     sys.stderr.write(done.stdout[-1500:] + done.stderr[-1500:])
@@ -342,59 +359,99 @@ def grip(a: argparse.Namespace, tmp: Path) -> None:
     from tests.test_pushpin import configure
 
     for n in range(a.rounds):
-        # Pushpin's own figure: its script's tiny origin, its publish endpoint.
-        out = subprocess.run(
-            [str(PEERS / "pushpin.sh"), "start", "7999"], capture_output=True, text=True
-        ).stdout
-        pids = re.search(r"pids ([\d,]+)", out)
-        try:
-            load = uptime()
-            r = sse_load(
-                a, "http://127.0.0.1:7999/sub", "http://127.0.0.1:5561/publish/",
-                pids.group(1) if pids else str(os.getpid()),
-                "--publish-format", "grip", "--connect-concurrency", "32",
-            )  # fmt: skip
-            record(a, "Pushpin + its tiny origin", load, r)
-        finally:
-            subprocess.run([str(PEERS / "pushpin.sh"), "stop", "7999"], capture_output=True)
-        time.sleep(2)
-        # Liveline in GRIP mode behind a Pushpin configured as the tests do (free ports).
-        where = tmp / f"grip-{n}"
-        (where / "pp").mkdir(parents=True)
-        http_port, origin = free_port(), free_port()
-        conf, zurl_conf, publish = configure(where / "pp", http_port, origin)
-        zurl = subprocess.Popen(["zurl", f"--config={zurl_conf}"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.STDOUT)  # fmt: skip
-        pushpin = subprocess.Popen(["pushpin", "--config", str(conf)], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.STDOUT)  # fmt: skip
-        server = Liveline(
-            where, f"sqlite:///{where}/bench.db",
-            {"LIVELINE_GRIP_URL": f"http://127.0.0.1:{publish}/publish/"},
+        if not a.skip_peer:
+            pushpin_own(a)
+            # Liveline's event for the generator's post is ~1,400 bytes of SSE (the post's
+            # JSON, its HTML, the blog's state), the peers' 500: the same bytes, compared.
+            pushpin_own(a, 1400)
+        liveline_grip(a, tmp / f"grip-{n}", configure)
+
+
+OUT_OF_SEQUENCE = "received message out of sequence, canceling"
+
+
+def cancels(log: Path) -> int:
+    """Streams Pushpin's handler cancelled because a message from its connection manager
+    (condure) arrived out of sequence: Debian's condure 1.9 sends keep-alives during the
+    proxy-to-handler handoff, fixed upstream in Pushpin 1.41 (connmgr, #48072)."""
+    try:
+        return log.read_text(errors="replace").count(OUT_OF_SEQUENCE)
+    except OSError:
+        return 0
+
+
+def pushpin_own(a: argparse.Namespace, payload: int = 500) -> None:
+    """Pushpin's own figure: its script's tiny origin, its publish endpoint."""
+    out = subprocess.run(
+        [str(PEERS / "pushpin.sh"), "start", "7999"], capture_output=True, text=True
+    ).stdout
+    pids = re.search(r"pids ([\d,]+)", out)
+    handler_log = Path("/tmp/sse-peers/pushpin-7999/log/pushpin-handler.log")
+    try:
+        load, cancelled = uptime(), cancels(handler_log)
+        r = sse_load(
+            a, "http://127.0.0.1:7999/sub", "http://127.0.0.1:5561/publish/",
+            pids.group(1) if pids else str(os.getpid()),
+            "--publish-format", "grip", "--connect-concurrency", "32",
+            "--payload-bytes", str(payload),
         )  # fmt: skip
-        try:
-            server.start(port=origin)
-            time.sleep(2)
-            kids = subprocess.run(["pgrep", "-d,", "-P", str(pushpin.pid)], capture_output=True,
-                                  text=True).stdout.strip()  # fmt: skip
-            load = uptime()
-            gc0 = server.gc(server.bases[0])
-            r = sse_load(
-                a, f"http://127.0.0.1:{http_port}/blogs/bench/events",
-                f"{server.bases[0]}/api/blogs/bench/posts",
-                ",".join(filter(None, [str(pushpin.pid), kids, server.pids()])),
-                "--publish-format", "liveline", "--connect-concurrency", "32",
-                "--publish-header", f"Authorization: Bearer {server.token}",
-            )  # fmt: skip
-            r["gc"] = gc_during(gc0, server.gc(server.bases[0]))
-            record(a, "Liveline GRIP behind Pushpin", load, r)
-        finally:
-            server.stop()
-            for proc in (pushpin, zurl):
-                proc.terminate()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(10)
-                if proc.poll() is None:
-                    proc.kill()
+        r[CANCELLED] = cancels(handler_log) - cancelled
+        record(a, f"Pushpin + its tiny origin, {payload} B", load, r)
+    finally:
+        subprocess.run([str(PEERS / "pushpin.sh"), "stop", "7999"], capture_output=True)
+    time.sleep(2)
+
+
+def liveline_grip(a: argparse.Namespace, where: Path, configure: Any) -> None:
+    """Liveline in GRIP mode behind a Pushpin configured as the tests do (free ports)."""
+    (where / "pp").mkdir(parents=True)
+    http_port, origin = free_port(), free_port()
+    conf, zurl_conf, publish = configure(where / "pp", http_port, origin)
+    handler_log = where / "pp" / "log" / "pushpin-handler.log"
+    zlog = open(where / "pp" / "log" / "zurl.log", "wb")  # noqa: SIM115
+    zurl = subprocess.Popen(["zurl", f"--config={zurl_conf}"], stdout=zlog,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    pushpin = subprocess.Popen(["pushpin", "--config", str(conf)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    server = Liveline(
+        where, f"sqlite:///{where}/bench.db",
+        {"LIVELINE_GRIP_URL": f"http://127.0.0.1:{publish}/publish/"},
+    )  # fmt: skip
+    try:
+        server.start(port=origin)
+        time.sleep(2)
+        kids = subprocess.run(["pgrep", "-d,", "-P", str(pushpin.pid)], capture_output=True,
+                              text=True).stdout.strip()  # fmt: skip
+        load = uptime()
+        gc0 = server.gc(server.bases[0])
+        r = sse_load(
+            a, f"http://127.0.0.1:{http_port}/blogs/bench/events",
+            f"{server.bases[0]}/api/blogs/bench/posts",
+            ",".join(filter(None, [str(pushpin.pid), kids, server.pids()])),
+            "--publish-format", "liveline", "--connect-concurrency", "32",
+            "--publish-header", f"Authorization: Bearer {server.token}",
+        )  # fmt: skip
+        r["gc"] = gc_during(gc0, server.gc(server.bases[0]))
+        r[CANCELLED] = cancels(handler_log)
+        record(a, "Liveline GRIP behind Pushpin", load, r)
+        # Readers that reconnect with Last-Event-ID when a stream ends, as browsers do, each
+        # checked for every post, once, in order (bench/fanout.py --reconnect).
+        load, cancelled = uptime(), cancels(handler_log)
+        r = fanout_py(
+            a, server, server.bases,
+            "--readers-url", f"http://127.0.0.1:{http_port}", "--reconnect",
+            "--connect-concurrency", "32",
+        )  # fmt: skip
+        r[CANCELLED] = cancels(handler_log) - cancelled
+        record(a, "Liveline GRIP, readers reconnect", load, r)
+    finally:
+        server.stop()
+        for proc in (pushpin, zurl):
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
+            if proc.poll() is None:
+                proc.kill()
 
 
 def main() -> int:
@@ -408,6 +465,8 @@ def main() -> int:
     ap.add_argument("--drain", type=float, default=30.0, help="longest wait after the last post")
     ap.add_argument("--nofile", type=int, default=65536)
     ap.add_argument("--out", default=str(HERE / "peers-results.jsonl"))
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (servers' logs)")
+    ap.add_argument("--skip-peer", action="store_true", help="grip: Liveline's run only")
     a = ap.parse_args()
     raise_nofile(a.nofile)
     tmp = Path(tempfile.mkdtemp(prefix="liveline-peers-"))
@@ -417,7 +476,10 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if a.keep:
+            print(f"kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

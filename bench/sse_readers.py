@@ -33,6 +33,7 @@ ANC_SPACE = socket.CMSG_SPACE(16)
 STAMP = re.compile(rb"t=(\d{19})(?!\d)")  # may occur twice in one event (JSON + HTML)
 CHUNKED = re.compile(rb"\r\ntransfer-encoding:[ \t]*chunked", re.IGNORECASE)
 EVENT_END = re.compile(rb"\r?\n\r?\n")
+EVENT_ID = re.compile(rb"(?m)^id: ?(\d+)\r?$")
 
 
 def raise_nofile() -> int:
@@ -47,7 +48,10 @@ def raise_nofile() -> int:
 class Reader:
     """One SSE subscriber: HTTP response head, optional chunked framing, then events."""
 
-    __slots__ = ("buf", "chunked", "fd", "left", "pool", "raw", "ready", "seen", "sock", "up")
+    __slots__ = (
+        "buf", "chunked", "fd", "last_id", "left", "pool", "raw", "ready", "repeats", "seen",
+        "sock", "up",
+    )  # fmt: skip
 
     def __init__(self, pool: Pool, sock: socket.socket) -> None:
         self.pool, self.sock, self.fd = pool, sock, sock.fileno()
@@ -55,6 +59,16 @@ class Reader:
         self.chunked, self.up, self.left = False, False, 0
         self.seen: set[int] = set()  # stamps already counted for this reader
         self.ready: asyncio.Future[None] = pool.loop.create_future()
+        # The last event id read, sent back as Last-Event-ID on a reconnect (--reconnect), and
+        # the events whose id was not above the one before: repeated or out of order.
+        self.last_id, self.repeats = -1, 0
+
+    def reset(self, sock: socket.socket) -> None:
+        """A new connection for the same reader (a reconnect): what it has seen stays."""
+        self.sock, self.fd = sock, sock.fileno()
+        self.buf = self.raw = b""
+        self.chunked, self.up, self.left = False, False, 0
+        self.ready = self.pool.loop.create_future()
 
     def on_readable(self) -> None:
         try:
@@ -76,6 +90,10 @@ class Reader:
         end = 0
         for m in EVENT_END.finditer(buf):  # only complete events count
             end = m.end()
+        for m in EVENT_ID.finditer(buf, 0, end):
+            if (seq := int(m.group(1))) <= self.last_id:
+                self.repeats += 1
+            self.last_id = max(self.last_id, seq)
         for s in STAMP.findall(buf, 0, end):
             if (t := int(s)) not in self.seen:
                 self.seen.add(t)
@@ -127,7 +145,8 @@ class Pool:
         self.a, self.count, self.pipe = a, count, pipe
         self.readers: list[Reader] = []
         self.errors: Counter[str] = Counter()
-        self.ok = self.closed_early = self.received = self.target = 0
+        self.ok = self.closed_early = self.received = self.target = self.reconnects = 0
+        self.url = u
         self.lat_user, self.lat_kernel = array.array("q"), array.array("q")
 
     def record(self, user_ns: int, kernel_ns: int) -> None:
@@ -144,6 +163,8 @@ class Pool:
         r.sock.close()
         if r.up:
             self.closed_early += 1
+            if self.a.reconnect:  # as a browser's EventSource does, with Last-Event-ID
+                self.loop.create_task(self.reopen(r))
         elif not r.ready.done():
             r.ready.set_exception(ConnectionError(reason))
 
@@ -165,6 +186,32 @@ class Pool:
                 r.ready.cancel()
                 self.lost(r)
 
+    async def reopen(self, r: Reader) -> None:
+        """Reconnects a reader whose stream ended, after the retry a server would ask for."""
+        for attempt in range(10):
+            await asyncio.sleep(1.0 + attempt)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            r.reset(sock)
+            extra = f"Last-Event-ID: {r.last_id}\r\n" if r.last_id >= 0 else ""
+            request = self.request.replace(b"\r\n\r\n", f"\r\n{extra}\r\n".encode(), 1)
+            try:
+                async with asyncio.timeout(self.a.connect_timeout):
+                    await self.loop.sock_connect(sock, self.addr)
+                    await self.loop.sock_sendall(sock, request)
+                    self.loop.add_reader(r.fd, r.on_readable)
+                    await r.ready
+                self.reconnects += 1
+                return
+            except (OSError, TimeoutError) as exc:
+                self.errors[f"reconnect: {exc or type(exc).__name__}"] += 1
+                r.ready.cancel()
+                if sock.fileno() >= 0:
+                    with contextlib.suppress(ValueError, OSError):
+                        self.loop.remove_reader(sock.fileno())
+                    sock.close()
+
     async def run(self) -> None:
         self.loop, self.done = asyncio.get_running_loop(), asyncio.Event()
         slots = asyncio.Semaphore(self.a.connect_concurrency)
@@ -176,8 +223,9 @@ class Pool:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.done.wait(), max(0.0, deadline - time.time()))
         want, missing, complete, delivered = set(stamps), Counter[int](), 0, 0
+        repeats = sum(r.repeats for r in self.readers)
         for r in self.readers:
-            if r.up:
+            if r.up or r.seen:
                 got = r.seen & want
                 delivered += len(got)
                 complete += len(got) == len(want)
@@ -188,6 +236,7 @@ class Pool:
                 complete,
                 self.closed_early,
                 dict(missing),
+                {"repeated_or_out_of_order": repeats, "reconnects": self.reconnects},
                 self.lat_user.tobytes(),
                 self.lat_kernel.tobytes(),
             )

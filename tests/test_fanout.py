@@ -9,6 +9,7 @@ import time
 import weakref
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import generate_latest
 
@@ -289,3 +290,31 @@ def test_garbage_collection_pauses_are_at_metrics() -> None:
         if line.startswith('liveline_gc_pause_seconds_count{generation="2"}')
     )
     assert count >= 1
+
+
+def test_a_live_stream_keeps_no_request_headers(database_url: str) -> None:
+    """A stream lives for hours: its request's header list (a tuple and two bytes objects a
+    header, shared by the server's scope and protocol) is emptied once it has been read."""
+    from fastapi.testclient import TestClient
+
+    from liveline.app import create_app
+    from liveline.config import Settings
+    from tests.conftest import auth, make_token
+
+    settings = Settings(database_url=database_url, console=False)
+    app = create_app(settings)
+    lists: dict[str, list[tuple[bytes, bytes]]] = {}
+
+    async def spy(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            lists[scope["path"]] = scope["headers"]
+        await app(scope, receive, send)
+
+    with TestClient(spy) as client:  # type: ignore[arg-type]
+        editor = auth(make_token(settings, "ed", "editor"))
+        assert client.post("/api/blogs", json={"title": "Storm"}, headers=editor).is_success
+        with client.stream("GET", "/blogs/storm/events", headers={"X-Extra": "1"}) as stream:
+            assert stream.status_code == 200
+            assert next(stream.iter_lines()).startswith("retry: ")
+            assert lists["/blogs/storm/events"] == []  # read, then let go
+        assert lists["/api/blogs"] != []  # a short request's headers are left alone

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -51,10 +52,21 @@ def test_a_proxied_stream_is_held_after_the_replay_of_what_it_missed(
     assert held.headers["grip-hold"] == "stream"
     channel = held.headers["grip-channel"]
     assert channel.startswith("liveline-blog-") and channel.endswith("; prev-id=3")
-    assert held.headers["grip-link"] == "</blogs/storm/events>; rel=next"
+    assert re.fullmatch(r"</blogs/storm/events>; rel=next; timeout=\d+", held.headers["grip-link"])
     assert "format=cstring" in held.headers["grip-keep-alive"]
     assert "content-length" not in held.headers  # or the browser's stream ends here
     assert held.text.startswith("retry: ") and ids(held.text) == [2, 3]
+
+
+def test_held_streams_are_not_asked_again_together(grip_client: TestClient) -> None:
+    # Without a timeout Pushpin re-asks the next link of every stream that had no publish
+    # for 120 s, all of a (timeout, path) at once: 10,000 readers of a quiet blog, one burst.
+    timeouts = set()
+    for _ in range(30):
+        link = grip_client.get("/blogs/storm/events", headers=PROXIED).headers["grip-link"]
+        timeouts.add(int(link.rpartition("; timeout=")[2]))
+    assert min(timeouts) >= 600 and max(timeouts) < 1200  # seldom: the next publish heals
+    assert len(timeouts) >= 10  # spread: each hold draws its own
 
 
 def test_the_proxy_recovering_a_gap_says_where_it_is_with_grip_last(

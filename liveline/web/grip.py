@@ -13,6 +13,7 @@ already delivered to a connection, or one it would deliver out of order.
 
 from __future__ import annotations
 
+import random
 from typing import Any, Literal
 
 import httpx
@@ -25,6 +26,14 @@ from liveline.web.fanout import FanOut
 
 REPLAY_BATCH = 500
 ITEMS_A_PUBLISH = 50  # a big post's frame is up to 200 KB; a publish stays a few MB at most
+# How long a held stream may go without a publish before the proxy asks the next link anyway
+# (to heal a lost last publish on a quiet blog): 10-20 minutes, a whole second drawn at random
+# for each hold. Pushpin's default is 120 s, and it re-asks every stream of one (timeout,
+# path) together, even one that joined a second before: 10,000 readers of a blog quiet for
+# two minutes became one burst of 10,000 requests, more than Pushpin's own request queue
+# (100) takes, and the streams whose request failed waited in its back-off (1, 2, 4, 8, 16 s)
+# with their posts, or were closed. A thousand timeouts make a thousand smaller groups.
+RECOVER_AFTER = (600, 1200)
 
 
 def channel(blog_id: int) -> str:
@@ -71,7 +80,7 @@ async def hold(request: Request, blog: Blog, since: int | None) -> Response:
         # it sees a gap (or a hold older than the channel) it asks the next link, with
         # Grip-Last, for what is missing: the log answers, as for any reconnect.
         "Grip-Channel": f"{channel(blog.id)}; prev-id={sent}",
-        "Grip-Link": f"<{request.url.path}{_asked(request)}>; rel=next",
+        "Grip-Link": f"<{request.url.path}{_asked(request)}>; rel=next; timeout={_recover()}",
         # The proxy's heartbeat, as ours would be: an SSE comment, or the event a page that
         # watches for a held-back stream asked for (?heartbeat=event); a C string: \n escaped.
         "Grip-Keep-Alive": f"{_keep_alive(request)}; format=cstring; timeout={heartbeat}",
@@ -94,6 +103,10 @@ def key_headers(key: str, header: KeyHeader) -> dict[str, str]:
     if header == "fastly":
         return {"Fastly-Key": key}
     return {"Authorization": f"Bearer {key}"}
+
+
+def _recover() -> int:
+    return random.randrange(*RECOVER_AFTER)  # spreading load, not a secret
 
 
 def _asked(request: Request) -> str:

@@ -39,7 +39,7 @@ from liveline.web.render import (
     summary_html,
     updated_text,
 )
-from liveline.web.transport import AsgiSink, open_sink
+from liveline.web.transport import AsgiSink, forget_headers, open_sink
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -109,11 +109,13 @@ async def serve_stream(
     collection), and a layer that wraps `send` hides the socket from the stream (see
     transport.py), so streams skip the layers that only matter to short requests.
     """
-    scope["app"] = app
+    scope["app"], headers = app, scope.get("headers")  # the server's list, before a copy
     request = Request(scope, receive)
     response = await open_stream(request, slug)
     head = request.method == "HEAD"
     del request  # its parsed headers and query would live as long as the stream
+    if isinstance(response, EventStream):
+        forget_headers(scope, headers)
     await response(scope, receive, headers_only(send) if head else send)
 
 
@@ -293,7 +295,7 @@ class EventStream(Response):
         address: str | None = None,
         heartbeat: Frame = HEARTBEAT,
     ) -> None:
-        super().__init__(media_type=self.media_type)
+        self.background, self.raw_headers = None, []  # not Response.__init__'s body, headers
         self.heartbeat = heartbeat
         self.fanout = fanout
         self.blog = blog

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from typing import Any, ClassVar, Literal
 
-from starlette.types import Send
+from starlette.types import Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,17 @@ def open_sink(server_send: Send) -> AsgiSink:
     """The sink for a stream, given the `send` the server called the app with."""
     cycle = _httptools_cycle(server_send)
     return AsgiSink(server_send) if cycle is None else SocketSink(server_send, cycle)
+
+
+def forget_headers(scope: Scope, server_list: object) -> None:
+    """Empties a stream's request headers once it has read what it needs (the address,
+    Last-Event-ID): uvicorn's protocol keeps its list (`server_list`, as the app was called
+    with it), and the scope Starlette's copy of it, a tuple and two bytes objects a header,
+    as long as the stream is open (a browser's dozen are ~1.5 KB a reader). uvicorn reads
+    its list only before it calls the app (to see an upgrade)."""
+    for headers in (server_list, scope.get("headers")):
+        if isinstance(headers, list):
+            headers.clear()
 
 
 def stream_path(server_send: Send) -> StreamPath:

@@ -127,7 +127,7 @@ def race(
                 import_codes.append(0)
             except Exception as exc:  # a deadlock would be an OperationalError
                 import_codes.append(repr(exc))  # type: ignore[arg-type]
-            time.sleep(pause.uniform(0.2, 1.0))  # room for edits of the posts it brought in
+            time.sleep(pause.uniform(0.5, 1.5))  # room for edits of the posts it brought in
 
     def importer() -> None:
         while time.monotonic() < stop:

@@ -28,6 +28,7 @@ class SlowAnswer(Answer):
     """A provider that takes a second: the post is out, with its link card, well before."""
 
     def do_GET(self) -> None:
+        self.server.arrived.set()  # type: ignore[attr-defined]
         time.sleep(1.0)
         super().do_GET()
 
@@ -35,6 +36,7 @@ class SlowAnswer(Answer):
 def serve(port: int = 0, handler: type[Answer] = Answer) -> Provider:
     server = Provider(("127.0.0.1", port), handler)
     server.asked = []
+    server.arrived = threading.Event()  # a request has come in (SlowAnswer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -205,7 +207,9 @@ def test_an_ask_cut_short_by_a_stop_is_asked_again_at_the_next_start(
     try:
         with app_for(database_url, tmp_path, port, "30", timeout=3) as client:
             publish(client, f"{url}\n")
-            time.sleep(0.3)
+            # Stop while the ask is on its way (it was kept before it was made); on a loaded
+            # machine a fixed sleep could stop the server before the ask had even begun.
+            assert provider.arrived.wait(15), "the provider was never asked"
         assert [e["type"] for e in events(client)] == ["post.published"]
         with app_for(database_url, tmp_path, port, "30", timeout=3) as client:
             event = updated_with_card(client, seconds=20)

@@ -28,6 +28,7 @@ EVIL = (
 
 class Provider(ThreadingHTTPServer):
     asked: list[str]
+    arrived: threading.Event
 
 
 class Answer(BaseHTTPRequestHandler):

@@ -13,11 +13,11 @@ test: setup system axe
 	$(BIN)/ruff check liveline tests bench
 	$(BIN)/ruff format --check liveline tests bench
 	# mypy (some 20 s of CPU from a fresh clone) checks while the tests run; both must pass.
-	# Three workers, a test file each at a time: most tests wait on servers they start, so
-	# three share two cores well; a file's shared servers stay in one worker. The files go
+	# Two workers, a test file each at a time (three finished sooner but left the timing tests
+	# of servers, browsers and proxies short of CPU); a file's shared servers stay in one worker. The files go
 	# out longest first (tests/conftest.py, LONGEST_FIRST), not by their number of tests.
 	@said=$$(mktemp); $(BIN)/mypy > $$said 2>&1 & typing=$$!; \
-	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder; tests=$$?; \
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder; tests=$$?; \
 	wait $$typing; typed=$$?; echo "mypy:"; cat $$said; rm -f $$said; \
 	[ $$tests = 0 ] && [ $$typed = 0 ]
 

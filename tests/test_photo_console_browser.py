@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import os
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.images import scene
-from tests.test_embed_updates import SlowAnswer
+from tests.test_embed_updates import SlowAnswer, serve, stop
 from tests.test_embeds import Provider, providers_file
 from tests.test_live_page import browser  # noqa: F401  (the fixture)
 
@@ -42,12 +41,9 @@ DROP = """(b64) => {
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[Provider]:
-    server = Provider(("127.0.0.1", 0), SlowAnswer)
-    server.asked = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(handler=SlowAnswer)
     yield server
-    server.shutdown()
-    server.server_close()
+    stop(server)
 
 
 @pytest.fixture(scope="module")

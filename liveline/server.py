@@ -29,6 +29,9 @@ from liveline.workers import Supervisor
 
 log = logging.getLogger(__name__)
 
+# How long a stopping server waits for a just-accepted connection's request (seconds).
+FRESH_CONNECTION_GRACE = 0.5
+
 
 class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
@@ -39,6 +42,22 @@ class _Server(uvicorn.Server):
         # uvicorn waits for open responses to finish; live streams never do unless told to.
         self._on_exit()
         super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn closes at once every connection without a request in progress, and so also
+        # one accepted a moment ago whose request is on its way: the client would read
+        # "disconnected" with nothing sent. Stop accepting first; give those connections a
+        # moment to begin their request (then uvicorn lets it finish), and close the rest.
+        for listener in self.servers:
+            listener.close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FRESH_CONNECTION_GRACE
+        while loop.time() < deadline and any(
+            getattr(connection, "cycle", False) is None
+            for connection in self.server_state.connections
+        ):
+            await asyncio.sleep(0.01)
+        await super().shutdown(sockets)
 
 
 def run(
@@ -60,15 +79,14 @@ def run(
         log.info("Liveline on http://%s:%d/", host, port)
         _serve(settings, host, port, demo_interval, sockets=None)
         return
-    # Each worker listens on a socket of its own, and the kernel spreads new connections
-    # evenly over them (SO_REUSEPORT); this one, never listening, claims the port first,
-    # so that a port in use fails here, once, with its reason.
-    claim = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    claim.bind((host, port))
+    # One listening socket, bound here before the workers fork, and accepted from by all of
+    # them. A worker that retires only stops accepting: connections waiting in the queue stay
+    # there for the others, where a socket of its own (SO_REUSEPORT) would reset them as it
+    # closed. A port in use fails here, once, with its reason.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.create_server((host, port), family=family, backlog=4096)
 
     def work(index: int, ready: Callable[[], None]) -> None:
-        listening = socket.create_server((host, port), backlog=4096, reuse_port=True)
         # The demo desk runs in one worker only, or every post would be published N times.
         desk = demo_interval if index == 0 else None
         _serve(settings, host, port, desk, [listening], ready=ready)
@@ -82,7 +100,7 @@ def run(
     try:
         Supervisor(work, workers, on_exit=worker_gone).run()
     finally:
-        claim.close()
+        listening.close()
         if own_metrics:
             shutil.rmtree(os.environ.pop(MULTIPROC_DIR), ignore_errors=True)
 

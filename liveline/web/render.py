@@ -10,7 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, select_autoescape
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from liveline.formats import aptime, pictures
@@ -26,6 +27,29 @@ from liveline.web.branding import Site
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+class CompiledOnce(BytecodeCache):
+    """Compiled templates kept for the life of the process, by name and source checksum, for
+    every environment `make_templates` makes: each app (an instance, a test, `liveline
+    export`) then parses and compiles a template once per process instead of once per app.
+    Sound only because those environments are made alike; a changed source is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with self._lock:
+            self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = CompiledOnce()
+
+
 def make_templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -36,6 +60,7 @@ def make_templates() -> Environment:
         # post a page includes) on every render.
         auto_reload=False,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_COMPILED,
     )
     words.install(env)  # each render's words are its context's `language` (web/words.py)
     env.globals["site"] = Site()  # the app sets the instance's own (web/branding.py)

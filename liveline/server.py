@@ -79,17 +79,12 @@ def run(
         log.info("Liveline on http://%s:%d/", host, port)
         _serve(settings, host, port, demo_interval, sockets=None)
         return
-    # One listening socket, bound here before the workers fork, and accepted from by all of
-    # them. A worker that retires only stops accepting: connections waiting in the queue stay
-    # there for the others, where a socket of its own (SO_REUSEPORT) would reset them as it
-    # closed. A port in use fails here, once, with its reason.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listening = socket.create_server((host, port), family=family, backlog=4096)
+    listeners = _Listeners(host, port, workers)  # a port in use fails here, once
 
     def work(index: int, ready: Callable[[], None]) -> None:
         # The demo desk runs in one worker only, or every post would be published N times.
         desk = demo_interval if index == 0 else None
-        _serve(settings, host, port, desk, [listening], ready=ready)
+        _serve(settings, host, port, desk, [listeners.only(index)], ready=ready)
 
     log.info("Liveline on http://%s:%d/ with %d workers", host, port, workers)
     # Metrics of every worker, in files a scrape of any one of them reads (web/metrics.py):
@@ -98,11 +93,63 @@ def run(
     if own_metrics:
         os.environ[MULTIPROC_DIR] = tempfile.mkdtemp(prefix="liveline-metrics-")
     try:
-        Supervisor(work, workers, on_exit=worker_gone).run()
+        Supervisor(
+            work, workers, on_exit=worker_gone,
+            before_start=listeners.bind, on_death=listeners.drop,
+        ).run()  # fmt: skip
     finally:
-        listening.close()
+        listeners.close()
         if own_metrics:
             shutil.rmtree(os.environ.pop(MULTIPROC_DIR), ignore_errors=True)
+
+
+class _Listeners:
+    """A listening socket for each worker's place, bound by the supervisor and inherited by
+    every worker that fills the place; the kernel spreads new connections evenly over them
+    (SO_REUSEPORT), where one socket shared by all would hand an idle server's connections
+    to whichever worker woke first, every time the same. A reload hands a place's socket on
+    open: its queue goes to the new worker, where a socket closing with the old one would
+    reset whatever waited in it. A worker that dies takes its socket with it, so that
+    connections go to the living, not to a queue nobody reads; its successor binds anew."""
+
+    def __init__(self, host: str, port: int, count: int) -> None:
+        self._address = (host, port)
+        self._family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sockets: list[socket.socket | None] = [self._bound() for _ in range(count)]
+
+    def _bound(self) -> socket.socket:
+        return socket.create_server(
+            self._address, family=self._family, backlog=4096, reuse_port=True
+        )
+
+    def of(self, index: int) -> socket.socket:
+        listening = self._sockets[index]
+        if listening is None:
+            listening = self._sockets[index] = self._bound()
+        return listening
+
+    def bind(self, index: int) -> None:
+        """In the supervisor, before a worker for this place forks: its socket, open."""
+        self.of(index)
+
+    def only(self, index: int) -> socket.socket:
+        """In a worker: its place's socket, the others closed (a copy held open here would
+        keep a dead worker's socket taking connections)."""
+        for other in range(len(self._sockets)):
+            if other != index:
+                listening, self._sockets[other] = self._sockets[other], None
+                if listening is not None:
+                    listening.close()
+        return self.of(index)
+
+    def drop(self, index: int) -> None:
+        listening, self._sockets[index] = self._sockets[index], None
+        if listening is not None:
+            listening.close()
+
+    def close(self) -> None:
+        for index in range(len(self._sockets)):
+            self.drop(index)
 
 
 def _serve(

@@ -45,10 +45,17 @@ class Worker:
 
 class Supervisor:
     def __init__(
-        self, work: Work, count: int, on_exit: Callable[[int], None] = lambda pid: None
+        self,
+        work: Work,
+        count: int,
+        on_exit: Callable[[int], None] = lambda pid: None,
+        before_start: Callable[[int], None] = lambda index: None,
+        on_death: Callable[[int], None] = lambda index: None,
     ) -> None:
         self._work = work
         self._on_exit = on_exit  # called with each worker's pid once it is reaped (metrics)
+        self._before_start = before_start  # with a worker's index, here, before it forks
+        self._on_death = on_death  # with its index, once a serving worker died unasked
         self._count = count
         self._workers: dict[int, Worker] = {}  # by pid: the current generation
         self._retiring: dict[int, Worker] = {}  # by pid: the previous one, draining
@@ -91,6 +98,7 @@ class Supervisor:
     # Workers
 
     def _start(self, index: int) -> Worker:
+        self._before_start(index)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: its own process group, so a terminal's Ctrl-C reaches it once
@@ -128,6 +136,7 @@ class Supervisor:
             _close(worker)
             if self._stopping:
                 continue
+            self._on_death(worker.index)
             lived = time.monotonic() - worker.started
             if lived > STEADY:
                 self._pauses[worker.index] = FIRST_PAUSE

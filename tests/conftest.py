@@ -92,7 +92,7 @@ if hasattr(httpx_transports, "create_ssl_context"):
     _one_default_ssl_context()
 
 
-# `make test` runs the files in three workers (`--dist loadfile --no-loadscope-reorder`), each
+# `make test` runs the files in two workers (`--dist loadfile --no-loadscope-reorder`), each
 # worker taking the next file when it is nearly done with one. The files that take longest
 # (starting servers, browsers, proxies; measured with --durations) go first, so that none
 # of them is left to one worker at the end while the others have nothing to do. A file not

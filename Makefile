@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Compiled bytecode kept (under .venv, out of the tree) even where the environment says
+# not to write it: without it every test server, CLI run and pytest worker compiles
+# Liveline and re-rewrites the tests' asserts, some 3.5 s of CPU per pytest process.
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: run test setup system browser proxies axe lint format messages bench bench-pages reliability clean
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg import sql
 
 from liveline.app import create_app
+from liveline.cli import serviced
 from liveline.config import Settings
 from liveline.model import Role
 from tests.conftest import auth, emptied
@@ -19,11 +22,44 @@ from tests.conftest import auth, emptied
 NOT_ASCII_DIGITS = ["²", "٣", "１", "+5", " 5", "5_000", "5.0", "-1", "2147483648", "9" * 4301]
 
 
+@pytest.fixture(scope="module")
+def migrated_postgres(postgres_database: str) -> str:
+    """The session's PostgreSQL database, emptied and migrated once for this module."""
+    url = emptied(postgres_database)
+    with serviced(Settings(database_url=url)):  # as every command does: it migrates
+        pass
+    return url
+
+
+def without_rows(postgres_url: str) -> str:
+    """The migrated database as migrating an empty one leaves it: every table but alembic's
+    emptied, and every id counting from 1 again (each sequence is its table's own). DELETE,
+    in one transaction with the foreign keys' triggers off, is a tenth of TRUNCATE's time
+    on tables this small."""
+    with psycopg.connect(postgres_url) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables"
+            " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        ).fetchall()
+        sequences = conn.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+        ).fetchall()
+        conn.execute("SET LOCAL session_replication_role = replica")
+        for (table,) in tables:
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        for (sequence,) in sequences:
+            conn.execute(sql.SQL("ALTER SEQUENCE {} RESTART").format(sql.Identifier(sequence)))
+    return postgres_url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def app_client(request: pytest.FixtureRequest, database_url: str) -> Iterator[TestClient]:
+    """The app on a fresh database: a copy of a migrated SQLite file, or PostgreSQL migrated
+    once for the module and emptied of rows for each test (migrating it again from nothing
+    took seconds a test)."""
     url = database_url
     if request.param == "postgresql":
-        url = emptied(request.getfixturevalue("postgres_database"))
+        url = without_rows(request.getfixturevalue("migrated_postgres"))
     with TestClient(create_app(Settings(database_url=url))) as client:
         yield client
 

@@ -33,6 +33,17 @@ class SlowAnswer(Answer):
         super().do_GET()
 
 
+class SlowFirstAnswer(Answer):
+    """A provider slow to answer its first ask (as SlowAnswer) and quick with any after."""
+
+    def do_GET(self) -> None:
+        first = not self.server.arrived.is_set()  # type: ignore[attr-defined]
+        self.server.arrived.set()  # type: ignore[attr-defined]
+        if first:
+            time.sleep(1.0)
+        super().do_GET()
+
+
 def serve(port: int = 0, handler: type[Answer] = Answer) -> Provider:
     server = Provider(("127.0.0.1", port), handler)
     server.asked = []
@@ -201,17 +212,20 @@ def test_a_provider_back_up_is_answered_by_a_retry_after_a_restart(
 def test_an_ask_cut_short_by_a_stop_is_asked_again_at_the_next_start(
     database_url: str, tmp_path: Path
 ) -> None:
-    provider = serve(handler=SlowAnswer)  # a second to answer: the server stops meanwhile
+    # A second to answer the first ask: the server stops meanwhile. The next start asks
+    # again once the first ask's claim (its timeout and a second) is past: a short timeout
+    # makes that wait short, and the second ask is answered at once, well within it.
+    provider = serve(handler=SlowFirstAnswer)
     port = provider.server_address[1]
     url = f"http://127.0.0.1:{port}/v/2"
     try:
-        with app_for(database_url, tmp_path, port, "30", timeout=3) as client:
+        with app_for(database_url, tmp_path, port, "30", timeout=2) as client:
             publish(client, f"{url}\n")
             # Stop while the ask is on its way (it was kept before it was made); on a loaded
             # machine a fixed sleep could stop the server before the ask had even begun.
             assert provider.arrived.wait(15), "the provider was never asked"
         assert [e["type"] for e in events(client)] == ["post.published"]
-        with app_for(database_url, tmp_path, port, "30", timeout=3) as client:
+        with app_for(database_url, tmp_path, port, "30", timeout=2) as client:
             event = updated_with_card(client, seconds=20)
             assert event is not None, events(client)
     finally:

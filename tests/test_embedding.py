@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from starlette.routing import Mount, Route
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import free_port, run_cli
+from tests.conftest import free_port, invoke_cli
 from tests.test_transport import uvicorn_serving
 
 STORY = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"
@@ -32,12 +33,23 @@ SLUG = "storm"
 TIMEOUT = httpx.Timeout(10.0)
 
 
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding one imported live blog, made once for the module (in this process:
+    the import is not what is tested here)."""
+    path = tmp_path_factory.mktemp("imported") / "liveline.db"
+    invoke_cli(
+        "import", str(STORY), "--slug", SLUG, env={"LIVELINE_DATABASE_URL": f"sqlite:///{path}"}
+    )
+    return path
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A database holding one imported live blog."""
-    url = f"sqlite:///{tmp_path / 'liveline.db'}"
-    run_cli("import", str(STORY), "--slug", SLUG, env={"LIVELINE_DATABASE_URL": url})
-    return url
+def database_url(imported: Path, tmp_path: Path) -> str:
+    """This test's own copy of the database holding one imported live blog."""
+    for file in imported.parent.glob("liveline.db*"):  # and a WAL, were one left
+        shutil.copy(file, tmp_path / file.name)
+    return f"sqlite:///{tmp_path / 'liveline.db'}"
 
 
 def first_event(url: str) -> dict[str, Any]:

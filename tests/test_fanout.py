@@ -19,7 +19,7 @@ from liveline.service import Service
 from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.values import BlogIn, PostIn
-from liveline.web.fanout import Channel, FanOut
+from liveline.web.fanout import GAP_PATIENCE_SECONDS, Channel, FanOut
 from liveline.web.frames import HEARTBEAT, Frame, FrameCache
 from liveline.web.longlived import Freezer
 from liveline.web.metrics import Metrics
@@ -56,6 +56,7 @@ def fanout_for(service: Service, **options) -> FanOut:
         queue_size=options.get("queue_size", 16),
         heartbeat_seconds=60,
         catch_up_seconds=options.get("catch_up_seconds", 60),
+        gap_patience_seconds=options.get("gap_patience_seconds", GAP_PATIENCE_SECONDS),
     )
 
 
@@ -154,7 +155,8 @@ def test_events_ahead_of_the_log_are_dropped_not_waited_for_forever(tmp_path: Pa
     stray = dataclasses.replace(events[0], seq=9)  # no such seq in this blog's log
 
     async def scenario() -> tuple[int, bool]:
-        fanout = fanout_for(service)
+        # A quarter of a second of patience (two by default): giving up is what is tested.
+        fanout = fanout_for(service, gap_patience_seconds=0.25)
         reader, channel = fanout.join(blog, since=None)
         channel.on_event(stray)
         for _ in range(400):

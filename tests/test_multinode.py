@@ -5,7 +5,9 @@ exactly once, and a reader that moves between nodes, or whose node restarts, rep
 exactly what it missed from the log.
 
 The module's tests share one pair of nodes (each test on a blog and an editor of its own):
-starting two servers is most of what a test here would cost.
+starting two servers is most of what a test here would cost. Both purge and publish to
+GRIP through one loopback far side; node A, started first, holds those duties until the
+last test kills it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -42,35 +45,54 @@ def redis_url() -> str:
     return reachable_redis(5)
 
 
+@dataclass
+class Nodes:
+    """The module's two nodes, and what the first one's start showed."""
+
+    servers: tuple[LiveServer, LiveServer]
+    far: FarSide
+    locks_before: int  # the database's advisory locks before A started
+    duty_holder: int  # the pid of A's process, which took both duties before B started
+
+
 @pytest.fixture(scope="module")
 def shared_nodes(
     postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[LiveServer, ...]]:
+) -> Iterator[Nodes]:
     """Two servers on an emptied database. Redis pub/sub ignores the database number, so the
     channels get a prefix of this module's own: parallel runs never hear each other."""
     where = tmp_path_factory.mktemp("nodes")
-    broker_url = f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:"
-    servers = tuple(
-        LiveServer(postgres_url, where / f"{name}.log", {"LIVELINE_BROKER_URL": broker_url})
-        for name in ("a", "b")
-    )
+    far = FarSide()
+    env = {
+        "LIVELINE_BROKER_URL": f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:",
+        "LIVELINE_GRIP_URL": f"{far.url}/publish/",
+        "LIVELINE_PURGE_URL": f"{far.url}/",
+    }
+    a, b = (LiveServer(postgres_url, where / f"{name}.log", env) for name in ("a", "b"))
+    locks_before = advisory_locks(postgres_url)
     try:
-        for server in servers:  # one after the other: the first one migrates the database
-            server.start()
-        yield servers
+        a.start()  # first: it migrates the database and takes both duties (purge and GRIP)
+        assert a.process is not None
+        deadline = time.monotonic() + 10
+        while advisory_locks(postgres_url) < locks_before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        b.start()
+        yield Nodes((a, b), far, locks_before, a.process.pid)
     finally:
-        for server in servers:
+        for server in (a, b):
             server.stop()
+        far.server.shutdown()
+        far.server.server_close()
 
 
 @pytest.fixture
-def nodes(shared_nodes: tuple[LiveServer, ...]) -> tuple[LiveServer, ...]:
+def nodes(shared_nodes: Nodes) -> tuple[LiveServer, ...]:
     """Both nodes up: a test that stopped one and failed before starting it again leaves
     the next test a node restarted, not a node missing."""
-    for server in shared_nodes:
+    for server in shared_nodes.servers:
         if server.process is None or server.process.poll() is not None:
             server.start()
-    return shared_nodes
+    return shared_nodes.servers
 
 
 def open_own_blog(server: LiveServer) -> Desk:
@@ -328,49 +350,36 @@ def advisory_locks(postgres_url: str) -> int:
 
 
 def test_one_node_purges_and_publishes_each_event_and_the_other_takes_over_when_it_dies(
-    postgres_url: str, redis_url: str, tmp_path: Path
+    shared_nodes: Nodes, nodes: tuple[LiveServer, LiveServer], postgres_url: str
 ) -> None:
-    far = FarSide()
-    env = {
-        "LIVELINE_BROKER_URL": f"{redis_url}?prefix=liveline-test-{uuid.uuid4().hex[:12]}:",
-        "LIVELINE_GRIP_URL": f"{far.url}/publish/",
-        "LIVELINE_PURGE_URL": f"{far.url}/",
-    }
-    a = LiveServer(postgres_url, tmp_path / "a.log", env)
-    b = LiveServer(postgres_url, tmp_path / "b.log", env)
-    locks_before = advisory_locks(postgres_url)
-    try:
-        a.start()  # first: it takes both duties (the purge's and the GRIP publish's)
-        deadline = time.monotonic() + 10
-        while advisory_locks(postgres_url) < locks_before + 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert advisory_locks(postgres_url) == locks_before + 2
-        b.start()
-        desk_a = open_own_blog(a)
-        desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
-        posts = [desk.publish(f"Update {i}") for i, desk in enumerate([desk_a, desk_b] * 3)]
-        with psycopg.connect(postgres_url) as conn:
-            row = conn.execute("SELECT id FROM blogs WHERE slug = %s", (desk_a.slug,)).fetchone()
-        assert row is not None
-        blog_id = row[0]
-        far.wait_for(blog_id, [1, 2, 3, 4, 5, 6], within=10)
-        time.sleep(1.5)  # had either node published or purged twice, it would be here by now
-        assert far.seqs(blog_id) == [1, 2, 3, 4, 5, 6]  # once each, in order, from one node
-        for post in posts:
-            assert far.keys.count(f"post-{post['id']}") == 1
+    a, b = nodes
+    far = shared_nodes.far
+    # A took both duties (the purge's and the GRIP publish's) at its start, before B began,
+    # and has held them since: it is the process the module started first.
+    assert a.process is not None and a.process.pid == shared_nodes.duty_holder, (
+        "A was started again after a test before failed: B may hold the duties now"
+    )
+    assert advisory_locks(postgres_url) == shared_nodes.locks_before + 2
+    desk_a = open_own_blog(a)
+    desk_b = Desk(b.url, desk_a.slug, desk_a.headers)
+    posts = [desk.publish(f"Update {i}") for i, desk in enumerate([desk_a, desk_b] * 3)]
+    with psycopg.connect(postgres_url) as conn:
+        row = conn.execute("SELECT id FROM blogs WHERE slug = %s", (desk_a.slug,)).fetchone()
+    assert row is not None
+    blog_id = row[0]
+    far.wait_for(blog_id, [1, 2, 3, 4, 5, 6], within=10)
+    time.sleep(1.5)  # had either node published or purged twice, it would be here by now
+    assert far.seqs(blog_id) == [1, 2, 3, 4, 5, 6]  # once each, in order, from one node
+    for post in posts:
+        assert far.keys.count(f"post-{post['id']}") == 1
 
-        a.stop(signal.SIGKILL)  # the holder dies without letting go
-        killed = time.monotonic()
-        later = [desk_b.publish(f"After {i}") for i in range(3)]
-        far.wait_for(blog_id, [7, 8, 9], within=10)
-        took_over = time.monotonic() - killed
-        time.sleep(1.0)
-        assert far.seqs(blog_id) == [1, 2, 3, 4, 5, 6, 7, 8, 9]  # no gap, nothing twice
-        assert took_over < 5, f"B took {took_over:.1f} s to take over"
-        for post in later:
-            assert far.keys.count(f"post-{post['id']}") == 1
-    finally:
-        a.stop()
-        b.stop()
-        far.server.shutdown()
-        far.server.server_close()
+    a.stop(signal.SIGKILL)  # the holder dies without letting go
+    killed = time.monotonic()
+    later = [desk_b.publish(f"After {i}") for i in range(3)]
+    far.wait_for(blog_id, [7, 8, 9], within=10)
+    took_over = time.monotonic() - killed
+    time.sleep(1.0)
+    assert far.seqs(blog_id) == [1, 2, 3, 4, 5, 6, 7, 8, 9]  # no gap, nothing twice
+    assert took_over < 5, f"B took {took_over:.1f} s to take over"
+    for post in later:
+        assert far.keys.count(f"post-{post['id']}") == 1

@@ -7,8 +7,10 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,31 +27,56 @@ START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ARTICLE = re.compile(r'<article class="([^"]*)" id="post-(\d+)"')
 
 
+def app_on(database_url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=database_url, page_size=PAGE_SIZE)))
+
+
+@pytest.fixture(scope="module")
+def told(migrated_database: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A blog of 100 posts a minute apart; every 7th a key event, the 50th pinned: made
+    once for the module, in a database of its own (`database_url` copies it for each test).
+    Its editor, blog and posts, as they were made."""
+    where = tmp_path_factory.mktemp("big") / "liveline.db"
+    shutil.copy(migrated_database, where)
+    with app_on(f"sqlite:///{where}") as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        editor = service.accounts.add_user("ed", Role.EDITOR)
+        call = client.portal.call  # type: ignore[union-attr]
+        blog = call(service.blogs.create, editor, BlogIn(title="Storm watch", slug="big"))
+        made = []
+        for i in range(POSTS):
+            post_in = PostIn(
+                headline=f"Update {i}",
+                body=f"Details of update {i}.",
+                published_at=START + timedelta(minutes=i),
+                key_event=i % 7 == 0,
+                pinned=i == 49,
+            )
+            post, _ = call(service.posts.create, editor, blog, post_in)
+            made.append(post)
+    return {"path": where, "editor": editor, "blog": blog, "posts": made}
+
+
+@pytest.fixture
+def database_url(told: dict[str, Any], tmp_path: Path) -> str:
+    """This test's own copy of the 100-post blog's database."""
+    for file in told["path"].parent.glob("liveline.db*"):  # and a WAL, were one left
+        shutil.copy(file, tmp_path / file.name)
+    return f"sqlite:///{tmp_path / 'liveline.db'}"
+
+
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(database_url=database_url, page_size=PAGE_SIZE))) as c:
+    with app_on(database_url) as c:
         yield c
 
 
 @pytest.fixture
-def big(client: TestClient) -> dict[str, Any]:
-    """A blog of 100 posts a minute apart; every 7th a key event, the 50th pinned."""
+def big(client: TestClient, told: dict[str, Any]) -> dict[str, Any]:
+    """The 100-post blog in this test's database, and this test's service to change it."""
     service = client.app.state.service  # type: ignore[attr-defined]
-    editor = service.accounts.add_user("ed", Role.EDITOR)
     call = client.portal.call  # type: ignore[union-attr]
-    blog = call(service.blogs.create, editor, BlogIn(title="Storm watch", slug="big"))
-    made = []
-    for i in range(POSTS):
-        post_in = PostIn(
-            headline=f"Update {i}",
-            body=f"Details of update {i}.",
-            published_at=START + timedelta(minutes=i),
-            key_event=i % 7 == 0,
-            pinned=i == 49,
-        )
-        post, _ = call(service.posts.create, editor, blog, post_in)
-        made.append(post)
-    return {"service": service, "editor": editor, "blog": blog, "posts": made, "call": call}
+    return {**told, "service": service, "call": call}
 
 
 def shown(html: str) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -42,8 +43,7 @@ class Tags(HTMLParser):
         return None
 
 
-@pytest.fixture
-def story(client: TestClient, settings: Settings) -> dict[str, Any]:
+def tell_story(client: TestClient, settings: Settings) -> dict[str, Any]:
     """A blog with two posts of uploaded photos (the newer one with two), and a URL image."""
     token = make_token(settings, "ana", "editor")
     headers = auth(token)
@@ -76,6 +76,40 @@ def story(client: TestClient, settings: Settings) -> dict[str, Any]:
         answer = client.post("/api/blogs/storm/posts", json=post, headers=headers)
         assert answer.status_code == 201, answer.text
     return {"uploads": uploads, "headers": headers}
+
+
+@pytest.fixture(scope="module")
+def told(migrated_database: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The story, told once for the module through the API (cutting its uploads into
+    renditions is most of what a test here costs): the folder of its database and media,
+    and what `story` gives each test."""
+    where = tmp_path_factory.mktemp("story")
+    shutil.copy(migrated_database, where / "liveline.db")
+    settings = Settings(
+        database_url=f"sqlite:///{where / 'liveline.db'}",
+        max_body_bytes=64_000,
+        media_dir=str(where / "media"),
+    )
+    with TestClient(create_app(settings)) as client:
+        story = tell_story(client, settings)
+    return where, story
+
+
+@pytest.fixture
+def database_url(told: tuple[Path, dict], tmp_path: Path) -> str:
+    """This test's own copy of the told story: its database, and its media where the
+    `settings` fixture looks for them (tmp_path / "media")."""
+    where, _ = told
+    for file in where.glob("liveline.db*"):  # and a WAL, were one left
+        shutil.copy(file, tmp_path / file.name)
+    shutil.copytree(where / "media", tmp_path / "media")
+    return f"sqlite:///{tmp_path / 'liveline.db'}"
+
+
+@pytest.fixture
+def story(told: tuple[Path, dict], client: TestClient) -> dict[str, Any]:
+    """The story, in this test's copy of it (which `client` serves)."""
+    return told[1]
 
 
 def test_an_unknown_upload_is_refused_with_the_images_place(

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, auth, free_port, unavailable
+from tests.conftest import LiveServer, auth, free_port, unavailable, unique
 
 INTERNAL_CONF = Path("/usr/lib/pushpin/internal.conf")
 PUSHPIN_CONF = Path("/etc/pushpin/pushpin.conf")
@@ -73,9 +73,13 @@ def configure(where: Path, http_port: int, origin_port: int) -> tuple[Path, Path
     return conf, zurl, publish
 
 
-@pytest.fixture
-def behind_pushpin(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
+@pytest.fixture(scope="module")
+def behind_pushpin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    """One Pushpin and one server for the module (starting them is most of a test's cost):
+    each test on a blog of its own; a test that changes the server's settings puts them
+    back."""
     pushpin_installed()
+    tmp_path = tmp_path_factory.mktemp("pushpin")
     port = free_port()
     server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log")
     conf, zurl_conf, publish = configure(tmp_path, port, server.port)
@@ -110,6 +114,26 @@ def behind_pushpin(tmp_path: Path) -> Iterator[tuple[LiveServer, str]]:
                 process.kill()
 
 
+@pytest.fixture
+def pushpin(behind_pushpin: tuple[LiveServer, str]) -> tuple[LiveServer, str]:
+    """The module's Pushpin and server, the server up (a test that stopped it and failed
+    before starting it again leaves the next one a server restarted, not one missing)."""
+    server, _ = behind_pushpin
+    if server.process is None or server.process.poll() is not None:
+        server.start()
+    return behind_pushpin
+
+
+def open_blog(server: LiveServer) -> tuple[dict[str, str], str]:
+    """An editor and a blog of the test's own: their headers, and the blog's slug."""
+    editor = auth(server.token(unique("ed")))
+    slug = unique("storm")
+    with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
+        created = origin.post("/api/blogs", json={"title": "Storm", "slug": slug})
+        assert created.status_code == 201, created.text
+    return editor, slug
+
+
 def read_until(url: str, headers: dict[str, str], last: int, got: Received) -> Received:
     """(seq, headline) of each post event of one stream, until the event of seq `last`."""
     seq = 0
@@ -127,22 +151,20 @@ def read_until(url: str, headers: dict[str, str], last: int, got: Received) -> R
 
 
 def test_a_reader_through_pushpin_gets_every_post_once_in_order(
-    behind_pushpin: tuple[LiveServer, str],
+    pushpin: tuple[LiveServer, str],
 ) -> None:
-    server, front = behind_pushpin
-    editor = auth(server.token("ed"))
-    stream = f"{front}/blogs/storm/events"
+    server, front = pushpin
+    editor, slug = open_blog(server)
+    stream = f"{front}/blogs/{slug}/events"
 
     def publish(*headlines: str) -> None:
         with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
             for headline in headlines:
                 posted = origin.post(
-                    "/api/blogs/storm/posts", json={"headline": headline, "body": "."}
+                    f"/api/blogs/{slug}/posts", json={"headline": headline, "body": "."}
                 )
                 assert posted.status_code == 201, posted.text
 
-    with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
-        assert origin.post("/api/blogs", json={"title": "Storm"}).status_code == 201
     before: Received = []
     after: Received = []
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -170,45 +192,69 @@ def test_a_reader_through_pushpin_gets_every_post_once_in_order(
 
 
 def test_an_event_the_proxy_never_acknowledged_is_published_by_the_next_process(
-    behind_pushpin: tuple[LiveServer, str],
+    pushpin: tuple[LiveServer, str],
 ) -> None:
-    server, front = behind_pushpin
-    editor = auth(server.token("ed"))
+    server, front = pushpin
+    editor, slug = open_blog(server)
     grip_url = server.extra_env["LIVELINE_GRIP_URL"]
-    with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
-        assert origin.post("/api/blogs", json={"title": "Storm"}).status_code == 201
+    handler_log = server.log_path.parent / "log" / "pushpin-handler.log"
     server.extra_env["LIVELINE_GRIP_URL"] = "http://127.0.0.1:9/publish/"  # unreachable
-    server.restart()
-    got: Received = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reader = pool.submit(read_until, f"{front}/blogs/storm/events?since=0", {}, 2, got)
-        held(server.log_path.parent / "log" / "pushpin-handler.log")  # nothing to replay
-        # Pushpin (1.36) asks the next link once, about a second after a hold (Grip-Last):
-        # let that pass, or it would fetch the posts from the log and this test nothing.
-        time.sleep(3)
-        with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
-            for headline in ("one", "two"):
-                posted = origin.post(
-                    "/api/blogs/storm/posts", json={"headline": headline, "body": "."}
-                )
-                assert posted.status_code == 201, posted.text
-        time.sleep(1)
-        assert got == []  # not published: the proxy was never reached
-        server.stop(signal.SIGKILL)  # and the process dies before it could be
+    try:
+        server.restart()
+        got: Received = []
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            reader = pool.submit(read_until, f"{front}/blogs/{slug}/events?since=0", {}, 2, got)
+            held(handler_log, slug)  # nothing to replay
+            # Pushpin (1.36) asks the next link once, about a second after a hold (Grip-Last):
+            # let that pass, or it would fetch the posts from the log and this test nothing.
+            asked_next(handler_log, slug)
+            failures = server.log_path.read_text().count("grip failed")
+            with httpx.Client(base_url=server.url, headers=editor, timeout=10) as origin:
+                for headline in ("one", "two"):
+                    posted = origin.post(
+                        f"/api/blogs/{slug}/posts", json={"headline": headline, "body": "."}
+                    )
+                    assert posted.status_code == 201, posted.text
+            # The publisher tried them, and the proxy was not there.
+            deadline = time.monotonic() + 15
+            while server.log_path.read_text().count("grip failed") <= failures:
+                assert time.monotonic() < deadline, "the publisher never tried the posts"
+                time.sleep(0.05)
+            assert got == []  # not published: the proxy was never reached
+            server.stop(signal.SIGKILL)  # and the process dies before it could be
+            server.extra_env["LIVELINE_GRIP_URL"] = grip_url
+            server.start()
+            reader.result(timeout=30)
+    finally:
         server.extra_env["LIVELINE_GRIP_URL"] = grip_url
-        server.start()
-        reader.result(timeout=30)
     assert got == [(1, "one"), (2, "two")]
 
 
-def held(handler_log: Path) -> None:
-    """Wait until Pushpin holds a stream on a blog's channel (its handler logs each)."""
+def handler_lines(handler_log: Path, slug: str) -> list[str]:
+    """The lines of Pushpin's handler log about the blog's stream."""
+    lines = handler_log.read_text(errors="replace").splitlines()
+    return [line for line in lines if f"/blogs/{slug}/events" in line]
+
+
+def held(handler_log: Path, slug: str) -> None:
+    """Wait until Pushpin holds the blog's stream on its channel (its handler logs each)."""
     deadline = time.monotonic() + 15
 
     def holds() -> bool:
-        lines = handler_log.read_text(errors="replace").splitlines()
+        lines = handler_lines(handler_log, slug)
         return any(" subscribe " in line and "channel=liveline-blog-" in line for line in lines)
 
     while not holds():
         assert time.monotonic() < deadline, "pushpin held no stream"
+        time.sleep(0.05)
+
+
+def asked_next(handler_log: Path, slug: str) -> None:
+    """Wait until Pushpin has followed the held stream's next link (its handler logs the
+    GET with the channel's last id), or for 10 s: a Pushpin that does not ask is as good."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        lines = handler_lines(handler_log, slug)
+        if any(" GET " in line and "#liveline-blog-" in line for line in lines):
+            return
         time.sleep(0.05)

@@ -6,8 +6,9 @@ newsroom's own client would: an editor publishes through the JSON API, readers f
 
 Every test runs under both of uvicorn's HTTP implementations. Most share one server per
 implementation (`server`: a blog and an editor of the test's own, no reader left over from
-the test before); those that stop their server, or need settings of their own, get a fresh
-one (`live_server`).
+the test before). The stalled-reader test has a server of its own per implementation, with
+a short reader queue (`small_queue_server`); the shutdown tests, last, stop that one (by
+SIGINT) and the shared one (by SIGTERM) once no test needs them any more.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from tests.conftest import LiveServer, auth, started, unique
 
 TIMEOUT = httpx.Timeout(10.0)
 # Streams write to the socket under httptools and through plain ASGI sends under h11 (see
-# web/transport.py): every stream test runs on both paths. The mark gives a test's fresh
-# `live_server` the implementation too.
+# web/transport.py): every stream test runs on both paths.
 HTTP_IMPLEMENTATIONS = ("httptools", "h11")
 STREAM_PATHS = {"httptools": "socket", "h11": "asgi"}
 # The shared servers beat every half second (a test of heartbeats need not wait 15 s) and
@@ -44,35 +44,33 @@ SHARED_SETTINGS = {
     "LIVELINE_STREAM_HEARTBEAT_SECONDS": "0.5",
     "LIVELINE_STREAM_CATCH_UP_SECONDS": "0.2",
 }
+# The stalled-reader test's servers: a reader may lag eight frames before it is dropped.
+SMALL_QUEUE_SETTINGS = {"LIVELINE_STREAM_QUEUE_SIZE": "8"}
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param(name, id=name, marks=pytest.mark.server_env(LIVELINE_HTTP=name))
-        for name in HTTP_IMPLEMENTATIONS
-    ],
-)
+@pytest.fixture(scope="module", params=[pytest.param(n, id=n) for n in HTTP_IMPLEMENTATIONS])
 def http(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def _shared_servers(
+def _servers(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, Future[LiveServer]]]:
-    """One server per HTTP implementation, both starting in the background at once."""
+) -> Iterator[dict[tuple[str, str], Future[LiveServer]]]:
+    """Per HTTP implementation, the shared server and the small-queue one: all starting in
+    the background, one after the other, in the order the tests want them."""
     where = tmp_path_factory.mktemp("stream")
     servers = {
-        name: LiveServer(
-            f"sqlite:///{where / f'{name}.db'}",
-            where / f"{name}.log",
-            {"LIVELINE_HTTP": name, **SHARED_SETTINGS},
+        (name, kind): LiveServer(
+            f"sqlite:///{where / f'{name}-{kind}.db'}",
+            where / f"{name}-{kind}.log",
+            {"LIVELINE_HTTP": name, **settings},
         )
         for name in HTTP_IMPLEMENTATIONS
+        for kind, settings in (("shared", SHARED_SETTINGS), ("small", SMALL_QUEUE_SETTINGS))
     }
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stream-server") as starter:
-        starting = {name: starter.submit(started, server) for name, server in servers.items()}
+        starting = {key: starter.submit(started, server) for key, server in servers.items()}
         try:
             yield starting
         finally:
@@ -83,14 +81,28 @@ def _shared_servers(
                 server.stop()
 
 
+def up_and_unread(starting: Future[LiveServer]) -> LiveServer:
+    """The server, running (a test that stopped it and failed before starting it again, or
+    a shutdown test before this one, left it stopped), once every reader before has gone."""
+    server = starting.result()
+    if server.process is None or server.process.poll() is not None:
+        server.start()
+    wait_for_readers(server, 0)
+    return server
+
+
 @pytest.fixture
-def server(http: str, _shared_servers: dict[str, Future[LiveServer]]) -> LiveServer:
+def server(http: str, _servers: dict[tuple[str, str], Future[LiveServer]]) -> LiveServer:
     """This implementation's shared server, once every reader of the tests before has gone."""
-    shared = _shared_servers[http].result()
-    if shared.process is None or shared.process.poll() is not None:
-        shared.start()  # a test that stopped it and failed before starting it again
-    wait_for_readers(shared, 0)
-    return shared
+    return up_and_unread(_servers[http, "shared"])
+
+
+@pytest.fixture
+def small_queue_server(
+    http: str, _servers: dict[tuple[str, str], Future[LiveServer]]
+) -> LiveServer:
+    """This implementation's server with a reader queue of 8 frames (SMALL_QUEUE_SETTINGS)."""
+    return up_and_unread(_servers[http, "small"])
 
 
 @dataclass
@@ -371,12 +383,12 @@ def drain(sock: socket.socket, within: float = 10.0) -> tuple[bytes, bool]:
     return b"".join(chunks), True
 
 
-@pytest.mark.server_env(LIVELINE_STREAM_QUEUE_SIZE="8")
 def test_a_stalled_reader_is_dropped_while_the_others_keep_receiving(
-    live_server: LiveServer, http: str
+    small_queue_server: LiveServer,
 ) -> None:
+    live_server = small_queue_server
     n_posts, body = 60, "Wind and rain across the coast. " * 1250  # ~40 KB each
-    desk = open_blog(live_server)
+    desk = own_blog(live_server)
     stalled = raw_sse_socket(live_server, desk.slug, rcvbuf=2048)
     wait_for_readers(live_server, 1)
 
@@ -410,36 +422,6 @@ def test_an_idle_stream_gets_retry_and_heartbeats(server: LiveServer) -> None:
         started = time.monotonic()
         assert next(line for line in lines if line) == ":"
         assert time.monotonic() - started < 2
-
-
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_shutdown_ends_open_streams_cleanly(
-    live_server: LiveServer, http: str, stop: signal.Signals
-) -> None:
-    desk = open_blog(live_server)
-    desk.publish("Last post before the shutdown")
-    outcome: dict[str, object] = {}
-
-    def read_until_the_end() -> None:
-        try:
-            with follow(live_server, desk.slug, since=0) as events:
-                outcome["events"] = list(events)
-        except Exception as exc:  # what a browser would see as a broken stream
-            outcome["error"] = exc
-
-    reading = threading.Thread(target=read_until_the_end)
-    reading.start()
-    wait_for_readers(live_server, 1)
-    started = time.monotonic()
-    live_server.process.send_signal(stop)
-    returncode = live_server.process.wait(timeout=10)
-    reading.join(timeout=5)
-
-    assert time.monotonic() - started < 5
-    assert returncode == 0  # a clean stop, by Ctrl-C or by a service manager's SIGTERM
-    assert not reading.is_alive()
-    assert "error" not in outcome, outcome.get("error")
-    assert [e.seq for e in outcome["events"]] == [1]
 
 
 def test_polling_serves_the_same_events_as_the_stream(server: LiveServer) -> None:
@@ -541,3 +523,45 @@ def test_an_import_from_the_command_line_reaches_open_streams(server: LiveServer
         arrived = take(events, 2 * n)
     assert [e.type for e in arrived] == ["post.deleted"] * n + ["post.published"] * n
     assert [e.seq for e in arrived] == list(range(n + 1, 3 * n + 1))
+
+
+@pytest.fixture
+def stopped_by(
+    request: pytest.FixtureRequest, http: str, _servers: dict[tuple[str, str], Future[LiveServer]]
+) -> LiveServer:
+    """The server a shutdown test stops. The shutdown tests come last: SIGINT stops the
+    small-queue server, SIGTERM the shared one, once the tests before are done with them."""
+    kind = "small" if request.node.callspec.params["stop"] == signal.SIGINT else "shared"
+    return up_and_unread(_servers[http, kind])
+
+
+# Last in the file: each stops a server the tests before it used (see `stopped_by`).
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_shutdown_ends_open_streams_cleanly(
+    stopped_by: LiveServer, http: str, stop: signal.Signals
+) -> None:
+    live_server = stopped_by
+    desk = own_blog(live_server)
+    desk.publish("Last post before the shutdown")
+    outcome: dict[str, object] = {}
+
+    def read_until_the_end() -> None:
+        try:
+            with follow(live_server, desk.slug, since=0) as events:
+                outcome["events"] = list(events)
+        except Exception as exc:  # what a browser would see as a broken stream
+            outcome["error"] = exc
+
+    reading = threading.Thread(target=read_until_the_end)
+    reading.start()
+    wait_for_readers(live_server, 1)
+    started = time.monotonic()
+    live_server.process.send_signal(stop)
+    returncode = live_server.process.wait(timeout=10)
+    reading.join(timeout=5)
+
+    assert time.monotonic() - started < 5
+    assert returncode == 0  # a clean stop, by Ctrl-C or by a service manager's SIGTERM
+    assert not reading.is_alive()
+    assert "error" not in outcome, outcome.get("error")
+    assert [e.seq for e in outcome["events"]] == [1]

@@ -23,6 +23,10 @@ from liveline.web.transport import SocketSink
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
+# How long the log may show nothing new while events the broker brought wait beyond a gap
+# (committed, not yet visible where we read), looked at again every LOG_RETRY_SECONDS:
+# after that they are dropped, as no events of this blog's log.
+GAP_PATIENCE_SECONDS, LOG_RETRY_SECONDS = 2.0, 0.05
 
 
 class Reader:
@@ -114,8 +118,10 @@ class Channel:
         load: LoadEvents,
         limit_bytes: int,
         observer: Observer | None = None,
+        gap_patience_seconds: float = GAP_PATIENCE_SECONDS,
     ) -> None:
         self.observer = observer or Unobserved()
+        self._patience = max(1, round(gap_patience_seconds / LOG_RETRY_SECONDS))
         self.blog = blog
         self.blog_id = blog.id
         self.last_seq = blog.last_seq  # the highest seq handed to readers, in order
@@ -232,7 +238,7 @@ class Channel:
         if self._filling is None:
             self._filling = asyncio.create_task(self._read_log())
 
-    async def _read_log(self, patience: int = 40) -> None:
+    async def _read_log(self) -> None:
         try:
             tries = 0
             while True:
@@ -246,13 +252,13 @@ class Channel:
                 if not self._has_gap():
                     return
                 tries = 0 if events else tries + 1
-                if tries >= patience:
+                if tries >= self._patience:
                     # The log never reached them: not events of this blog's log at all.
                     log.warning("blog %s: dropped events %s ahead of the log", self.blog_id,
                                 sorted(self._early))  # fmt: skip
                     self._early = {s: e for s, e in self._early.items() if s <= self.last_seq + 1}
                     return
-                await asyncio.sleep(0.05)  # committed, but not yet visible where we read
+                await asyncio.sleep(LOG_RETRY_SECONDS)  # committed, not yet visible here
         except Exception:
             log.exception("could not read blog %s's log", self.blog_id)
         finally:
@@ -275,6 +281,7 @@ class FanOut:
         cache_bytes: int = 64 << 20,
         observer: Observer | None = None,
         freeze_every: int = 250,
+        gap_patience_seconds: float = GAP_PATIENCE_SECONDS,
     ) -> None:
         self.observer = observer or Unobserved()
         self._freezer = Freezer(freeze_every)
@@ -286,6 +293,7 @@ class FanOut:
         self._queue_size = queue_size
         self._heartbeat_seconds = heartbeat_seconds
         self._catch_up_seconds = catch_up_seconds
+        self._gap_patience_seconds = gap_patience_seconds
         self._heartbeat: asyncio.Task[None] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._streams_from: Counter[str] = Counter()  # open streams by client address
@@ -315,7 +323,10 @@ class FanOut:
         channel = self._channels.get(blog.id)
         if channel is None:
             limit_bytes = max(self._queue_size * 4096, 1 << 18)
-            channel = Channel(blog, self._cache, self._load, limit_bytes, self.observer)
+            channel = Channel(
+                blog, self._cache, self._load, limit_bytes, self.observer,
+                self._gap_patience_seconds,
+            )  # fmt: skip
             channel.unsubscribe = self._broker.subscribe(blog.id, channel.on_event)
             self._channels[blog.id] = channel
         if self._heartbeat is None:

@@ -43,6 +43,7 @@ from liveline.app import create_app
 from liveline.cli import cli, serviced
 from liveline.config import Settings
 
+pytest_plugins = ["tests.browsers"]
 # The real live blog we must import, and its hand-checked parse, live beside the checkout
 # (they are not ours to publish in this repository).
 SHARED = Path(

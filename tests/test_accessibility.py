@@ -11,12 +11,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from tests import test_live_page
+from tests.browsers import Newsroom
 from tests.conftest import IN_CI
-from tests.test_live_page import Newsroom
 
-browser = test_live_page.browser  # the same fixtures: one Chromium, one newsroom server
-newsroom = test_live_page.newsroom
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[1] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 

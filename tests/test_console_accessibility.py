@@ -12,11 +12,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
-from tests import test_live_page
 from tests.conftest import IN_CI, LiveServer, auth
 from tests.test_accessibility import AXE
 
-browser = test_live_page.browser  # the same Chromium as the reader's tests
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
 

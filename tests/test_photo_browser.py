@@ -18,7 +18,6 @@ from playwright.sync_api import Browser
 
 from tests.conftest import LiveServer, auth
 from tests.images import scene
-from tests.test_live_page import browser  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +74,7 @@ def _open(chromium: Browser, url: str, width: int, height: int) -> tuple[list[st
 
 
 def test_a_phone_fetches_the_small_webp_and_the_page_keeps_its_layout(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     photo_blog: LiveServer,
 ) -> None:
     fetched, page = _open(browser, f"{photo_blog.url}/blogs/storm", 390, 844)
@@ -101,7 +100,7 @@ def test_a_phone_fetches_the_small_webp_and_the_page_keeps_its_layout(
 
 
 def test_a_desktop_fetches_a_larger_rendition(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     photo_blog: LiveServer,
 ) -> None:
     _, page = _open(browser, f"{photo_blog.url}/blogs/storm", 1280, 900)
@@ -121,7 +120,7 @@ def _screenshot(page: object, name: str) -> None:
 
 
 def test_an_embed_card_loads_its_player_only_when_clicked(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     tmp_path: Path,
 ) -> None:
     from tests.test_embeds import Answer, Provider, providers_file

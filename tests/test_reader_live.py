@@ -15,13 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests import test_live_page
+from tests.browsers import Newsroom
 from tests.conftest import LiveServer, auth
-from tests.test_live_page import LONG_BODY, SOON, Newsroom, open_live_page, post_ids
+from tests.test_live_page import LONG_BODY, SOON, open_live_page, post_ids
 from tests.test_stream import TIMEOUT, Desk
-
-browser = test_live_page.browser  # the same fixtures: one Chromium, one newsroom server
-newsroom = test_live_page.newsroom
 
 pytestmark = pytest.mark.browser
 QUICK = "window.livelineTiming = {watch: 300, backoff: 300};"  # the page's timers, shortened

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from tests.conftest import LiveServer, auth
+from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_accessibility import AXE, SCHEMES, axe_on, needs_axe
 
 pytestmark = pytest.mark.browser

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.images import scene
+from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_embed_updates import SlowAnswer, serve, stop
 from tests.test_embeds import Provider, providers_file
 
@@ -172,9 +173,9 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     expect(reader.locator(".embed-card__load")).to_be_visible(timeout=SOON)
     assert "Flood footage from the bridge" in reader.locator(".embed-card").inner_text()
     assert not [url for url in frames if "/player/" in url]
-    reader.locator(".embed-card__load").click()
+    with reader.expect_request(lambda request: "/player/1" in request.url):
+        reader.locator(".embed-card__load").click()
     expect(reader.locator(".embed-card__player iframe").first).to_be_attached()
-    reader.wait_for_timeout(500)
     assert [url for url in frames if "/player/1" in url], frames
 
     # A phone opening the page fetches the 480 px rendition of the crop, not the original.

@@ -44,6 +44,7 @@ from liveline.cli import cli, serviced
 from liveline.config import Settings
 from tests.forkserver import ForkedProcess, Forks
 
+pytest_plugins = ["tests.browsers"]
 # The real live blog we must import, and its hand-checked parse, live beside the checkout
 # (they are not ours to publish in this repository).
 SHARED = Path(

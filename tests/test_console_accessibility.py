@@ -5,18 +5,16 @@ light and dark."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
-from tests import test_live_page
-from tests.conftest import IN_CI, LiveServer, auth
-from tests.test_accessibility import AXE
+from tests.conftest import LiveServer, auth
+from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
+from tests.test_accessibility import AXE, SCHEMES, axe_on, needs_axe
 
-browser = test_live_page.browser  # the same Chromium as the reader's tests
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
 
@@ -58,9 +56,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
 
 
-def signed_in(browser: Browser, server: LiveServer, scheme: str) -> BrowserContext:
+def signed_in(browser: Browser, server: LiveServer) -> BrowserContext:
     # Our CSP runs our own scripts only: axe is let in by the test's browser, not the page.
-    context = browser.new_context(bypass_csp=True, color_scheme=scheme)  # type: ignore[arg-type]
+    context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.goto(f"{server.url}/login")
     page.fill("#name", "ana")
@@ -71,35 +69,39 @@ def signed_in(browser: Browser, server: LiveServer, scheme: str) -> BrowserConte
     return context
 
 
-def violations(context: BrowserContext, url: str) -> list[str]:
+def violations(context: BrowserContext, url: str) -> dict[str, list[str]]:
+    """axe on the page once it is done loading, in each scheme (tests/test_accessibility.py)."""
     page = context.new_page()
     page.goto(url)
     page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(AXE))
-    found, passed = page.evaluate("axe.run(document).then(r => [r.violations, r.passes.length])")
+    found = {}
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+        found[scheme] = axe_on(page)
     page.close()
-    assert passed > 10, f"axe did not look at {url}"
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {json.dumps([n['target'] for n in v['nodes']])}"
-        for v in found
-    ]
+    return found
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_nothing_on_the_console_pages(
-    browser: Browser, server: LiveServer, scheme: str
-) -> None:
-    if not AXE.exists():
-        reason = f"no axe-core at {AXE}; run 'make axe' (needs npm)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    signed_out = browser.new_context(bypass_csp=True, color_scheme=scheme)  # type: ignore[arg-type]
-    problems = {"sign-in": violations(signed_out, f"{server.url}/login")}
+@pytest.fixture(scope="module")
+def console_pages_found() -> dict[str, dict[str, list[str]]]:
+    """What axe found on each page, by scheme: filled by the first test here to run, which
+    looks at each page in both schemes on one load."""
+    return {}
+
+
+PAGES = ("sign-in", "blogs list", "desk", "post edit", "history", "people", "account", "settings")
+
+
+def look_at_the_console_pages(
+    browser: Browser, server: LiveServer
+) -> dict[str, dict[str, list[str]]]:
+    signed_out = browser.new_context(bypass_csp=True)
+    found = {"sign-in": violations(signed_out, f"{server.url}/login")}
     signed_out.close()
-    context = signed_in(browser, server, scheme)
+    context = signed_in(browser, server)
     post = server.extra_env["POST"]
-    pages = {
+    paths = {
         "blogs list": "/edit",
         "desk": "/edit/storm",
         "post edit": f"/edit/storm/posts/{post}",
@@ -108,7 +110,22 @@ def test_axe_finds_nothing_on_the_console_pages(
         "account": "/edit/_account",
         "settings": "/edit/storm/settings",
     }
-    for name, path in pages.items():
-        problems[name] = violations(context, server.url + path)
+    for name, path in paths.items():
+        found[name] = violations(context, server.url + path)
     context.close()
-    assert problems == {name: [] for name in ("sign-in", *pages)}
+    return {
+        scheme: {name: by_scheme[scheme] for name, by_scheme in found.items()} for scheme in SCHEMES
+    }
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_axe_finds_nothing_on_the_console_pages(
+    browser: Browser,
+    server: LiveServer,
+    scheme: str,
+    console_pages_found: dict[str, dict[str, list[str]]],
+) -> None:
+    needs_axe()
+    if not console_pages_found:
+        console_pages_found.update(look_at_the_console_pages(browser, server))
+    assert console_pages_found[scheme] == {name: [] for name in PAGES}

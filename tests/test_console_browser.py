@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.conftest import LiveServer
-from tests.test_live_page import SOON, browser, open_live_page  # noqa: F401  (the fixture)
+from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
+from tests.test_live_page import SOON, open_live_page
 from tests.test_stream import Desk
 
 pytestmark = pytest.mark.browser
@@ -46,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
 
 
-def signed_in(browser: Browser, server: LiveServer, **options: object) -> BrowserContext:  # noqa: F811
+def signed_in(browser: Browser, server: LiveServer, **options: object) -> BrowserContext:
     context = browser.new_context(**options)  # type: ignore[arg-type]
     page = context.new_page()
     page.goto(f"{server.url}/login")
@@ -68,7 +69,7 @@ def write(page: Page, headline: str, body: str) -> None:
     page.fill("#compose-body", body)
 
 
-def test_ctrl_enter_publishes_and_a_reader_sees_it_arrive(browser: Browser, server) -> None:  # noqa: F811
+def test_ctrl_enter_publishes_and_a_reader_sees_it_arrive(browser: Browser, server) -> None:
     reader = open_live_page(browser.new_page(), Desk(server.url, "storm", {}))
     context = signed_in(browser, server)
     desk = context.new_page()
@@ -88,7 +89,7 @@ def test_ctrl_enter_publishes_and_a_reader_sees_it_arrive(browser: Browser, serv
 
 
 def test_a_post_published_offline_goes_out_once_when_the_connection_returns(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server,
 ) -> None:
     context = signed_in(browser, server)
@@ -108,7 +109,7 @@ def test_a_post_published_offline_goes_out_once_when_the_connection_returns(
     context.close()
 
 
-def test_a_colleagues_post_appears_on_the_desk_without_a_reload(browser: Browser, server) -> None:  # noqa: F811
+def test_a_colleagues_post_appears_on_the_desk_without_a_reload(browser: Browser, server) -> None:
     context = signed_in(browser, server)
     desk = context.new_page()
     desk.goto(f"{server.url}/edit/storm")
@@ -121,7 +122,7 @@ def test_a_colleagues_post_appears_on_the_desk_without_a_reload(browser: Browser
     context.close()
 
 
-def test_at_in_the_byline_suggests_colleagues_by_keyboard(browser: Browser, server) -> None:  # noqa: F811
+def test_at_in_the_byline_suggests_colleagues_by_keyboard(browser: Browser, server) -> None:
     server.cli("user", "add", "tomas", "--role", "reporter", "--display-name", "Tomas Whitfield")
     context = signed_in(browser, server)
     desk = context.new_page()
@@ -138,7 +139,7 @@ def test_at_in_the_byline_suggests_colleagues_by_keyboard(browser: Browser, serv
     context.close()
 
 
-def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:  # noqa: F811
+def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:
     context = signed_in(browser, server)
     desk = context.new_page()
     desk.goto(f"{server.url}/edit/storm")
@@ -151,7 +152,7 @@ def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:
 
 
 def test_two_editors_edit_one_post_and_the_second_merges_from_both_versions(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server,
 ) -> None:
     token = {"Authorization": f"Bearer {server.extra_env['TOKEN']}"}
@@ -191,7 +192,7 @@ def test_two_editors_edit_one_post_and_the_second_merges_from_both_versions(
     ],
 )
 def test_the_desk_at_desktop_and_phone_width(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
     name: str,
     viewport: dict[str, int],
@@ -222,7 +223,7 @@ def test_the_desk_at_desktop_and_phone_width(
 
 
 def test_a_colleagues_draft_and_a_contribution_appear_on_the_editors_desk_live(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
 ) -> None:
     """The desk follows the console's own stream: a reporter's draft reaches the editor's
@@ -249,7 +250,7 @@ def test_a_colleagues_draft_and_a_contribution_appear_on_the_editors_desk_live(
 
 
 def test_axe_finds_nothing_on_the_token_page_with_a_new_token(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
 ) -> None:
     from tests.test_accessibility import AXE

@@ -18,12 +18,9 @@ from liveline.config import Settings
 from liveline.model import Role
 from liveline.values import BlogIn
 from liveline.web.embedcode import embed_snippet
-from tests import test_live_page
+from tests.browsers import Newsroom
 from tests.conftest import create_app
-from tests.test_live_page import SOON, Newsroom
-
-browser = test_live_page.browser  # the same fixtures: one Chromium, one newsroom server
-newsroom = test_live_page.newsroom
+from tests.test_live_page import SOON
 
 
 def test_the_embed_may_be_framed_by_the_configured_origins_only(database_url: str) -> None:

@@ -14,14 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
-from tests import test_live_page
 from tests.conftest import LiveServer, auth
 from tests.holding_proxy import HoldingProxy
 from tests.test_grip import PROXIED, grip_client, grip_settings  # noqa: F401  (fixtures)
 from tests.test_live_page import SOON, post_ids
 from tests.test_stream import TIMEOUT, Desk
-
-browser = test_live_page.browser  # the same Chromium as the live page's tests
 
 pytestmark = pytest.mark.browser
 HEARTBEAT = 0.5  # s: the server's, shortened; the page's bound is three of them and a second

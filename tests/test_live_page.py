@@ -7,77 +7,24 @@ page a reader has open. The browser is the system's Chromium: this file never do
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import count as counter
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import IN_CI, LiveServer, auth
+from tests import browsers
+from tests.browsers import Newsroom
 from tests.test_stream import TIMEOUT, Desk
 
 pytestmark = pytest.mark.browser
+# The `browser` and `newsroom` fixtures are tests/browsers.py's; test_export_html.py takes
+# the browser from here.
+browser = browsers.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SOON = 5_000  # ms: how long a live update may take to show
 LONG_BODY = "\n\n".join(
     ["Rain bands are moving inland, and officials urge residents to stay off the roads."] * 6
 )
-blog_numbers = counter(1)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = f"no Chromium at {CHROMIUM}; install Debian's chromium package"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@dataclass
-class Newsroom:
-    """A running server and an editor who opens a fresh live blog for each test."""
-
-    server: LiveServer
-    headers: dict[str, str]
-
-    def new_blog(self, *headlines: str, body: str = "Details to follow.") -> tuple[Desk, list]:
-        """A live blog with these posts, published in this order."""
-        slug = f"storm-{next(blog_numbers)}"
-        created = httpx.post(
-            f"{self.server.url}/api/blogs",
-            json={"slug": slug, "title": "Storm watch", "authors": ["Ana Ruiz"]},
-            headers=self.headers,
-            timeout=TIMEOUT,
-        )
-        assert created.status_code == 201, created.text
-        desk = Desk(self.server.url, slug, self.headers)
-        return desk, [desk.publish(headline, body) for headline in headlines]
-
-
-@pytest.fixture(scope="module")
-def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
-    where = tmp_path_factory.mktemp("live-page")
-    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
-    server.start()
-    yield Newsroom(server, auth(server.token("editor", "editor")))
-    server.stop()
 
 
 def open_live_page(page: Page, desk: Desk, query: str = "") -> Page:

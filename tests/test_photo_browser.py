@@ -18,15 +18,37 @@ from playwright.sync_api import Browser
 
 from tests.conftest import LiveServer, auth
 from tests.images import scene
-from tests.test_live_page import browser  # noqa: F401  (the fixture)
+from tests.test_embeds import Answer, Provider, providers_file
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def photo_blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def provider() -> Iterator[Provider]:
+    """A real oEmbed provider on loopback, for the embed card."""
+    provider = Provider(("127.0.0.1", 0), Answer)
+    provider.asked = []
+    threading.Thread(target=provider.serve_forever, daemon=True).start()
+    yield provider
+    provider.shutdown()
+    provider.server_close()
+
+
+@pytest.fixture(scope="module")
+def photo_blog(
+    tmp_path_factory: pytest.TempPathFactory, provider: Provider
+) -> Iterator[LiveServer]:
     where = tmp_path_factory.mktemp("photo-server")
-    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
+    server = LiveServer(
+        f"sqlite:///{where / 'live.db'}",
+        where / "server.log",
+        # A loaded machine (three test workers on two cores) can keep the loopback provider
+        # past the default 3 s; the test is about the card, not the timeout.
+        extra_env={
+            "LIVELINE_EMBED_PROVIDERS": str(providers_file(where, provider.server_address[1])),
+            "LIVELINE_EMBED_TIMEOUT_SECONDS": "20",
+        },
+    )
     server.start()
     try:
         headers = auth(server.token("ana", "editor"))
@@ -35,9 +57,11 @@ def photo_blog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
         assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
         ids = []
         for seed in range(3):
+            # Wider than the largest rendition (1600 px): every rendition is made, as from a
+            # camera's 3000 px, for a third of the work.
             answer = httpx.post(
                 f"{server.url}/api/media",
-                files={"file": (f"scene{seed}.jpg", scene(3000, 2000, seed), "image/jpeg")},
+                files={"file": (f"scene{seed}.jpg", scene(1800, 1200, seed), "image/jpeg")},
                 data={"credit": "Ana Ruiz/Gazette"},
                 headers=headers,
                 timeout=60,
@@ -75,7 +99,7 @@ def _open(chromium: Browser, url: str, width: int, height: int) -> tuple[list[st
 
 
 def test_a_phone_fetches_the_small_webp_and_the_page_keeps_its_layout(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     photo_blog: LiveServer,
 ) -> None:
     fetched, page = _open(browser, f"{photo_blog.url}/blogs/storm", 390, 844)
@@ -101,7 +125,7 @@ def test_a_phone_fetches_the_small_webp_and_the_page_keeps_its_layout(
 
 
 def test_a_desktop_fetches_a_larger_rendition(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     photo_blog: LiveServer,
 ) -> None:
     _, page = _open(browser, f"{photo_blog.url}/blogs/storm", 1280, 900)
@@ -121,54 +145,32 @@ def _screenshot(page: object, name: str) -> None:
 
 
 def test_an_embed_card_loads_its_player_only_when_clicked(
-    browser: Browser,  # noqa: F811
-    tmp_path: Path,
+    browser: Browser,
+    photo_blog: LiveServer,
+    provider: Provider,
 ) -> None:
-    from tests.test_embeds import Answer, Provider, providers_file
-
-    provider = Provider(("127.0.0.1", 0), Answer)
-    provider.asked = []
-    threading.Thread(target=provider.serve_forever, daemon=True).start()
-    port = provider.server_address[1]
-    server = LiveServer(
-        f"sqlite:///{tmp_path / 'live.db'}",
-        tmp_path / "server.log",
-        # A loaded machine (three test workers on two cores) can keep the loopback provider
-        # past the default 3 s; the test is about the card, not the timeout.
-        extra_env={
-            "LIVELINE_EMBED_PROVIDERS": str(providers_file(tmp_path, port)),
-            "LIVELINE_EMBED_TIMEOUT_SECONDS": "20",
-        },
-    )
-    server.start()
-    try:
-        headers = auth(server.token("ana", "editor"))
-        blog = {"slug": "floods", "title": "Floods"}
-        assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
-        url = f"http://127.0.0.1:{port}/v/3"
-        post = {"headline": "Video from the bridge", "body": f"Watch:\n\n{url}\n"}
-        assert httpx.post(
-            f"{server.url}/api/blogs/floods/posts", json=post, headers=headers
-        ).is_success
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        frames: list[str] = []
-        page.on("request", lambda request: frames.append(request.url))
-        deadline = time.monotonic() + 30
-        while True:  # the provider's answer arrives in the background
-            page.goto(f"{server.url}/blogs/floods")
-            if page.locator(".embed-card__load").count() or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert "Flood footage from the bridge" in page.content()
-        assert not [item for item in frames if "/player/" in item]  # nothing before the click
-        _screenshot(page, "embed-card.png")
+    server = photo_blog
+    headers = auth(server.token("ben", "editor"))
+    blog = {"slug": "floods", "title": "Floods"}
+    assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
+    url = f"http://127.0.0.1:{provider.server_address[1]}/v/3"
+    post = {"headline": "Video from the bridge", "body": f"Watch:\n\n{url}\n"}
+    assert httpx.post(f"{server.url}/api/blogs/floods/posts", json=post, headers=headers).is_success
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    frames: list[str] = []
+    page.on("request", lambda request: frames.append(request.url))
+    deadline = time.monotonic() + 30
+    while True:  # the provider's answer arrives in the background
+        page.goto(f"{server.url}/blogs/floods")
+        if page.locator(".embed-card__load").count() or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert "Flood footage from the bridge" in page.content()
+    assert not [item for item in frames if "/player/" in item]  # nothing before the click
+    _screenshot(page, "embed-card.png")
+    with page.expect_request(lambda request: "/player/1" in request.url):
         page.locator(".embed-card__load").click()
-        page.wait_for_selector(".embed-card__player iframe")
-        page.wait_for_timeout(300)
-        assert [item for item in frames if "/player/1" in item], frames
-        context.close()
-    finally:
-        server.stop()
-        provider.shutdown()
-        provider.server_close()
+    page.wait_for_selector(".embed-card__player iframe")
+    assert [item for item in frames if "/player/1" in item], frames
+    context.close()

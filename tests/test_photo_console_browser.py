@@ -23,9 +23,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import LiveServer
 from tests.images import scene
+from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_embed_updates import SlowAnswer, serve, stop
 from tests.test_embeds import Provider, providers_file
-from tests.test_live_page import browser  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -98,7 +98,7 @@ def media_json(server: LiveServer, page: Page, media: str) -> dict:
 
 
 def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embed_loads(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
     provider: Provider,
 ) -> None:
@@ -173,9 +173,9 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     expect(reader.locator(".embed-card__load")).to_be_visible(timeout=SOON)
     assert "Flood footage from the bridge" in reader.locator(".embed-card").inner_text()
     assert not [url for url in frames if "/player/" in url]
-    reader.locator(".embed-card__load").click()
+    with reader.expect_request(lambda request: "/player/1" in request.url):
+        reader.locator(".embed-card__load").click()
     expect(reader.locator(".embed-card__player iframe").first).to_be_attached()
-    reader.wait_for_timeout(500)
     assert [url for url in frames if "/player/1" in url], frames
 
     # A phone opening the page fetches the 480 px rendition of the crop, not the original.
@@ -196,7 +196,7 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
 
 
 def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
 ) -> None:
     token = server.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
@@ -238,7 +238,7 @@ def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
 
 
 def test_the_tray_and_the_crop_dialog_speak_german_to_a_german_browser(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
 ) -> None:
     token = server.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
@@ -291,7 +291,7 @@ def test_the_tray_and_the_crop_dialog_speak_german_to_a_german_browser(
 
 
 def test_axe_finds_nothing_on_the_tray_and_the_crop_dialog_and_its_box_moves(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
 ) -> None:
     from tests.test_accessibility import AXE
@@ -363,7 +363,7 @@ PASTE = """([selector, b64]) => {
 
 
 def test_paste_pick_reorder_and_remove_set_the_posts_photos_in_order(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     server: LiveServer,
 ) -> None:
     from tests.images import photo

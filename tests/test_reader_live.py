@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,13 +14,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests import test_live_page
+from tests.browsers import Newsroom
 from tests.conftest import LiveServer, auth
-from tests.test_live_page import LONG_BODY, SOON, Newsroom, open_live_page, post_ids
+from tests.test_live_page import LONG_BODY, SOON, open_live_page, post_ids
 from tests.test_stream import TIMEOUT, Desk
-
-browser = test_live_page.browser  # the same fixtures: one Chromium, one newsroom server
-newsroom = test_live_page.newsroom
 
 pytestmark = pytest.mark.browser
 QUICK = "window.livelineTiming = {watch: 300, backoff: 300};"  # the page's timers, shortened
@@ -211,36 +207,28 @@ def test_a_page_opened_on_an_ended_blog_says_so_without_javascript(
     context.close()
 
 
-@pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(f"sqlite:///{tmp_path / 'live.db'}", tmp_path / "server.log")
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_a_dropped_connection_is_shown_and_the_page_resumes_with_nothing_missed(
-    browser: Browser, own_server: LiveServer
+    browser: Browser, live_server: LiveServer
 ) -> None:
-    headers = auth(own_server.token("editor", "editor"))
+    headers = auth(live_server.token("editor", "editor"))
     created = httpx.post(
-        f"{own_server.url}/api/blogs",
+        f"{live_server.url}/api/blogs",
         json={"slug": "storm", "title": "Storm watch"},
         headers=headers,
         timeout=TIMEOUT,
     )
     assert created.status_code == 201
-    desk = Desk(own_server.url, "storm", headers)
+    desk = Desk(live_server.url, "storm", headers)
     first = desk.publish("Winds pick up")
     page = browser.new_page()
     page.add_init_script(QUICK)
     open_live_page(page, desk)
 
-    own_server.stop()
+    live_server.stop()
     notice = page.locator("#live-notice")
     expect(notice).to_have_text("Connection lost. Trying to reconnect…", timeout=SOON)
 
-    own_server.start()
+    live_server.start()
     missed = desk.publish("Published while the page was away")
     expect(notice).to_have_text("Back online. You are up to date.", timeout=3 * SOON)
     page.wait_for_selector(f"#posts > #post-{missed['id']}", timeout=SOON)

@@ -26,7 +26,8 @@ from liveline.formats import aptime
 from liveline.formats.language import TRANSLATIONS, language, negotiate
 from liveline.model import Limit, Role
 from liveline.values import BlogIn, CropIn, PostIn, known_language
-from tests import test_console_browser, test_live_page
+from tests import test_console_browser
+from tests.browsers import Newsroom as Newsroom_
 from tests.conftest import LiveServer
 from tests.newsroom import Browser as Browser_
 from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
@@ -39,7 +40,6 @@ ROOT = PACKAGE.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 # 13:39 UTC on Monday 30 November 2026: 14:39 in Berlin, 8:39 a.m. in New York.
 AT = "2026-11-30T13:39:00+00:00"
-browser = test_live_page.browser  # one Chromium for the file
 
 
 def source_messages() -> set[str]:
@@ -124,13 +124,10 @@ def test_a_language_is_a_known_bcp_47_tag_spelled_as_usual() -> None:
     assert negotiate("de;q=x, ;;, *") == "en-US"  # nonsense is no failure
 
 
-# A server of this file's own, for the API, the pages and the browser.
+# The reader's side on the session's shared server (tests/browsers.py's `newsroom`).
 
 
-newsroom = test_live_page.newsroom  # one server for the file
-
-
-def german_blog(room: test_live_page.Newsroom, slug: str) -> Desk:
+def german_blog(room: Newsroom_, slug: str) -> Desk:
     made = httpx.post(
         f"{room.server.url}/api/blogs",
         json={
@@ -150,7 +147,7 @@ def german_blog(room: test_live_page.Newsroom, slug: str) -> Desk:
 
 
 def test_the_api_refuses_an_unknown_language_and_changes_one(
-    newsroom: test_live_page.Newsroom,
+    newsroom: Newsroom_,
 ) -> None:
     url = f"{newsroom.server.url}/api/blogs"
     refused = httpx.post(
@@ -167,7 +164,7 @@ def test_the_api_refuses_an_unknown_language_and_changes_one(
     assert changed.json()["language"] == "de"
 
 
-def test_a_german_blog_is_german_throughout(newsroom: test_live_page.Newsroom) -> None:
+def test_a_german_blog_is_german_throughout(newsroom: Newsroom_) -> None:
     desk = german_blog(newsroom, "sturm-1")
     desk.publish("Deich hält", "Die Lage ist stabil.", published_at=AT, location="Hamburg",
                  authors=["Anna Schmidt", "Jonas Weber", "Lea Koch"],
@@ -202,7 +199,7 @@ def test_a_german_blog_is_german_throughout(newsroom: test_live_page.Newsroom) -
     assert feed["language"] == "de-DE"
 
 
-def test_an_american_blog_is_as_it_was(newsroom: test_live_page.Newsroom) -> None:
+def test_an_american_blog_is_as_it_was(newsroom: Newsroom_) -> None:
     desk, _ = newsroom.new_blog()
     desk.publish("Levee holds", published_at=AT)
     page = httpx.get(f"{desk.url}/blogs/{desk.slug}", timeout=TIMEOUT).text
@@ -213,7 +210,7 @@ def test_an_american_blog_is_as_it_was(newsroom: test_live_page.Newsroom) -> Non
 
 
 def test_the_german_page_in_chromium_with_a_live_post(
-    browser: Browser, newsroom: test_live_page.Newsroom, tmp_path: Path
+    browser: Browser, newsroom: Newsroom_, tmp_path: Path
 ) -> None:
     # LIVELINE_UPDATE_SCREENSHOTS=1 writes the pictures into docs/, as the reader's do.
     where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path

@@ -1,0 +1,105 @@
+"""Headless Chromium for the browser tests (a pytest plugin, loaded by conftest.py).
+
+- `browser`: the system's Chromium (this suite never downloads one), launched once per test
+  process and shared by every test that asks for it. Each test makes its own contexts (or
+  `browser.new_page()`, a context of its own): nothing a test leaves open outlives it.
+- `newsroom`: the session's `shared_server` and an editor who opens a fresh live blog for
+  each test, for the reader-page tests that need a server but not a fresh one.
+
+Launching Playwright's driver and Chromium costs about a second of CPU; once per process,
+not once per file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.conftest import IN_CI, LiveServer, auth, unique
+from tests.test_stream import TIMEOUT, Desk
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class _Chromium:
+    browser: Browser
+    loop: asyncio.AbstractEventLoop  # Playwright's own
+
+
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[_Chromium]:
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM}; install Debian's chromium package"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    playwright = sync_playwright().start()
+    # Between its calls, Playwright's sync API leaves its event loop marked as this
+    # thread's running loop, and asyncio.run() (the CLI commands tests run in-process)
+    # refuses to start while one is: the mark is there only while a test has `browser`.
+    loop = asyncio.get_running_loop()
+    try:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        asyncio._set_running_loop(None)
+        try:
+            yield _Chromium(launched, loop)
+        finally:
+            asyncio._set_running_loop(loop)
+            launched.close()
+    finally:
+        asyncio._set_running_loop(loop)
+        playwright.stop()
+        asyncio._set_running_loop(None)
+
+
+@pytest.fixture
+def browser(_chromium: _Chromium) -> Iterator[Browser]:
+    asyncio._set_running_loop(_chromium.loop)
+    try:
+        yield _chromium.browser
+        # A page left open (a failed test's) would go on following its server.
+        for context in _chromium.browser.contexts:
+            context.close()
+    finally:
+        asyncio._set_running_loop(None)
+
+
+@dataclass
+class Newsroom:
+    """A running server and an editor who opens a fresh live blog for each test."""
+
+    server: LiveServer
+    headers: dict[str, str]
+
+    def new_blog(self, *headlines: str, body: str = "Details to follow.") -> tuple[Desk, list]:
+        """A live blog with these posts, published in this order."""
+        slug = unique("storm")
+        created = httpx.post(
+            f"{self.server.url}/api/blogs",
+            json={"slug": slug, "title": "Storm watch", "authors": ["Ana Ruiz"]},
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
+        assert created.status_code == 201, created.text
+        desk = Desk(self.server.url, slug, self.headers)
+        return desk, [desk.publish(headline, body) for headline in headlines]
+
+
+@pytest.fixture(scope="session")
+def newsroom(shared_server: LiveServer) -> Newsroom:
+    return Newsroom(shared_server, auth(shared_server.token(unique("editor"), "editor")))

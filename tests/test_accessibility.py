@@ -46,6 +46,11 @@ def opened_for_axe(context: BrowserContext, url: str, live: bool) -> Page:
     return page
 
 
+def per_scheme(found: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """{page: {scheme: violations}} turned into {scheme: {page: violations}}."""
+    return {scheme: {page: seen[scheme] for page, seen in found.items()} for scheme in SCHEMES}
+
+
 def violations_in_each_scheme(
     context: BrowserContext, url: str, live: bool
 ) -> dict[str, list[str]]:
@@ -102,9 +107,7 @@ def look_at_the_reader_pages(
         name: violations_in_each_scheme(context, url, live) for name, (url, live) in pages.items()
     }
     context.close()
-    return {
-        scheme: {name: by_scheme[scheme] for name, by_scheme in found.items()} for scheme in SCHEMES
-    }
+    return per_scheme(found)
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

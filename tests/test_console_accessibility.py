@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext
 
 from tests.conftest import LiveServer, auth
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
-from tests.test_accessibility import AXE, SCHEMES, axe_on, needs_axe
+from tests.test_accessibility import AXE, SCHEMES, axe_on, needs_axe, per_scheme
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -113,9 +113,7 @@ def look_at_the_console_pages(
     for name, path in paths.items():
         found[name] = violations(context, server.url + path)
     context.close()
-    return {
-        scheme: {name: by_scheme[scheme] for name, by_scheme in found.items()} for scheme in SCHEMES
-    }
+    return per_scheme(found)
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

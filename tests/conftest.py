@@ -9,6 +9,9 @@
   background while the test before it runs); use it where the test is about the server
   (restarts, shutdown) or needs it empty. `@pytest.mark.server_env(LIVELINE_X="...")` on
   a test (or on a parameter) gives its server settings of its own.
+- Servers (`LiveServer`) are forked from a process that has imported Liveline once
+  (tests/forkserver.py): the same `liveline serve`, without a second of imports each;
+  `LiveServer(..., forked=False)` starts one from nothing, as the shared server is.
 - `shared_server`: one real server for the whole session, for tests that need a server but
   not a fresh one; they use names and slugs of their own (`unique`).
 """

@@ -69,7 +69,7 @@ def run(
             f"{workers} workers must hear each other's posts: set LIVELINE_BROKER_URL=redis://…"
         )
     _raise_open_file_limit()
-    demo = asyncio.run(_prepare(settings))
+    demo = asyncio.run(_prepare(settings, demo=demo_interval is not None))
     if demo is not None:
         log.info("demo live blog: http://%s:%d/blogs/%s", host, port, demo.slug)
     if demo_interval is not None:
@@ -239,12 +239,14 @@ def _after_clean_shutdown(_signum: int, _frame: FrameType | None) -> None:
     """SIGTERM once uvicorn has finished with it: the shutdown is done, nothing is left."""
 
 
-async def _prepare(settings: Settings) -> Blog | None:
-    """Migrate, and give an empty database the demo blog, once, before any worker starts."""
+async def _prepare(settings: Settings, *, demo: bool) -> Blog | None:
+    """Migrate, and for the demo give an empty database the demo blog, once, before any
+    worker starts. Without `--demo` nothing is made: a newsroom's new instance must not
+    open with our fictional story public on its site."""
     service = open_service(settings, broker=MemoryBroker())
     try:
         await asyncio.to_thread(service.migrate)
-        return await ensure_demo_blog(service)
+        return await ensure_demo_blog(service) if demo else None
     finally:
         service.close()
 

@@ -11,7 +11,7 @@
   a test (or on a parameter) gives its server settings of its own.
 - Servers (`LiveServer`) are forked from a process that has imported Liveline once
   (tests/forkserver.py): the same `liveline serve`, without a second of imports each;
-  `LiveServer(..., forked=False)` starts one from nothing, as the shared server is.
+  `LiveServer(..., forked=False)` starts one from nothing (tests/test_smoke.py does).
 - `shared_server`: one real server for the whole session, for tests that need a server but
   not a fresh one; they use names and slugs of their own (`unique`).
 """
@@ -463,9 +463,7 @@ def _shared_server_starting(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Future[LiveServer]]:
     where = tmp_path_factory.mktemp("shared-server")
-    # Started from nothing, as `python -m liveline serve`: the proof that forked servers are
-    # no different (tests/test_smoke.py) rests on this one.
-    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log", forked=False)
+    server = LiveServer(f"sqlite:///{where / 'live.db'}", where / "server.log")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-server") as starter:
         starting = starter.submit(started, server)
         yield starting

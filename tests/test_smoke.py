@@ -1,3 +1,6 @@
+from pathlib import Path
+
+import httpx
 from fastapi.testclient import TestClient
 
 from tests.conftest import LiveServer, auth, make_token
@@ -25,13 +28,26 @@ def test_an_editor_opens_a_blog_and_publishes(client: TestClient, settings) -> N
     assert "1 Post<" in page.text
 
 
-def test_live_server_serves_the_demo_blog(shared_server: LiveServer) -> None:
-    import httpx
-
-    # The shared server started on an empty database, which gets the demo blog.
-    page = httpx.get(f"{shared_server.url}/blogs/demo")
-    assert page.status_code == 200
-    assert "<h1" in page.text
+def test_serve_demo_from_nothing_serves_the_demo_blog_and_plain_serve_makes_none(
+    tmp_path: Path, live_server: LiveServer
+) -> None:
+    # `python -m liveline serve --demo`, a process started from nothing (not forked): `make
+    # run`. Its empty database gets the demo blog, and the desk is there to publish.
+    demo = LiveServer(
+        f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "demo.log",
+        extra_args=("--demo", "--demo-interval", "3600"), forked=False,
+    )  # fmt: skip
+    demo.start()
+    try:
+        page = httpx.get(f"{demo.url}/blogs/demo")
+        assert page.status_code == 200
+        assert "<h1" in page.text
+    finally:
+        demo.stop()
+    # A plain `serve` on an empty database leaves it empty: a newsroom's new instance does
+    # not open with our fictional story public on its site.
+    assert httpx.get(f"{live_server.url}/api/blogs").json() == {"blogs": []}
+    assert httpx.get(f"{live_server.url}/blogs/demo").status_code == 404
 
 
 def test_pages_run_only_our_own_script_and_only_the_embed_may_be_framed(

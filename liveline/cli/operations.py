@@ -19,13 +19,19 @@ commands = typer.Typer()
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    demo: Annotated[bool, typer.Option(help="A simulated desk posts into the demo blog.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="The demo: an empty database gets the demo blog, and a simulated "
+            "desk posts into it."
+        ),
+    ] = False,
     demo_interval: Annotated[float, typer.Option(help="Seconds between demo posts.")] = 8.0,
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Processes sharing the port (needs a Redis broker).")
     ] = 1,
 ) -> None:
-    """Run the server. An empty database gets the demo live blog."""
+    """Run the server (with --demo: the demo live blog and a simulated desk)."""
     from liveline.server import run
 
     settings = console_key(load_settings(), demo=demo)

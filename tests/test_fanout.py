@@ -320,3 +320,59 @@ def test_a_live_stream_keeps_no_request_headers(database_url: str) -> None:
             assert next(stream.iter_lines()).startswith("retry: ")
             assert lists["/blogs/storm/events"] == []  # read, then let go
         assert lists["/api/blogs"] != []  # a short request's headers are left alone
+
+
+def test_a_reader_that_hung_up_never_stops_the_others_frames_or_heartbeats(
+    tmp_path: Path,
+) -> None:
+    """Under uvloop a write to a connection whose reader hung up raises, until the stream's
+    handler hears the disconnect a loop turn later; the other readers must get the frame."""
+    import types
+
+    import uvloop
+
+    from liveline.web.transport import SocketSink
+
+    service, _ = a_blog_with_events(tmp_path, posts=0)
+    blog = service.blogs.get("storm-watch")
+
+    async def scenario() -> tuple[bytes, bytes]:
+        loop = asyncio.get_running_loop()
+        accepted: list[asyncio.Transport] = []
+        got: dict[int, bytearray] = {}
+
+        class Server(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                accepted.append(transport)  # type: ignore[arg-type]
+
+        class Client(asyncio.Protocol):
+            def __init__(self) -> None:
+                self.bytes = got.setdefault(len(got), bytearray())
+
+            def data_received(self, data: bytes) -> None:
+                self.bytes.extend(data)
+
+        listening = await loop.create_server(Server, "127.0.0.1", 0)
+        port = listening.sockets[0].getsockname()[1]
+        clients = [await loop.create_connection(Client, "127.0.0.1", port) for _ in range(2)]
+        await asyncio.sleep(0.1)
+        fanout = fanout_for(service)
+        channel = None
+        for transport in accepted:
+            reader, channel = fanout.join(blog, since=None)
+            cycle = types.SimpleNamespace(
+                transport=transport, chunked_encoding=True, disconnected=False
+            )
+            assert channel.go_direct(reader, SocketSink(lambda message: None, cycle))  # type: ignore[arg-type]
+        assert channel is not None
+        clients[0][0].close()  # the first reader hangs up
+        await asyncio.sleep(0.2)
+        channel.send(Frame(1, b"data: one\n\n"))
+        channel.beat()
+        await asyncio.sleep(0.2)
+        listening.close()
+        return bytes(got[0]), bytes(got[1])
+
+    hung_up, listening_reader = uvloop.run(scenario())
+    assert hung_up == b""
+    assert b"data: one" in listening_reader and HEARTBEAT.chunk in listening_reader

@@ -1,10 +1,8 @@
 """Per-process fan-out: one broker subscription per blog, each event encoded once.
 
-A `Channel` receives a blog's events from the broker, puts them in seq order (filling
-any gap from the log), encodes each one SSE frame, and hands the same bytes to every
-`Reader`. A reader's queue is bounded: a reader that falls too far behind is dropped,
-and its browser reconnects and replays from the log.
-"""
+A `Channel` puts a blog's events from the broker in seq order (filling gaps from the log),
+encodes each one SSE frame, and hands the same bytes to every `Reader`. A reader that
+falls too far behind is dropped; its browser reconnects and replays from the log."""
 
 from __future__ import annotations
 
@@ -21,6 +19,7 @@ from liveline.web.observer import Observer, Unobserved
 from liveline.web.transport import SocketSink
 
 log = logging.getLogger(__name__)
+Sock = asyncio.WriteTransport
 
 LoadEvents = Callable[[int, int], Awaitable[list[Event]]]  # (blog_id, since) -> events
 # How long the log may show nothing new while events the broker brought wait beyond a gap
@@ -193,24 +192,39 @@ class Channel:
             reader.push(frame)
         # The hot loop of a big story: one prepared chunk, one socket write per reader. A
         # reader may lag by two frames at least, however big: a 200 KB post is no overflow.
-        chunk, behind = frame.chunk, []
+        chunk, behind, gone = frame.chunk, [], []
         limit = max(self.limit_bytes, 2 * len(chunk))
         for transport in self.direct:
-            transport.write(chunk)
+            try:
+                transport.write(chunk)
+            except RuntimeError:
+                gone.append(transport)
+                continue
             if transport.get_write_buffer_size() > limit:
                 behind.append(transport)
-        for transport in behind:
-            self.direct.pop(transport).overflow()
+        self._drop(behind, gone)
 
     def beat(self) -> None:
         """Each reader's own heartbeat (a comment, or an event for pages that watch for it)."""
         for reader in list(self.readers):
             reader.push(reader.heartbeat)
-        behind = []
+        behind, gone = [], []
         for transport, reader in self.direct.items():
-            transport.write(reader.heartbeat.chunk)
+            try:
+                transport.write(reader.heartbeat.chunk)
+            except RuntimeError:
+                gone.append(transport)
+                continue
             if transport.get_write_buffer_size() > self.limit_bytes:
                 behind.append(transport)
+        self._drop(behind, gone)
+
+    def _drop(self, behind: list[Sock], gone: list[Sock]) -> None:
+        # A hung-up reader stays until its handler hears the disconnect, a loop turn later,
+        # and uvloop refuses writes to it (uncaught, that ended this send to the rest, and
+        # the process's heartbeats). It fell off, not behind: no overflow.
+        for transport in gone:
+            self.direct.pop(transport, None)
         for transport in behind:
             self.direct.pop(transport).overflow()
 

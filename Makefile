@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Compiled bytecode kept (under .venv, out of the tree) even where the environment says
-# not to write it: without it every test server, CLI run and pytest worker compiles
-# Liveline and re-rewrites the tests' asserts, some 3.5 s of CPU per pytest process.
+# Compiled bytecode kept (in __pycache__, which git ignores) even where the environment
+# says not to write it: without it every test server, CLI run and pytest worker compiles
+# Liveline and re-rewrites the tests' asserts, some 3.5 s of CPU per pytest process. (Not
+# PYTHONPYCACHEPREFIX: Python then reads no __pycache__ at all, so the bytecode pip made
+# for the installed packages would be compiled again.)
 unexport PYTHONDONTWRITEBYTECODE
-export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: run test setup system browser proxies axe lint format messages bench bench-pages reliability clean
 

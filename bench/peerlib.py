@@ -149,11 +149,16 @@ def sse_load(a: argparse.Namespace, url: str, pub: str, pids: str, *extra: str) 
         "--payload-bytes", "500", "--processes", str(a.processes), "--server-pids", pids,
         "--drain", str(a.drain), *extra,
     ]  # fmt: skip
+    return run_json(cmd, "sse_load")
+
+
+def run_json(cmd: list[str], name: str) -> dict[str, Any]:
+    """Run a load generator; its last JSON line is the result (its output goes to stderr)."""
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     sys.stderr.write(done.stdout[-1500:] + done.stderr[-1500:])
     lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
     if not lines:
-        raise RuntimeError(f"sse_load gave no result: {done.stdout[-800:]} {done.stderr[-800:]}")
+        raise RuntimeError(f"{name} gave no result: {done.stdout[-800:]} {done.stderr[-800:]}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import json
 import os
 import re
 import shutil
@@ -46,6 +45,7 @@ from peerlib import (
     gc_during,
     raise_nofile,
     record,
+    run_json,
     sse_load,
     uptime,
     with_rss,
@@ -136,13 +136,7 @@ def fanout_py(
         "--processes", str(max(a.processes, len(bases))), "--slug", "bench",
         "--drain", str(a.drain), *extra,
     ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    sys.stderr.write(done.stdout[-1500:] + done.stderr[-1500:])
-    lines = [x for x in done.stdout.splitlines() if x.startswith("{")]
-    if not lines:
-        raise RuntimeError(f"fanout.py gave no result: {done.stdout[-800:]} {done.stderr[-800:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    return run_json(cmd, "fanout.py")
 
 
 def two(a: argparse.Namespace, tmp: Path) -> None:

@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -195,18 +196,31 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
         page.context.close()
 
 
+def imported_post(
+    server: LiveServer, headline: str, body: str, *, caption: str, credit: str
+) -> dict[str, Any]:
+    """A post as an import leaves it: a photo's caption and credit, and no picture yet."""
+    token = server.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
+    made = httpx.post(
+        f"{server.url}/api/blogs/storm/posts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"headline": headline, "body": body,
+              "images": [{"caption": caption, "credit": credit}]},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    result: dict[str, Any] = made.json()
+    return result
+
+
 def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
     browser: Browser,
     server: LiveServer,
 ) -> None:
-    token = server.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
-    imported = httpx.post(
-        f"{server.url}/api/blogs/storm/posts",
-        headers={"Authorization": f"Bearer {token}"},
-        json={"headline": "Zelensky meets Macron", "body": "In Kyiv.",
-              "images": [{"caption": "Volodymyr Zelensky in Kyiv on Tuesday.",
-                          "credit": "Gleb Garanich/Pool/AFP/Getty Images"}]},
-    ).json()  # fmt: skip
+    imported = imported_post(
+        server, "Zelensky meets Macron", "In Kyiv.",
+        caption="Volodymyr Zelensky in Kyiv on Tuesday.",
+        credit="Gleb Garanich/Pool/AFP/Getty Images",
+    )  # fmt: skip
     page = signed_in_page(browser, server, 390, 844)
     page.goto(f"{server.url}/edit/storm/posts/{imported['id']}")
     slot = page.locator(".photo").first
@@ -241,13 +255,10 @@ def test_the_tray_and_the_crop_dialog_speak_german_to_a_german_browser(
     browser: Browser,
     server: LiveServer,
 ) -> None:
-    token = server.cli("token", "create", "ana").stdout.strip().splitlines()[-1]
-    imported = httpx.post(
-        f"{server.url}/api/blogs/storm/posts",
-        headers={"Authorization": f"Bearer {token}"},
-        json={"headline": "Deich hält", "body": "In Hamburg.",
-              "images": [{"caption": "Der Deich am Dienstag.", "credit": "Anna Schmidt/NDR"}]},
-    ).json()  # fmt: skip
+    imported = imported_post(
+        server, "Deich hält", "In Hamburg.",
+        caption="Der Deich am Dienstag.", credit="Anna Schmidt/NDR",
+    )  # fmt: skip
     page = signed_in_page(browser, server, 390, 844, locale="de-DE")
     page.goto(f"{server.url}/edit/storm/posts/{imported['id']}")
     expect(page.locator("html")).to_have_attribute("lang", "de-DE")

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.web import api, feeds, reader, stream
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 
 STORY = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"
 SLUG = "storm"
@@ -22,7 +22,7 @@ SLUG = "storm"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """One app for the module, with one imported live blog: these tests only read."""
     database_url = f"sqlite:///{tmp_path_factory.mktemp('http') / 'liveline.db'}"
-    run_cli("import", str(STORY), "--slug", SLUG, env={"LIVELINE_DATABASE_URL": database_url})
+    invoke_cli("import", str(STORY), "--slug", SLUG, env={"LIVELINE_DATABASE_URL": database_url})
     with TestClient(create_app(Settings(database_url=database_url))) as test_client:
         yield test_client
 

@@ -19,7 +19,7 @@ from liveline.config import Settings
 from liveline.formats.htmltext import html_to_markdown
 from liveline.formats.textparse import ParsedBlog, ParseError
 from liveline.formats.wordpress import parse_wordpress
-from tests.conftest import run_cli
+from tests.conftest import invoke_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wordpress_liveblog_entries.json"
 HEADLINES = [
@@ -126,7 +126,7 @@ def test_import_wordpress_round_trip_shows_every_entry_on_the_reader_page(
         "LIVELINE_DATABASE_URL": settings.database_url,
         "LIVELINE_DEFAULT_TIMEZONE": "Europe/London",
     }
-    result = run_cli("import-wordpress", str(FIXTURE), "--slug", "river", env=env)
+    result = invoke_cli("import-wordpress", str(FIXTURE), "--slug", "river", env=env)
     assert "imported 4 posts into /blogs/river" in result.stdout
 
     page = client.get("/blogs/river")
@@ -143,16 +143,16 @@ def test_import_wordpress_round_trip_shows_every_entry_on_the_reader_page(
         zip(HEADLINES, [False, True, False, False], strict=True)
     )
 
-    again = run_cli("import-wordpress", str(FIXTURE), "--slug", "river", env=env, check=False)
+    again = invoke_cli("import-wordpress", str(FIXTURE), "--slug", "river", env=env, check=False)
     assert again.returncode != 0 and "--replace" in again.stderr
-    run_cli("import-wordpress", str(FIXTURE), "--slug", "river", "--replace", env=env)
+    invoke_cli("import-wordpress", str(FIXTURE), "--slug", "river", "--replace", env=env)
 
 
 def test_import_wordpress_refuses_bad_json_with_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_bytes(b'{"entries": [\n  {"id": 1,\n')
     env = {"LIVELINE_DATABASE_URL": f"sqlite:///{tmp_path / 'wp.db'}"}
-    result = run_cli("import-wordpress", str(bad), env=env, check=False)
+    result = invoke_cli("import-wordpress", str(bad), env=env, check=False)
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {bad}:3: ")
     assert "Traceback" not in result.stderr

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browsers import signed_in_context
 from tests.conftest import LiveServer
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_live_page import SOON, open_live_page
@@ -48,15 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def signed_in(browser: Browser, server: LiveServer, **options: object) -> BrowserContext:
-    context = browser.new_context(**options)  # type: ignore[arg-type]
-    page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#name", "ana")
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{server.url}/edit")
-    page.close()
-    return context
+    return signed_in_context(browser, server.url, "ana", PASSWORD, **options)
 
 
 def headlines(server: LiveServer) -> list[str]:

@@ -22,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browsers import signed_in_context
 from tests.conftest import LiveServer
 from tests.images import scene
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
@@ -75,14 +76,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, provider: Provider) -> Iter
 def signed_in_page(
     chromium: Browser, server: LiveServer, width: int, height: int, locale: str = "en-US"
 ) -> Page:
-    context = chromium.new_context(viewport={"width": width, "height": height}, locale=locale)
-    page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("#name", "ana")
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{server.url}/edit")
-    return page
+    viewport = {"width": width, "height": height}
+    return signed_in_context(
+        chromium, server.url, "ana", PASSWORD, viewport=viewport, locale=locale
+    ).new_page()
 
 
 def screenshot(page: Page, name: str, **options: object) -> None:
@@ -116,7 +113,7 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     desk.fill("#compose-body", f"Crews watched the water all night.\n\n{embed}\n")
 
     # A real drop: a DataTransfer holding a file, dispatched on the tray.
-    transfer = desk.evaluate_handle(DROP, base64.b64encode(scene(3000, 2000, 4)).decode())
+    transfer = desk.evaluate_handle(DROP, base64.b64encode(scene(2000, 1300, 4)).decode())
     desk.dispatch_event(".photos__drop", "dragenter", {"dataTransfer": transfer})
     desk.dispatch_event(".photos__drop", "dragover", {"dataTransfer": transfer})
     desk.dispatch_event(".photos__drop", "drop", {"dataTransfer": transfer})
@@ -135,10 +132,10 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     dialog = desk.locator("dialog.crop")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="16:9").click()
-    dialog.locator("#crop-w").fill("2400")
+    dialog.locator("#crop-w").fill("1600")
     dialog.locator("#crop-w").press("Tab")
-    expect(dialog.locator("#crop-h")).to_have_value("1350")
-    dialog.locator("#crop-x").fill("300")
+    expect(dialog.locator("#crop-h")).to_have_value("900")
+    dialog.locator("#crop-x").fill("200")
     dialog.locator("#crop-x").press("Tab")
     screenshot(desk, "console-crop-desktop.png")
     dialog.get_by_role("button", name="Apply").click()
@@ -146,8 +143,8 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     expect(slot.locator("[data-field=media]")).not_to_have_value(uploaded, timeout=SOON)
     cropped = media_json(server, desk, slot.locator("[data-field=media]").input_value())
     assert cropped["source"] == uploaded
-    assert (cropped["width"], cropped["height"]) == (2400, 1350)
-    assert cropped["crop"] == {"x": 300, "y": 0, "width": 2400, "height": 1350, "rotate": 0}
+    assert (cropped["width"], cropped["height"]) == (1600, 900)
+    assert cropped["crop"] == {"x": 200, "y": 0, "width": 1600, "height": 900, "rotate": 0}
 
     # A reload keeps the tray, as the words are kept.
     desk.reload()

@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import random
 import shutil
@@ -129,14 +128,6 @@ LONGEST_FIRST = (
     "test_sessions.py",
     "test_accessibility.py",
 )
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    # What collection made (every test module, the app, Playwright, hypothesis) lives until
-    # the end: out of the garbage collector's generations, the full collections that a
-    # process this size runs now and then do not scan it again. They took 8 CPU-s per worker.
-    gc.collect()
-    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,8 +3,9 @@
 - `database_url` / `settings` / `client`: a fresh SQLite database (a copy of one migrated
   once per session) and the app on it, in-process.
 - `invoke_cli`: the `liveline` command in this process (typer's CliRunner); `run_cli` runs
-  `python -m liveline` as a process, for the tests that are about the process (its exit
-  status, what reaches stderr). `make_token` and `LiveServer.token` use `invoke_cli`.
+  `python -m liveline` as a process (forked, as the servers are), for the tests that are
+  about the process (its exit status, what reaches stderr). `make_token` and
+  `LiveServer.token` use `invoke_cli`.
 - `live_server`: a real server of the test's own, fresh (the next one starts in the
   background while the test before it runs); use it where the test is about the server
   (restarts, shutdown) or needs it empty. `@pytest.mark.server_env(LIVELINE_X="...")` on
@@ -27,6 +28,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -164,17 +166,19 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
-def run_cli(
-    *args: str, env: dict[str, str], check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """`python -m liveline ARGS` in a process of its own: for tests about the process."""
-    result = subprocess.run(
-        [sys.executable, "-m", "liveline", *args],
-        env={**INHERITED_ENV, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def run_cli(*args: str, env: dict[str, str], check: bool = True) -> CliResult:
+    """`python -m liveline ARGS` in a process of its own, for tests about the process: its
+    exit status, its stdout and its stderr. It is forked from one that has imported
+    Liveline already (tests/forkserver.py), which is the same program a second of CPU
+    sooner; tests/test_smoke.py starts `python -m liveline` from nothing."""
+    with tempfile.TemporaryDirectory(prefix="liveline-cli-") as where:
+        out, err = Path(where) / "stdout", Path(where) / "stderr"
+        process = FORKS.spawn(list(args), {**INHERITED_ENV, **env}, out, error_path=err)
+        try:
+            code = process.wait(timeout=60)
+        finally:
+            process.kill()
+        result = CliResult(args, code, out.read_text(), err.read_text())
     if check and result.returncode != 0:
         raise AssertionError(f"liveline {' '.join(args)} failed: {result.stderr}")
     return result

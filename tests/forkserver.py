@@ -80,14 +80,21 @@ class Forks:
         self._replied = threading.Condition(self._lock)
 
     def spawn(
-        self, argv: list[str], env: dict[str, str], log_path: Path, cwd: str | None = None
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        log_path: Path,
+        cwd: str | None = None,
+        error_path: Path | None = None,
     ) -> ForkedProcess:
+        """`python -m liveline ARGV`: stdout and stderr to `log_path`, or stderr to
+        `error_path` where one is given."""
         with self._lock:
             process = self._started()
             self._asked += 1
             ask = self._asked
             request = {"id": ask, "argv": argv, "env": env, "log": str(log_path),
-                       "cwd": cwd or os.getcwd()}  # fmt: skip
+                       "err": str(error_path or log_path), "cwd": cwd or os.getcwd()}  # fmt: skip
             assert process.stdin is not None
             process.stdin.write(json.dumps(request).encode() + b"\n")
             process.stdin.flush()
@@ -175,11 +182,13 @@ def _child(request: dict[str, Any]) -> None:
     code = 1
     try:
         log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        err = os.open(request["err"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         nothing = os.open(os.devnull, os.O_RDONLY)
         os.dup2(nothing, 0)
         os.dup2(log, 1)
-        os.dup2(log, 2)
+        os.dup2(err, 2)
         os.close(log)
+        os.close(err)
         os.close(nothing)
         os.chdir(request["cwd"])
         os.environ.clear()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.conftest import LiveServer, auth
 from tests.images import scene
@@ -155,7 +155,8 @@ def test_an_embed_card_loads_its_player_only_when_clicked(
     assert httpx.post(f"{server.url}/api/blogs", json=blog, headers=headers).status_code == 201
     url = f"http://127.0.0.1:{provider.server_address[1]}/v/3"
     post = {"headline": "Video from the bridge", "body": f"Watch:\n\n{url}\n"}
-    assert httpx.post(f"{server.url}/api/blogs/floods/posts", json=post, headers=headers).is_success
+    made = httpx.post(f"{server.url}/api/blogs/floods/posts", json=post, headers=headers)
+    assert made.is_success, made.text
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     frames: list[str] = []
@@ -173,4 +174,25 @@ def test_an_embed_card_loads_its_player_only_when_clicked(
         page.locator(".embed-card__load").click()
     page.wait_for_selector(".embed-card__player iframe")
     assert [item for item in frames if "/player/1" in item], frames
+
+    # The post is corrected while the reader watches: it is shown afresh, and the player the
+    # reader started is the same frame, neither lost to the new card's button nor reloaded.
+    page.evaluate("document.querySelector('.embed-card__player iframe').dataset.started = 'yes'")
+    page.wait_for_timeout(300)  # the frame's own load is done
+    loads = len([item for item in frames if "/player/" in item])
+    edit = {"headline": "Video from the old bridge"}
+    version = {"If-Match": f'"{made.json()["version"]}"'}
+    edited = httpx.patch(
+        f"{server.url}/api/blogs/floods/posts/{made.json()['id']}",
+        json=edit,
+        headers={**headers, **version},
+    )
+    assert edited.status_code == 200, edited.text
+    expect(page.locator("article.post h2")).to_have_text(
+        "Video from the old bridge", timeout=10_000
+    )
+    assert page.locator(".embed-card__load").count() == 0
+    assert page.evaluate("document.querySelector('.embed-card__player iframe').dataset.started")
+    assert len([item for item in frames if "/player/" in item]) == loads
+    _screenshot(page, "embed-player-after-edit.png")
     context.close()

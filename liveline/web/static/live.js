@@ -285,12 +285,37 @@
         existing.remove();
         place(node);
       } else {
-        existing.replaceWith(node);
+        existing.parentNode.insertBefore(node, existing);
+        keepPlayers(existing, node);
+        existing.remove();
       }
     } else if (message.type !== "post.updated" || keyOnly) {
       place(node);
     }
     if (pinned) pinned.hidden = !pinned.querySelector("article");
+  }
+
+  // A player the reader has started keeps playing when its post is shown afresh (an edit,
+  // or the card filled in once the provider answered): the new card for the same link takes
+  // the old card's player in place of its button. Both posts are in the page then, so that
+  // moveBefore (where the browser has it) moves the player's frame without reloading it.
+  function keepPlayers(existing, node) {
+    existing.querySelectorAll(".embed-card__player").forEach(function (player) {
+      var link = player.parentNode.querySelector(".embed-card__link");
+      if (!link) return;
+      var card = Array.prototype.filter.call(node.querySelectorAll(".embed-card"), function (fresh) {
+        var same = fresh.querySelector(".embed-card__link");
+        return same && same.getAttribute("href") === link.getAttribute("href") &&
+          fresh.querySelector(".embed-card__load");
+      })[0];
+      if (!card) return;
+      var load = card.querySelector(".embed-card__load");
+      var template = load.nextElementSibling;
+      var parent = load.parentNode;
+      if (parent.moveBefore) parent.moveBefore(player, load); else parent.insertBefore(player, load);
+      load.remove();
+      if (template && template.tagName === "TEMPLATE") template.remove();
+    });
   }
 
   function onDeleted(message) {

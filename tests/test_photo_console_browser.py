@@ -411,3 +411,43 @@ def test_paste_pick_reorder_and_remove_set_the_posts_photos_in_order(
     [post] = found
     assert [image["media"] for image in post["images"]] == [media[2], media[1]]
     page.context.close()
+
+
+def test_a_refused_post_comes_back_to_the_box_with_its_photos(
+    browser: Browser,
+    server: LiveServer,
+) -> None:
+    page = signed_in_page(browser, server, 1280, 900)
+    page.goto(f"{server.url}/edit/storm")
+    page.fill("#compose-headline", "Refused, then fixed")
+    page.fill("#compose-body", "With its photo.")
+    page.locator(".photos__picker").set_input_files(
+        [{"name": "levee.jpg", "mimeType": "image/jpeg", "buffer": scene(800, 600, 7)}]
+    )
+    slot = page.locator(".photo").first
+    expect(slot.locator("[data-field=media]")).not_to_have_value("", timeout=SOON)
+    media = slot.locator("[data-field=media]").input_value()
+    slot.locator("[data-field=caption]").fill("The levee at noon")
+    # A headline past the limit (the box's maxlength stops a person typing one): the server
+    # refuses the post, and the writer gets it back to fix, words and photo.
+    page.evaluate("document.querySelector('#compose-headline').value = 'x'.repeat(600)")
+    page.locator("button[data-publish]").click()
+    expect(page.locator("#compose-status")).to_contain_text("Not sent", timeout=SOON)
+    expect(page.locator("#compose-headline")).to_have_value("x" * 600)
+    expect(page.locator(".photo")).to_have_count(1)
+    expect(slot.locator("[data-field=media]")).to_have_value(media)
+    expect(slot.locator("[data-field=caption]")).to_have_value("The levee at noon")
+    expect(page.locator(".console-preview .post__image img")).to_be_visible(timeout=SOON)
+    screenshot(page, "console-refused-desktop.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # the long word breaks
+
+    # Fixed and sent again, it goes out once, with the photo.
+    page.fill("#compose-headline", "Refused, then fixed")
+    page.locator("button[data-publish]").click()
+    page.wait_for_url("**/edit/storm?saved=*", timeout=SOON)
+    posts = httpx.get(f"{server.url}/api/blogs/storm/posts?limit=200").json()["posts"]
+    [post] = [post for post in posts if post["headline"] == "Refused, then fixed"]
+    assert [(image["media"], image["caption"]) for image in post["images"]] == [
+        (media, "The levee at noon")
+    ]
+    page.context.close()

@@ -144,6 +144,29 @@
       if (kept && kept.length) say(word("kept"));
     }
 
+    // A post the server refused comes back to the compose box to be fixed (console.js): its
+    // photos with it, from the fields it was sent with, as a reload brings kept ones back.
+    form.addEventListener("liveline:refused", function (event) {
+      if (list.children.length) return;
+      var items = [];
+      new URLSearchParams(event.detail.body).forEach(function (value, name) {
+        var found = /^photo-(\d+)-(media|thumb|caption|credit|alt)$/.exec(name);
+        if (!found) return;
+        var item = items[+found[1]] = items[+found[1]] || {};
+        item[found[2]] = value;
+      });
+      items.forEach(function (item) {
+        if (!item || !item.media) return;
+        var slot = newSlot(null, item);
+        list.appendChild(slot);
+        controls(slot);
+      });
+      if (!list.children.length) return;
+      renumber();
+      keepNow();
+      changed();
+    });
+
     function controls(slot) {
       if (slot.querySelector(".photo__actions")) return;
       var up = button("↑", word("moveUp")), down = button("↓", word("moveDown"));

@@ -181,6 +181,8 @@
       FIELDS.forEach(function (n) { if (params.has(n)) text[n] = n === "key_event" || n === "pinned" ? true : params.get(n); });
       write(form, text);
       save(form.dataset.keep, read(form));
+      // Its photos too (console-photos.js puts them back in the tray).
+      form.dispatchEvent(new CustomEvent("liveline:refused", { detail: { body: entry.body } }));
     }
     status(form, say("notSent", { reason: message }), true);
   }

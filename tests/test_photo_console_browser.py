@@ -370,20 +370,29 @@ PASTE = """([selector, b64]) => {
 }"""
 
 
+def composing(
+    browser: Browser, server: LiveServer, headline: str, body: str, photos: list[Any]
+) -> Page:
+    """The desk at desktop width, a post being written, and these photos picked for it."""
+    page = signed_in_page(browser, server, 1280, 900)
+    page.goto(f"{server.url}/edit/storm")
+    page.fill("#compose-headline", headline)
+    page.fill("#compose-body", body)
+    page.locator(".photos__picker").set_input_files(photos)
+    return page
+
+
 def test_paste_pick_reorder_and_remove_set_the_posts_photos_in_order(
     browser: Browser,
     server: LiveServer,
 ) -> None:
     from tests.images import photo
 
-    page = signed_in_page(browser, server, 1280, 900)
-    page.goto(f"{server.url}/edit/storm")
-    page.fill("#compose-headline", "Three photos, then two")
-    page.fill("#compose-body", "In order.")
-    page.locator(".photos__picker").set_input_files(
-        [{"name": f"picked{n}.jpg", "mimeType": "image/jpeg", "buffer": scene(800, 600, 10 + n)}
-         for n in range(2)]
-    )  # fmt: skip
+    picked = [
+        {"name": f"picked{n}.jpg", "mimeType": "image/jpeg", "buffer": scene(800, 600, 10 + n)}
+        for n in range(2)
+    ]
+    page = composing(browser, server, "Three photos, then two", "In order.", picked)
     page.evaluate(PASTE, ["#compose-body", base64.b64encode(photo(640, 480, "PNG")).decode()])
     slots = page.locator(".photo")
     expect(slots).to_have_count(3)
@@ -417,13 +426,8 @@ def test_a_refused_post_comes_back_to_the_box_with_its_photos(
     browser: Browser,
     server: LiveServer,
 ) -> None:
-    page = signed_in_page(browser, server, 1280, 900)
-    page.goto(f"{server.url}/edit/storm")
-    page.fill("#compose-headline", "Refused, then fixed")
-    page.fill("#compose-body", "With its photo.")
-    page.locator(".photos__picker").set_input_files(
-        [{"name": "levee.jpg", "mimeType": "image/jpeg", "buffer": scene(800, 600, 7)}]
-    )
+    levee = {"name": "levee.jpg", "mimeType": "image/jpeg", "buffer": scene(800, 600, 7)}
+    page = composing(browser, server, "Refused, then fixed", "With its photo.", [levee])
     slot = page.locator(".photo").first
     expect(slot.locator("[data-field=media]")).not_to_have_value("", timeout=SOON)
     media = slot.locator("[data-field=media]").input_value()

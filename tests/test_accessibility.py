@@ -37,11 +37,15 @@ def axe_on(page: Page) -> list[str]:
     ]
 
 
-def opened_for_axe(context: BrowserContext, url: str, live: bool) -> Page:
+def opened_for_axe(context: BrowserContext, url: str, live: bool, idle: bool = False) -> Page:
+    """The page loaded, axe in it: once its stream is up (`live`), or once the network has
+    been idle for half a second (`idle`: the console's pages fill in after they load)."""
     page = context.new_page()
     page.goto(url)
     if live:
         page.wait_for_selector("html[data-live]")
+    if idle:
+        page.wait_for_load_state("networkidle")
     page.add_script_tag(path=str(AXE))
     return page
 
@@ -52,12 +56,12 @@ def per_scheme(found: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, li
 
 
 def violations_in_each_scheme(
-    context: BrowserContext, url: str, live: bool
+    context: BrowserContext, url: str, live: bool, idle: bool = False
 ) -> dict[str, list[str]]:
     """axe on one load of the page, light and then dark. Dark is the browser's preference
     emulated on the loaded page: our styles follow prefers-color-scheme and no script asks,
     so axe finds there exactly what it finds in a browser that was dark from the start."""
-    page = opened_for_axe(context, url, live)
+    page = opened_for_axe(context, url, live, idle)
     found = {}
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]

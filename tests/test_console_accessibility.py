@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext
 
 from tests.conftest import LiveServer, auth
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
-from tests.test_accessibility import AXE, SCHEMES, axe_on, needs_axe, per_scheme
+from tests.test_accessibility import SCHEMES, needs_axe, per_scheme, violations_in_each_scheme
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -71,16 +71,7 @@ def signed_in(browser: Browser, server: LiveServer) -> BrowserContext:
 
 def violations(context: BrowserContext, url: str) -> dict[str, list[str]]:
     """axe on the page once it is done loading, in each scheme (tests/test_accessibility.py)."""
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    page.add_script_tag(path=str(AXE))
-    found = {}
-    for scheme in SCHEMES:
-        page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
-        found[scheme] = axe_on(page)
-    page.close()
-    return found
+    return violations_in_each_scheme(context, url, live=False, idle=True)
 
 
 @pytest.fixture(scope="module")

@@ -77,3 +77,21 @@ def test_the_migrations_make_exactly_the_tables_tables_py_defines(tmp_path: Path
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_a_database_already_at_the_newest_schema_is_checked_with_one_read(
+    tmp_path: Path,
+) -> None:
+    """Every command and every app start migrates: on a current database that is one read of
+    its stamp, not Alembic loading every migration to find nothing to do."""
+    from sqlalchemy import event
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'current.db'}")
+    migrate(engine)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    migrate(engine)
+    assert [s for s in statements if not s.startswith(("BEGIN", "PRAGMA"))] == [
+        "SELECT version_num FROM alembic_version"
+    ]
+    engine.dispose()

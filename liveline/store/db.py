@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE_OPTION = "liveline_write"
@@ -46,8 +49,32 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+@cache
+def _newest_revision() -> str:
+    """This release's newest migration (its files do not change while the process runs)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None, f"no migrations in {MIGRATIONS}"
+    return head
+
+
+def _is_newest(engine: Engine) -> bool:
+    """Whether the database already has this release's schema: one small read, where Alembic
+    would load its environment and every migration file to find nothing to do (every command
+    and every app start asks)."""
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DBAPIError:  # no schema yet (or no database): Alembic says what is wrong
+        return False
+    return stamped == [(_newest_revision(),)]
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest migration."""
+    if _is_newest(engine):
+        return
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browsers import signed_in_context
 from tests.conftest import LiveServer
@@ -129,6 +129,36 @@ def test_at_in_the_byline_suggests_colleagues_by_keyboard(browser: Browser, serv
     desk.keyboard.press("Enter")
     expect(desk.locator("#compose-authors")).to_have_value("Ana Ruiz, Tomas Whitfield, ")
     expect(desk.locator("#compose-authors-names")).to_be_hidden()
+    context.close()
+
+
+def test_a_slow_answer_never_reopens_the_names_after_a_pick(browser: Browser, server) -> None:
+    """On a slow connection the colleagues' names arrive after several keystrokes: the page
+    asks once, and nothing that lands after a pick opens the list again."""
+    server.cli("user", "add", "tomasz", "--role", "reporter", "--display-name", "Tomasz Nowak")
+    context = signed_in(browser, server)
+    desk = context.new_page()
+    asked: list[str] = []
+
+    def slowly(route: Route) -> None:
+        asked.append(route.request.url)
+        answer = route.fetch()
+        time.sleep(0.3 if len(asked) == 1 else 0.8)  # later asks would come back later still
+        route.fulfill(response=answer)
+
+    desk.route("**/edit/_names", slowly)
+    desk.goto(f"{server.url}/edit/storm")
+    desk.click("#compose-authors")
+    desk.keyboard.press("End")
+    desk.keyboard.type(", @tomasz")  # every key before the first answer lands
+    expect(desk.locator("#compose-authors-names [role=option]")).to_have_text(
+        ["Tomasz Nowak (@tomasz)"], timeout=SOON
+    )
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#compose-authors")).to_have_value("Ana Ruiz, Tomasz Nowak, ")
+    desk.wait_for_timeout(1_200)  # past when a second ask would have been answered
+    expect(desk.locator("#compose-authors-names")).to_be_hidden(timeout=1)
+    assert len(asked) == 1, asked
     context.close()
 
 

@@ -233,7 +233,17 @@
 
   // "@" in a byline suggests colleagues: arrows to choose, Enter or Tab to take, Esc to close
 
+  // Everyone who can be named, asked of the server once for the page, however fast the
+  // keys come: answers to a keystroke's own ask could land out of order, after a pick.
   var people = null;
+  function everyone() {
+    if (!people) {
+      people = fetch("/edit/_names", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { people: [] }; })
+        .then(function (answer) { return answer.people; }, function () { people = null; return []; });
+    }
+    return people;
+  }
   function names(input) {
     var list = document.createElement("ul");
     list.className = "console-names";
@@ -244,7 +254,7 @@
     input.setAttribute("aria-controls", list.id);
     input.setAttribute("aria-expanded", "false");
     input.insertAdjacentElement("afterend", list);
-    var choices = [], chosen = 0;
+    var choices = [], chosen = 0, asked = 0;
 
     function token() {
       var before = input.value.slice(0, input.selectionStart);
@@ -252,7 +262,8 @@
       var text = before.slice(start).replace(/^\s+/, "");
       return text.charAt(0) === "@" ? { start: before.length - text.length, query: text.slice(1).toLowerCase() } : null;
     }
-    function close() { list.hidden = true; choices = []; input.setAttribute("aria-expanded", "false"); }
+    // Closing (a pick, Esc, leaving the field) also drops any answer still on its way.
+    function close() { asked++; list.hidden = true; choices = []; input.setAttribute("aria-expanded", "false"); }
     function show() {
       list.innerHTML = "";
       choices.forEach(function (person, index) {
@@ -279,18 +290,18 @@
       input.dispatchEvent(new Event("input", { bubbles: true })); // kept like anything typed
     }
     function suggest() {
-      var at = token();
-      if (!at) return close();
-      var load = people ? Promise.resolve(people) : fetch("/edit/_names", { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : { people: [] }; })
-        .then(function (answer) { people = answer.people; return people; });
-      load.then(function (all) {
+      var mine = ++asked;
+      if (!token()) return close();
+      everyone().then(function (all) {
+        if (mine !== asked) return; // a later keystroke, or a pick, came first
+        var at = token();
+        if (!at) return close();
         choices = all.filter(function (p) {
           return p.name.toLowerCase().indexOf(at.query) === 0 || p.byline.toLowerCase().split(" ").some(function (w) { return w.indexOf(at.query) === 0; });
         }).slice(0, 6);
         chosen = 0;
         show();
-      }, close);
+      });
     }
     input.addEventListener("input", function (event) { if (event.isTrusted) suggest(); });
     input.addEventListener("blur", close);

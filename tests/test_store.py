@@ -36,9 +36,9 @@ from tests.conftest import SEED, emptied, needs_seed
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def store_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
+        return str(request.getfixturevalue("database_url"))  # a copy of a migrated file
     return emptied(request.getfixturevalue("postgres_database"))
 
 

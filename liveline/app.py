@@ -39,6 +39,7 @@ from liveline.web.methods import HeadAsGet
 from liveline.web.metrics import CountingBroker, Metrics, RequestMetrics
 from liveline.web.pagecache import BlogHeads, PageCache
 from liveline.web.render import PostRenderer, make_templates
+from liveline.web.routes import add_routes
 from liveline.web.shutdown import end_streams_on_exit
 from liveline.web.transport import ActivePath
 
@@ -162,14 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_cache = PageCache(settings.page_cache_bytes)
     errors.install(app)
     docs.install(app)
-    app.include_router(api.router)
-    app.include_router(summary_api.router)
-    app.include_router(media.router)
-    app.include_router(stream.router)
-    app.include_router(reader.router)
-    app.include_router(permalinks.router)
-    app.include_router(branding.router)
-    app.include_router(feeds.router)
+    for part in (api, summary_api, media, stream, reader, permalinks, branding, feeds):
+        add_routes(app, part.router)
     console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -22,6 +22,7 @@ from liveline.web.console import (
     summary,
     tokens,
 )
+from liveline.web.routes import add_routes
 
 router = APIRouter(include_in_schema=False)
 for part in (signin, people, tokens, blogs, live, desk, editing, history, summary):
@@ -32,4 +33,4 @@ def install(app: FastAPI) -> None:
     """The console's routes, and its answer to a visitor who is not signed in."""
     pages.install(app)
     app.state.desk_streams = live.DeskStreams()
-    app.include_router(router)
+    add_routes(app, router)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from tests.browsers import Newsroom
 from tests.conftest import IN_CI
@@ -37,10 +37,11 @@ def axe_on(page: Page) -> list[str]:
     ]
 
 
-def opened_for_axe(context: BrowserContext, url: str, live: bool, idle: bool = False) -> Page:
-    """The page loaded, axe in it: once its stream is up (`live`), or once the network has
-    been idle for half a second (`idle`: the console's pages fill in after they load)."""
-    page = context.new_page()
+def opened_for_axe(page: Page, url: str, live: bool, idle: bool = False) -> Page:
+    """`url` loaded in `page`, axe in it: once its stream is up (`live`), or once the network
+    has been idle for half a second (`idle`: the console's pages fill in after they load).
+    A page that loaded others before holds nothing of theirs (a new document each time), and
+    costs Chromium a third of what a new page does."""
     page.goto(url)
     if live:
         page.wait_for_selector("html[data-live]")
@@ -56,17 +57,16 @@ def per_scheme(found: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, li
 
 
 def violations_in_each_scheme(
-    context: BrowserContext, url: str, live: bool, idle: bool = False
+    page: Page, url: str, live: bool, idle: bool = False
 ) -> dict[str, list[str]]:
     """axe on one load of the page, light and then dark. Dark is the browser's preference
     emulated on the loaded page: our styles follow prefers-color-scheme and no script asks,
     so axe finds there exactly what it finds in a browser that was dark from the start."""
-    page = opened_for_axe(context, url, live, idle)
+    opened_for_axe(page, url, live, idle)
     found = {}
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
         found[scheme] = axe_on(page)
-    page.close()
     return found
 
 
@@ -74,7 +74,7 @@ def violations(browser: Browser, url: str, scheme: str, live: bool) -> list[str]
     needs_axe()
     # Our CSP runs our own scripts only: axe is let in by the test's browser, not the page.
     context = browser.new_context(bypass_csp=True, color_scheme=scheme)  # type: ignore[arg-type]
-    found = axe_on(opened_for_axe(context, url, live))
+    found = axe_on(opened_for_axe(context.new_page(), url, live))
     context.close()
     return found
 
@@ -107,8 +107,9 @@ def look_at_the_reader_pages(
     }
     # Our CSP runs our own scripts only: axe is let in by the test's browser, not the page.
     context = browser.new_context(bypass_csp=True)
+    page = context.new_page()  # each page loaded in turn in the one tab
     found = {
-        name: violations_in_each_scheme(context, url, live) for name, (url, live) in pages.items()
+        name: violations_in_each_scheme(page, url, live) for name, (url, live) in pages.items()
     }
     context.close()
     return per_scheme(found)

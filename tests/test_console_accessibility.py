@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import LiveServer, auth
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
@@ -56,22 +56,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
 
 
-def signed_in(browser: Browser, server: LiveServer) -> BrowserContext:
-    # Our CSP runs our own scripts only: axe is let in by the test's browser, not the page.
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
+def sign_in(page: Page, server: LiveServer) -> None:
+    """Through the sign-in form, as a person would."""
     page.goto(f"{server.url}/login")
     page.fill("#name", "ana")
     page.fill("#password", PASSWORD)
     page.press("#password", "Enter")
     page.wait_for_url(f"{server.url}/edit")
-    page.close()
-    return context
 
 
-def violations(context: BrowserContext, url: str) -> dict[str, list[str]]:
+def violations(page: Page, url: str) -> dict[str, list[str]]:
     """axe on the page once it is done loading, in each scheme (tests/test_accessibility.py)."""
-    return violations_in_each_scheme(context, url, live=False, idle=True)
+    return violations_in_each_scheme(page, url, live=False, idle=True)
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +83,12 @@ PAGES = ("sign-in", "blogs list", "desk", "post edit", "history", "people", "acc
 def look_at_the_console_pages(
     browser: Browser, server: LiveServer
 ) -> dict[str, dict[str, list[str]]]:
-    signed_out = browser.new_context(bypass_csp=True)
-    found = {"sign-in": violations(signed_out, f"{server.url}/login")}
-    signed_out.close()
-    context = signed_in(browser, server)
+    # Our CSP runs our own scripts only: axe is let in by the test's browser, not the page.
+    # One tab loads each page in turn: the sign-in page, signed out, then the rest.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    found = {"sign-in": violations(page, f"{server.url}/login")}
+    sign_in(page, server)
     post = server.extra_env["POST"]
     paths = {
         "blogs list": "/edit",
@@ -102,7 +100,7 @@ def look_at_the_console_pages(
         "settings": "/edit/storm/settings",
     }
     for name, path in paths.items():
-        found[name] = violations(context, server.url + path)
+        found[name] = violations(page, server.url + path)
     context.close()
     return per_scheme(found)
 

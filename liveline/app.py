@@ -168,18 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz(request: Request) -> dict[str, object]:
-        return {
-            # The caller as Liveline sees it: behind a proxy, the reader's own address when
-            # LIVELINE_TRUSTED_PROXIES names the proxy (docs/deploy.md).
-            "client": request.client.host if request.client else None,
-            "status": "ok",
-            "readers": fanout.reader_count(),
-            "pid": os.getpid(),
-            "stream_path": app.stream_path.path,
-        }
-
+    app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_route("/metrics", metrics.scrape, include_in_schema=False)
     app.state.metrics = metrics
 
@@ -193,3 +182,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it times all the rest
     return app
+
+
+# At module level, not in create_app: FastAPI keeps each endpoint it has served in caches of
+# its own, and one that closed over its app would keep that app (its engine, its metrics,
+# its templates) alive after the app is gone: a stack that makes many apps, or a test run,
+# would hold every one.
+async def healthz(request: Request) -> dict[str, object]:
+    app: Liveline = request.app
+    fanout: FanOut = app.state.fanout
+    return {
+        # The caller as Liveline sees it: behind a proxy, the reader's own address when
+        # LIVELINE_TRUSTED_PROXIES names the proxy (docs/deploy.md).
+        "client": request.client.host if request.client else None,
+        "status": "ok",
+        "readers": fanout.reader_count(),
+        "pid": os.getpid(),
+        "stream_path": app.stream_path.path,
+    }

@@ -141,14 +141,19 @@ def install(app: FastAPI) -> None:
     """Serve the document and Swagger UI, its script and styles from the package."""
     app.openapi = lambda: describe(app)  # type: ignore[method-assign]
     app.mount(ASSETS, StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)), "docs")
+    app.add_api_route(DOCS, swagger_ui, include_in_schema=False)
 
-    @app.get(DOCS, include_in_schema=False)
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
-            openapi_url=root + str(app.openapi_url),
-            title=f"{app.title} API",
-            swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{ASSETS}/favicon-32x32.png",
-        )
+
+# At module level, not in install(): FastAPI keeps each endpoint it has served in caches of
+# its own (4,096 of them), and one that closed over its app would keep that app, its
+# database engine and all, alive long after the app is gone.
+async def swagger_ui(request: Request) -> HTMLResponse:
+    app = request.app
+    root = request.scope.get("root_path", "").rstrip("/")
+    return get_swagger_ui_html(
+        openapi_url=root + str(app.openapi_url),
+        title=f"{app.title} API",
+        swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{root}{ASSETS}/favicon-32x32.png",
+    )

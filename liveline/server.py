@@ -188,9 +188,6 @@ def _serve(
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info", access_log=False, backlog=4096,
         timeout_graceful_shutdown=5, loop="auto", http=protocol,
-        # Liveline pushes over SSE and has no WebSocket route: uvicorn need not import (nor
-        # offer an upgrade to) a WebSocket library, some 50 ms of every start.
-        ws="none",
         timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]  # a float works
         h11_max_incomplete_event_size=settings.max_header_bytes,
         # The reader's address from X-Forwarded-For only when a trusted proxy sent it.

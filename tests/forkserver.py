@@ -157,13 +157,14 @@ class Forks:
 
 
 # Everything `liveline serve` imports on its way to serving, and what a server imports only
-# once it starts (its database's driver and dialect, the Redis broker, anyio's event loop
+# once it starts (its WebSocket protocol, its database's driver and dialect, the Redis broker, anyio's event loop
 # backend for the app's thread pool, Jinja's i18n extension, httpx for embeds, purges and
 # GRIP): some 60 ms of CPU that each fork would spend again.
 PRELOADED = (
     "uvicorn.lifespan.on",
     "uvicorn.protocols.http.h11_impl",
     "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.protocols.websockets.auto",
     "liveline.cli",
     "liveline.server",
     "liveline.broker.redis",

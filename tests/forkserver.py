@@ -157,9 +157,9 @@ class Forks:
 
 
 # Everything `liveline serve` imports on its way to serving, and what a server imports only
-# once it starts (its WebSocket protocol, its database's driver and dialect, the Redis broker, anyio's event loop
-# backend for the app's thread pool, Jinja's i18n extension, httpx for embeds, purges and
-# GRIP): some 60 ms of CPU that each fork would spend again.
+# once it starts (its WebSocket protocol, its database's driver and dialect, the Redis
+# broker, anyio's event loop backend for the app's thread pool, Jinja's i18n extension,
+# httpx for embeds, purges and GRIP): some 100 ms of CPU that each fork would spend again.
 PRELOADED = (
     "uvicorn.lifespan.on",
     "uvicorn.protocols.http.h11_impl",

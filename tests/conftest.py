@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import random
 import shutil
@@ -139,6 +140,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for index, item in enumerate(items):
         first_seen.setdefault(item.path, index)
     items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), first_seen[item.path]))
+
+
+_FROZEN_AT: list[Path] = []  # the test file at whose start the heap was last frozen
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """At the start of each test file, what the test process holds (every module imported,
+    every test collected, the session's fixtures) is moved out of the garbage collector's
+    reach: each of the run's collections then scans only what the tests make since (measured
+    on test_api, test_console, test_feeds and test_bad_input: 2.1 s of collecting instead of
+    3.6). Again at each file, as a test (or the fan-out's own Freezer) may thaw it all. Only
+    worth it because an app a test is done with is freed (test_embedding checks that): when
+    every app stayed, scanning what they held dwarfed the rest."""
+    if not _FROZEN_AT or _FROZEN_AT[-1] != item.path:
+        gc.collect()  # what the last file left behind is freed, not frozen
+        gc.freeze()
+        _FROZEN_AT[:] = [item.path]
 
 
 def free_port() -> int:

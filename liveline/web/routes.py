@@ -15,5 +15,11 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     differs between apps (settings, service, templates) they read from `request.app.state`.
     A router that includes others (the console's) shares with every app the routes it
     builds, once, for all of them.
+
+    What `include_router` would add on the app's side is not carried: the app's
+    `dependency_overrides` (Liveline uses none) and a router's low-priority (frontend)
+    routes, which it refuses rather than drop.
     """
+    if getattr(router, "_low_priority_routes", None):
+        raise ValueError(f"{router!r} has low-priority routes: include it with include_router")
     app.router.routes.extend(router.routes)

@@ -239,8 +239,8 @@
   function everyone() {
     if (!people) {
       people = fetch("/edit/_names", { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : { people: [] }; })
-        .then(function (answer) { return answer.people; }, function () { people = null; return []; });
+        .then(function (r) { if (!r.ok) throw r; return r.json(); })
+        .then(function (answer) { return answer.people || []; }, function () { people = null; return []; }); // asked again next time
     }
     return people;
   }

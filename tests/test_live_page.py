@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests import browsers
-from tests.browsers import Newsroom
+from tests.browsers import Newsroom, keep_screenshot
 from tests.test_stream import TIMEOUT, Desk
 
 pytestmark = pytest.mark.browser
@@ -189,7 +189,7 @@ def test_phone_screenshot(browser: Browser, newsroom: Newsroom) -> None:
     desk.publish("Where to find shelter", "Schools in Zone A are open as shelters.", pinned=True)
     page = open_live_page(browser.new_page(viewport={"width": 390, "height": 844}), desk)
 
-    page.screenshot(path="/tmp/liveline-phone.png")
+    keep_screenshot(page, "liveline-phone.png")
 
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"

@@ -1,21 +1,21 @@
 """Photos in a real browser: a 390 px phone fetches the small rendition, and nothing shifts.
 
-Set LIVELINE_SCREENSHOTS=DIR to keep the desktop and phone screenshots there
-(docs/screenshots/photo-desktop.png and photo-phone.png are made so).
+Set LIVELINE_SCREENSHOTS=DIR to keep the desktop and phone screenshots there, or
+LIVELINE_UPDATE_SCREENSHOTS=1 to write docs/screenshots/photo-desktop.png and photo-phone.png
+(tests/browsers.py, keep_screenshot).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browsers import keep_screenshot
 from tests.conftest import LiveServer, auth
 from tests.images import scene
 from tests.test_embeds import Answer, Provider, providers_file
@@ -120,7 +120,7 @@ def test_a_phone_fetches_the_small_webp_and_the_page_keeps_its_layout(
         " return [r.width, r.height]; })()"
     )
     assert abs(box[0] / box[1] - 1.5) < 0.02, box
-    _screenshot(page, "photo-phone.png")
+    keep_screenshot(page, "photo-phone.png", full_page=False)
     page.context.close()  # type: ignore[attr-defined]
 
 
@@ -133,15 +133,8 @@ def test_a_desktop_fetches_a_larger_rendition(
     sizes = httpx.get(f"{photo_blog.url}/api/blogs/storm/posts").json()["posts"][0]["images"]
     widths = {item["url"]: item["width"] for item in sizes[0]["renditions"]}
     assert widths[first.removeprefix(photo_blog.url)] >= 960
-    _screenshot(page, "photo-desktop.png")
+    keep_screenshot(page, "photo-desktop.png", full_page=False)
     page.context.close()  # type: ignore[attr-defined]
-
-
-def _screenshot(page: object, name: str) -> None:
-    where = os.environ.get("LIVELINE_SCREENSHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(where) / name), full_page=False)  # type: ignore[attr-defined]
 
 
 def test_an_embed_card_loads_its_player_only_when_clicked(
@@ -169,7 +162,7 @@ def test_an_embed_card_loads_its_player_only_when_clicked(
         time.sleep(0.2)
     assert "Flood footage from the bridge" in page.content()
     assert not [item for item in frames if "/player/" in item]  # nothing before the click
-    _screenshot(page, "embed-card.png")
+    keep_screenshot(page, "embed-card.png", full_page=False)
     with page.expect_request(lambda request: "/player/1" in request.url):
         page.locator(".embed-card__load").click()
     page.wait_for_selector(".embed-card__player iframe")
@@ -194,5 +187,5 @@ def test_an_embed_card_loads_its_player_only_when_clicked(
     assert page.locator(".embed-card__load").count() == 0
     assert page.evaluate("document.querySelector('.embed-card__player iframe').dataset.started")
     assert len([item for item in frames if "/player/" in item]) == loads
-    _screenshot(page, "embed-player-after-edit.png")
+    keep_screenshot(page, "embed-player-after-edit.png", full_page=False)
     context.close()

@@ -6,23 +6,22 @@ real oEmbed server on loopback) answers a moment later, becomes a full card on t
 without a reload, and its player loads when the card is clicked.
 
 Set LIVELINE_SCREENSHOTS=DIR to keep the screenshots of the tray and the crop dialog at
-desktop and phone width (docs/screenshots/console-photos-*.png are made so).
+desktop and phone width there, or LIVELINE_UPDATE_SCREENSHOTS=1 to write
+docs/screenshots/console-photos-*.png (tests/browsers.py, keep_screenshot).
 """
 
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browsers import signed_in_context
+from tests.browsers import keep_screenshot, signed_in_context
 from tests.conftest import LiveServer
 from tests.images import scene
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
@@ -82,13 +81,6 @@ def signed_in_page(
     ).new_page()
 
 
-def screenshot(page: Page, name: str, **options: object) -> None:
-    where = os.environ.get("LIVELINE_SCREENSHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(where) / name), **options)  # type: ignore[arg-type]
-
-
 def media_json(server: LiveServer, page: Page, media: str) -> dict:
     answer = page.request.get(f"{server.url}/api/media/{media}")
     assert answer.ok, answer.text()
@@ -125,7 +117,7 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     slot.locator("[data-field=caption]").fill("The old bridge at dawn, the river at its arches.")
     slot.locator("[data-field=credit]").fill("Ana Ruiz/Riverton Gazette")
     slot.locator("[data-field=alt]").fill("A stone bridge over a swollen brown river")
-    screenshot(desk, "console-photos-desktop.png", full_page=True)
+    keep_screenshot(desk, "console-photos-desktop.png", full_page=True)
 
     # Crop to 16:9 in the dialog; the width typed from the keyboard, the height follows.
     slot.get_by_role("button", name="Crop or turn…").click()
@@ -137,7 +129,7 @@ def test_drop_crop_publish_and_a_phone_fetches_the_small_rendition_then_the_embe
     expect(dialog.locator("#crop-h")).to_have_value("900")
     dialog.locator("#crop-x").fill("200")
     dialog.locator("#crop-x").press("Tab")
-    screenshot(desk, "console-crop-desktop.png")
+    keep_screenshot(desk, "console-crop-desktop.png")
     dialog.get_by_role("button", name="Apply").click()
     expect(dialog).to_have_count(0)
     expect(slot.locator("[data-field=media]")).not_to_have_value(uploaded, timeout=SOON)
@@ -222,20 +214,20 @@ def test_the_edit_page_gives_an_imported_caption_its_photo_at_phone_width(
     page.goto(f"{server.url}/edit/storm/posts/{imported['id']}")
     slot = page.locator(".photo").first
     expect(slot.locator(".photo__none")).to_have_text("No picture yet")
-    screenshot(page, "console-photos-phone-empty.png", full_page=True)
+    keep_screenshot(page, "console-photos-phone-empty.png", full_page=True)
     slot.locator("input[type=file]").set_input_files(
         {"name": "kyiv.jpg", "mimeType": "image/jpeg", "buffer": scene(1600, 1200, 2)}
     )
     expect(slot.locator("[data-field=media]")).not_to_have_value("", timeout=SOON)
     expect(slot.locator("[data-field=credit]")).to_have_value("Gleb Garanich/Pool/AFP/Getty Images")
-    screenshot(page, "console-photos-phone.png", full_page=True)
+    keep_screenshot(page, "console-photos-phone.png", full_page=True)
     slot.get_by_role("button", name="Crop or turn…").click()
     dialog = page.locator("dialog.crop")
     dialog.get_by_role("button", name="1:1").click()
     dialog.get_by_role("button", name="⟳ Turn right").click()
     expect(dialog.locator(".crop__turned")).to_have_text("Turned 90° clockwise")
     expect(dialog.locator("#crop-w")).to_have_value("1200")
-    screenshot(page, "console-crop-phone.png")
+    keep_screenshot(page, "console-crop-phone.png")
     dialog.get_by_role("button", name="Apply").click()
     expect(dialog).to_have_count(0)
     page.locator("button[value=save]").click()
@@ -291,10 +283,10 @@ def test_the_tray_and_the_crop_dialog_speak_german_to_a_german_browser(
     expect(dialog.locator(".crop__turned")).to_have_text("Um 90° im Uhrzeigersinn gedreht")
     expect(dialog.get_by_label("Breite (px)")).to_have_value("1600")
     expect(dialog.get_by_alt_text("Das zuzuschneidende Foto")).to_be_visible()
-    screenshot(page, "console-crop-phone-de.png")
+    keep_screenshot(page, "console-crop-phone-de.png")
     dialog.get_by_role("button", name="Abbrechen").click()
     expect(dialog).to_have_count(0)
-    screenshot(page, "console-photos-phone-de.png", full_page=True)
+    keep_screenshot(page, "console-photos-phone-de.png", full_page=True)
     page.context.close()
 
 
@@ -442,7 +434,7 @@ def test_a_refused_post_comes_back_to_the_box_with_its_photos(
     expect(slot.locator("[data-field=media]")).to_have_value(media)
     expect(slot.locator("[data-field=caption]")).to_have_value("The levee at noon")
     expect(page.locator(".console-preview .post__image img")).to_be_visible(timeout=SOON)
-    screenshot(page, "console-refused-desktop.png", full_page=True)
+    keep_screenshot(page, "console-refused-desktop.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # the long word breaks
 
     # Fixed and sent again, it goes out once, with the photo.

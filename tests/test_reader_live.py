@@ -4,17 +4,15 @@ tells its state (a dropped connection, an ended blog, a reopened one)."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browsers import Newsroom
+from tests.browsers import Newsroom, keep_screenshot
 from tests.conftest import LiveServer, auth
 from tests.test_live_page import LONG_BODY, SOON, open_live_page, post_ids
 from tests.test_stream import TIMEOUT, Desk
@@ -238,16 +236,10 @@ def test_a_dropped_connection_is_shown_and_the_page_resumes_with_nothing_missed(
     page.close()
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-
-
-def test_screenshots_of_the_reader_page(
-    browser: Browser, newsroom: Newsroom, tmp_path: Path
-) -> None:
-    """The README's pictures, light and dark, desktop and phone; and no request leaves.
-    LIVELINE_UPDATE_SCREENSHOTS=1 writes them into docs/ (else a test run would leave the
-    work tree changed every time)."""
-    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+def test_screenshots_of_the_reader_page(browser: Browser, newsroom: Newsroom) -> None:
+    """The README's pictures, light and dark, desktop and phone (taken when asked for:
+    LIVELINE_UPDATE_SCREENSHOTS=1 writes them into docs/); in each the page is no wider than
+    the screen, and no request leaves for another origin."""
     desk, _ = newsroom.new_blog()
     desk.publish("Storm makes landfall near Cedar Key", "Winds of **110 mph** were measured.")
     desk.publish(
@@ -262,7 +254,6 @@ def test_screenshots_of_the_reader_page(
     edited = desk.publish("Bridge closed", "The causeway is shut in both directions.")
     desk.edit(edited, key_event=True)
     desk.publish("Where to find shelter", "Schools in Zone A are open as shelters.", pinned=True)
-    where.mkdir(parents=True, exist_ok=True)
     desktop = {"light": "reader-desktop.png", "dark": "reader-dark.png"}
     phone = {"light": "reader-phone.png", "dark": "reader-phone-dark.png"}
     # Each width loaded once, then shown light and dark.
@@ -275,7 +266,7 @@ def test_screenshots_of_the_reader_page(
         open_live_page(page, desk)
         for scheme, name in names.items():
             page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
-            page.screenshot(path=str(where / name), full_page=False)
+            keep_screenshot(page, name, full_page=False)
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         assert [url for url in requests if not url.startswith(desk.url)] == []
         context.close()

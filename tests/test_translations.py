@@ -8,7 +8,6 @@ empty nor fuzzy, so a string added without one fails the suite.
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from liveline.model import Limit, Role
 from liveline.values import BlogIn, CropIn, PostIn, known_language
 from tests import test_console_browser
 from tests.browsers import Newsroom as Newsroom_
+from tests.browsers import keep_screenshot
 from tests.conftest import LiveServer
 from tests.newsroom import Browser as Browser_
 from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
@@ -37,7 +37,6 @@ from tests.test_stream import TIMEOUT, Desk
 
 PACKAGE = Path(__file__).resolve().parents[1] / "liveline"
 ROOT = PACKAGE.parent
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 # 13:39 UTC on Monday 30 November 2026: 14:39 in Berlin, 8:39 a.m. in New York.
 AT = "2026-11-30T13:39:00+00:00"
 
@@ -210,10 +209,8 @@ def test_an_american_blog_is_as_it_was(newsroom: Newsroom_) -> None:
 
 
 def test_the_german_page_in_chromium_with_a_live_post(
-    browser: Browser, newsroom: Newsroom_, tmp_path: Path
+    browser: Browser, newsroom: Newsroom_
 ) -> None:
-    # LIVELINE_UPDATE_SCREENSHOTS=1 writes the pictures into docs/, as the reader's do.
-    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
     desk = german_blog(newsroom, "sturm-2")
     desk.publish("Pegel steigt", "Der Wasserstand liegt bei 3,10 Metern.", key_event=True,
                  published_at=AT, location="Hamburg")  # fmt: skip
@@ -235,7 +232,7 @@ def test_the_german_page_in_chromium_with_a_live_post(
             expect(page.locator("#live-status")).to_have_text("Neuer Beitrag: Sperrung aufgehoben")
             expect(page.locator("#blog-count")).to_have_text("2 Beiträge", timeout=SOON)
             expect(page.locator("#key-events-title")).to_have_text("Wichtigste Ereignisse")
-        page.screenshot(path=str(where / name), full_page=False)
+        keep_screenshot(page, name, full_page=False)
         context.close()
     # The German page, its post page and the embed are as accessible as the English ones.
     base = f"{desk.url}/blogs/{desk.slug}"
@@ -274,17 +271,14 @@ def test_the_console_speaks_the_browsers_language(tmp_path: Path, cheap_hashing:
 console_server = test_console_browser.server  # a server with the console on, for this file
 
 
-def test_the_console_in_german_in_chromium(
-    browser: Browser, console_server: LiveServer, tmp_path: Path
-) -> None:
-    where = SCREENSHOTS if os.environ.get("LIVELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+def test_the_console_in_german_in_chromium(browser: Browser, console_server: LiveServer) -> None:
     context = test_console_browser.signed_in(browser, console_server, locale="de-DE")
     desk = context.new_page()
     desk.goto(f"{console_server.url}/edit/storm")
     expect(desk.locator("html")).to_have_attribute("lang", "de-DE")
     expect(desk.get_by_role("heading", name="Neuer Beitrag")).to_be_visible()
     expect(desk.locator("button[value=publish]")).to_contain_text("Veröffentlichen")
-    desk.screenshot(path=str(where / "console-de.png"))
+    keep_screenshot(desk, "console-de.png")
     # console.js speaks German too: its outbox, offline.
     context.set_offline(True)
     desk.fill("#compose-headline", "Fähre fällt aus")

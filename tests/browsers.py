@@ -1,4 +1,4 @@
-"""Headless Chromium for the browser tests (a pytest plugin, loaded by conftest.py).
+"""Headless Chromium for the browser tests (a pytest plugin, loaded by tests/harness.py).
 
 - `browser`: the system's Chromium (this suite never downloads one), launched once per test
   process and shared by every test that asks for it. Each test makes its own contexts (or
@@ -24,7 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.conftest import IN_CI, LiveServer, auth, unique
+from tests.harness import IN_CI, LiveServer, auth, unique
 from tests.test_stream import TIMEOUT, Desk
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -18,7 +18,7 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
 from liveline.service import passwords
-from tests.conftest import auth
+from tests.harness import auth
 
 PASSWORD = "correct horse battery staple"
 SECRET = "a-test-secret-key-that-is-long-enough"

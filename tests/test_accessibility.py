@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browsers import Newsroom
-from tests.conftest import IN_CI
+from tests.harness import IN_CI
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[1] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liveline.model import Role
-from tests.conftest import LiveServer, auth, unique
+from tests.harness import LiveServer, auth, unique
 
 PEOPLE = {"ed": Role.EDITOR, "eve": Role.EDITOR, "rita": Role.REPORTER, "rob": Role.REPORTER}
 BLOGS = "/api/blogs"

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import auth, invoke_cli, make_token
+from tests.harness import auth, invoke_cli, make_token
 
 IMAGE = {
     "url": "https://example.com/talks.jpg",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult, LiveServer, emptied, invoke_cli
 from tests.durability import Publisher, audit, open_blog
+from tests.harness import CliResult, LiveServer, emptied, invoke_cli
 from tests.record import record
 
 

@@ -15,7 +15,7 @@ from liveline.app import create_app
 from liveline.cli import serviced
 from liveline.config import Settings
 from liveline.model import Role
-from tests.conftest import auth, emptied
+from tests.harness import auth, emptied
 
 # Digits that str.isdigit() takes and int() reads (or cannot): superscript two, Arabic-Indic
 # three, a fullwidth one; and forms FastAPI's int would take but no seq is written as.

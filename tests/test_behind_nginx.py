@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import (
+from tests.harness import (
     LiveServer,
     auth,
     emptied,

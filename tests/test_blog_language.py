@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import invoke_cli
+from tests.harness import invoke_cli
 
 
 def test_the_importers_and_the_archive_keep_the_language(tmp_path: Path) -> None:

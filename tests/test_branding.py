@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from liveline.config import Settings
 from liveline.model import Role
 from liveline.values import BlogIn
-from tests.conftest import create_app
+from tests.harness import create_app
 
 
 def test_the_page_wears_the_newsrooms_name_logo_favicon_and_accent(database_url: str) -> None:

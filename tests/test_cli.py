@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liveline.config import Settings
-from tests.conftest import (
+from tests.harness import (
     SEED,
     SEED_FIXTURE,
     LiveServer,

@@ -28,7 +28,7 @@ from liveline.config import Settings
 from liveline.demo.setup import story_text
 from liveline.formats.textparse import parse_text
 from liveline.service import open_service
-from tests.conftest import LiveServer, auth, emptied
+from tests.harness import LiveServer, auth, emptied
 from tests.record import record
 
 pytestmark = pytest.mark.postgres

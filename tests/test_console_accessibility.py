@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.conftest import LiveServer, auth
+from tests.harness import LiveServer, auth
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_accessibility import SCHEMES, needs_axe, per_scheme, violations_in_each_scheme
 

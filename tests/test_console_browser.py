@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browsers import keep_screenshot, signed_in_context
-from tests.conftest import LiveServer
+from tests.harness import LiveServer
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_live_page import SOON, open_live_page
 from tests.test_stream import Desk

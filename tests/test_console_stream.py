@@ -25,7 +25,7 @@ from httpx_sse import connect_sse
 from liveline.config import Settings
 from liveline.model import Role
 from liveline.service import open_service
-from tests.conftest import LiveServer, auth, emptied, reachable_redis
+from tests.harness import LiveServer, auth, emptied, reachable_redis
 from tests.newsroom import PASSWORD, SECRET, cheap_hashing  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

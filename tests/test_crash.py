@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from liveline.cli import cli
-from tests.conftest import LiveServer, emptied
 from tests.durability import Follower, Publisher, audit, open_blog
+from tests.harness import LiveServer, emptied
 from tests.record import record
 
 LONG = os.environ.get("LIVELINE_LONG_TESTS") == "1"

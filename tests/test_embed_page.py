@@ -19,7 +19,7 @@ from liveline.model import Role
 from liveline.values import BlogIn
 from liveline.web.embedcode import embed_snippet
 from tests.browsers import Newsroom
-from tests.conftest import create_app
+from tests.harness import create_app
 from tests.test_live_page import SOON
 
 

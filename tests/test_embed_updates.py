@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.store import embeds as rows
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 from tests.test_embeds import Answer, Provider, providers_file
 
 TITLE = "Flood footage from the bridge"

@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import free_port, invoke_cli
+from tests.harness import free_port, invoke_cli
 from tests.test_transport import uvicorn_serving
 
 STORY = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"

@@ -17,7 +17,7 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.formats.embeds import embed_urls, load_providers
 from liveline.formats.richtext import render_markdown
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 
 EVIL = (
     '<script>alert(1)</script><blockquote onclick="steal()">Quoted <b>post</b></blockquote>'

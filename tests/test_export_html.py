@@ -21,7 +21,7 @@ from liveline.config import Settings
 from liveline.model import Role
 from liveline.values import BlogIn, BlogPatch, ImageIn, PostIn, SummaryIn
 from tests import test_live_page
-from tests.conftest import free_port, invoke_cli
+from tests.harness import free_port, invoke_cli
 from tests.images import photo
 
 browser = test_live_page.browser  # the same Chromium as the live page's tests

@@ -301,7 +301,7 @@ def test_a_live_stream_keeps_no_request_headers(database_url: str) -> None:
 
     from liveline.app import create_app
     from liveline.config import Settings
-    from tests.conftest import auth, make_token
+    from tests.harness import auth, make_token
 
     settings = Settings(database_url=database_url, console=False)
     app = create_app(settings)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "http://testserver"

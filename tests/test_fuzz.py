@@ -23,7 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
-from tests.conftest import COLLECTED, auth
+from tests.conftest import COLLECTED
+from tests.harness import auth
 
 SLUG = "storm"
 FUZZ = settings(

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 
 PROXIED = {"Grip-Sig": "signed-by-the-proxy"}
 

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import LiveServer, auth
+from tests.harness import LiveServer, auth
 from tests.holding_proxy import HoldingProxy
 from tests.test_grip import PROXIED, grip_client, grip_settings  # noqa: F401  (fixtures)
 from tests.test_live_page import SOON, post_ids

@@ -20,7 +20,7 @@ from liveline.config import Settings
 from liveline.formats import richtext
 from liveline.formats.richtext import render_markdown
 from liveline.web.render import RenderCache
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 from tests.record import record
 
 SIZE = 200_000

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, auth
+from tests.harness import LiveServer, auth
 from tests.record import record
 
 TIMEOUT = httpx.Timeout(10.0)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.web import api, feeds, reader, stream
-from tests.conftest import invoke_cli
+from tests.harness import invoke_cli
 
 STORY = Path(__file__).resolve().parents[1] / "liveline" / "demo" / "story.txt"
 SLUG = "storm"

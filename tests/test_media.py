@@ -13,7 +13,7 @@ from PIL import Image
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import auth, emptied, make_token
+from tests.harness import auth, emptied, make_token
 from tests.images import GPS_IFD, photo, photo_with_gps
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, emptied, reachable_redis
+from tests.harness import LiveServer, emptied, reachable_redis
 from tests.test_multinode import open_own_blog
 from tests.test_stream import TIMEOUT, follow, take
 

@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from liveline.store.db import MIGRATIONS, make_engine, migrate
-from tests.conftest import invoke_cli
+from tests.harness import invoke_cli
 
 OLD_ROWS = """
 INSERT INTO users (id, name, role, created_at) VALUES (1, 'ana', 'editor', '2026-01-01');

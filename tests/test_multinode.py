@@ -28,7 +28,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.conftest import LiveServer, auth, emptied, reachable_redis, unique
+from tests.harness import LiveServer, auth, emptied, reachable_redis, unique
 from tests.test_stream import TIMEOUT, Desk, follow, open_blog, take, wait_for_readers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -13,7 +13,7 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Blog
 from liveline.web.pagecache import PageCache
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 
 
 def blog_at(seq: int, blog_id: int = 1) -> Blog:

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from liveline.config import Settings
 from liveline.model import Role
 from liveline.values import BlogIn, PostIn, PostPatch
-from tests.conftest import create_app
+from tests.harness import create_app
 
 POSTS = 100
 PAGE_SIZE = 20

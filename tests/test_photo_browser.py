@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browsers import keep_screenshot
-from tests.conftest import LiveServer, auth
+from tests.harness import LiveServer, auth
 from tests.images import scene
 from tests.test_embeds import Answer, Provider, providers_file
 

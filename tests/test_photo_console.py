@@ -16,7 +16,7 @@ from PIL import Image
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
-from tests.conftest import auth, emptied, make_token
+from tests.harness import auth, emptied, make_token
 from tests.images import photo
 from tests.newsroom import (
     Browser,

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browsers import keep_screenshot, signed_in_context
-from tests.conftest import LiveServer
+from tests.harness import LiveServer
 from tests.images import scene
 from tests.newsroom import cheap_hashing  # noqa: F401  (passwords hashed and checked cheaply)
 from tests.test_embed_updates import SlowAnswer, serve, stop

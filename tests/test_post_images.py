@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from liveline.app import create_app
 from liveline.config import Settings
-from tests.conftest import auth, invoke_cli, make_token
+from tests.harness import auth, invoke_cli, make_token
 from tests.images import photo
 
 ATOM = "{http://www.w3.org/2005/Atom}"

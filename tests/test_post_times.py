@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from liveline.model import Role
-from tests.conftest import auth
+from tests.harness import auth
 
 
 def editor(client: TestClient) -> dict[str, str]:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
-from tests.conftest import auth
+from tests.harness import auth
 from tests.record import record
 
 EMBARGOED = "EMBARGOED-sentence-4471"

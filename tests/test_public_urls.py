@@ -19,7 +19,7 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.formats import aptime
 from liveline.web.render import post_view
-from tests.conftest import auth, make_token
+from tests.harness import auth, make_token
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)

@@ -14,7 +14,7 @@ from liveline.service.following import Handle
 from liveline.service.purging import Purging
 from liveline.store.db import make_engine
 from liveline.store.leases import Lease
-from tests.conftest import auth, emptied, make_token
+from tests.harness import auth, emptied, make_token
 
 
 def open_blog(client: TestClient, settings: Settings) -> tuple[dict[str, str], list[int]]:

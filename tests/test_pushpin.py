@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, auth, free_port, unavailable, unique
+from tests.harness import LiveServer, auth, free_port, unavailable, unique
 
 INTERNAL_CONF = Path("/usr/lib/pushpin/internal.conf")
 PUSHPIN_CONF = Path("/etc/pushpin/pushpin.conf")

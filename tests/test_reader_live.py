@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browsers import Newsroom, keep_screenshot
-from tests.conftest import LiveServer, auth
+from tests.harness import LiveServer, auth
 from tests.test_live_page import LONG_BODY, SOON, open_live_page, post_ids
 from tests.test_stream import TIMEOUT, Desk
 

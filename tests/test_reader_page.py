@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import (
+from tests.harness import (
     HAVE_SEED,
     SEED,
     SEED_FIXTURE,

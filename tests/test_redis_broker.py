@@ -20,7 +20,7 @@ import redis.asyncio
 from liveline.broker import make_broker
 from liveline.broker.redis import RedisBroker
 from liveline.model import DeskNotice, Event, EventType, PostStatus
-from tests.conftest import free_port, reachable_redis
+from tests.harness import free_port, reachable_redis
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 pytestmark = pytest.mark.redis

@@ -230,7 +230,7 @@ def test_the_throttle_lifts_when_its_window_has_passed_and_old_failures_are_dele
 @pytest.mark.postgres
 def test_on_postgresql_sign_in_the_throttle_sign_out_and_history(postgres_database, tmp_path):
     from liveline.config import Settings
-    from tests.conftest import emptied
+    from tests.harness import emptied
 
     settings = Settings(database_url=emptied(postgres_database), secret_key="k" * 32)
     for room in open_newsroom(settings):

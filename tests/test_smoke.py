@@ -3,7 +3,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from tests.conftest import LiveServer, auth, make_token
+from tests.harness import LiveServer, auth, make_token
 
 
 def test_empty_store_lists_no_blogs(client: TestClient) -> None:

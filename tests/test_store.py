@@ -28,7 +28,7 @@ from liveline.store.db import make_engine, migrate
 from liveline.store.queries import Store
 from liveline.store.tables import blogs, events, posts
 from liveline.values import BlogIn, PostIn, PostPatch
-from tests.conftest import SEED, emptied, needs_seed
+from tests.harness import SEED, emptied, needs_seed
 
 # Fixtures: a service on a fresh store, SQLite or PostgreSQL
 

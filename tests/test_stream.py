@@ -31,7 +31,7 @@ import pytest
 from httpx_sse import connect_sse
 
 from liveline.formats.textparse import parse_text
-from tests.conftest import LiveServer, auth, started, unique
+from tests.harness import LiveServer, auth, started, unique
 
 TIMEOUT = httpx.Timeout(10.0)
 # Streams write to the socket under httptools and through plain ASGI sends under h11 (see

@@ -9,8 +9,8 @@ from textwrap import dedent
 import pytest
 
 from liveline.formats.textparse import ParsedBlog, ParseError, parse_bytes, parse_text
-from tests.conftest import SEED, SHARED, needs_seed
-from tests.conftest import SEED_FIXTURE as SEED_EXPECTED
+from tests.harness import SEED, SHARED, needs_seed
+from tests.harness import SEED_FIXTURE as SEED_EXPECTED
 
 
 def blog(text: str, **options: str) -> ParsedBlog:

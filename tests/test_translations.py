@@ -28,7 +28,7 @@ from liveline.values import BlogIn, CropIn, PostIn, known_language
 from tests import test_console_browser
 from tests.browsers import Newsroom as Newsroom_
 from tests.browsers import keep_screenshot
-from tests.conftest import LiveServer
+from tests.harness import LiveServer
 from tests.newsroom import Browser as Browser_
 from tests.newsroom import Newsroom, cheap_hashing, console_settings, open_newsroom  # noqa: F401
 from tests.test_accessibility import violations

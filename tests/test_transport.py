@@ -26,7 +26,7 @@ from liveline.web.transport import (
     open_sink,
     stream_path,
 )
-from tests.conftest import free_port
+from tests.harness import free_port
 
 HEADERS = [(b"content-type", b"text/event-stream")]
 

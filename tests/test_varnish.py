@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, auth, free_port, unavailable, unique
+from tests.harness import LiveServer, auth, free_port, unavailable, unique
 
 VCL = Path(__file__).resolve().parents[1] / "docs" / "varnish" / "liveline.vcl"
 BACKEND_PORT = '.port = "8000";'

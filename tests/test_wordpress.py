@@ -19,7 +19,7 @@ from liveline.config import Settings
 from liveline.formats.htmltext import html_to_markdown
 from liveline.formats.textparse import ParsedBlog, ParseError
 from liveline.formats.wordpress import parse_wordpress
-from tests.conftest import invoke_cli
+from tests.harness import invoke_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wordpress_liveblog_entries.json"
 HEADLINES = [

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
-from tests.conftest import auth
+from tests.harness import auth
 from tests.record import record
 
 PAYLOADS = [

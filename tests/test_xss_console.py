@@ -29,7 +29,7 @@ from httpx_sse import connect_sse
 from liveline.config import Settings
 from liveline.model import Limit, Role
 from liveline.service import open_service
-from tests.conftest import LiveServer
+from tests.harness import LiveServer
 from tests.newsroom import PASSWORD, cheap_hashing  # noqa: F401  (the fixture)
 from tests.test_xss import ACTIVE_TAGS, PAYLOADS, Inspector, inspect
 

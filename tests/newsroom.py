@@ -18,7 +18,7 @@ from liveline.app import create_app
 from liveline.config import Settings
 from liveline.model import Role
 from liveline.service import passwords
-from tests.harness import auth
+from tests.harness import auth, fresh_database
 
 PASSWORD = "correct horse battery staple"
 SECRET = "a-test-secret-key-that-is-long-enough"
@@ -36,7 +36,7 @@ def cheap_hashing() -> Iterator[None]:
 
 def console_settings(tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'desk.db'}", secret_key=SECRET, max_body_bytes=64_000
+        database_url=fresh_database(tmp_path / "desk.db"), secret_key=SECRET, max_body_bytes=64_000
     )
 
 

@@ -23,12 +23,13 @@ from liveline.web.fanout import GAP_PATIENCE_SECONDS, Channel, FanOut
 from liveline.web.frames import HEARTBEAT, Frame, FrameCache
 from liveline.web.longlived import Freezer
 from liveline.web.metrics import Metrics
+from tests.harness import fresh_database
 
 AT = datetime(2026, 10, 3, 18, 0, tzinfo=UTC)
 
 
 def a_blog_with_events(tmp_path: Path, posts: int) -> tuple[Service, list[Event]]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fanout.db'}")
+    engine = make_engine(fresh_database(tmp_path / "fanout.db"))
     migrate(engine)
     store = Store(engine)
     service = Service(store, MemoryBroker())

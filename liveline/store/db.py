@@ -49,12 +49,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
 @cache
 def _newest_revision() -> str:
     """This release's newest migration (its files do not change while the process runs)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None, f"no migrations in {MIGRATIONS}"
     return head
 
@@ -75,8 +79,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest migration."""
     if _is_newest(engine):
         return
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = _alembic_config()
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         raw: Any = connection.connection.driver_connection

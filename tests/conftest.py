@@ -10,12 +10,14 @@ before the workers are even started).
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """The fixtures, in every process but xdist's controller (see above)."""
     controls_workers = (
         getattr(config.option, "numprocesses", None)
         and getattr(config.option, "dist", "no") != "no"
@@ -96,8 +98,7 @@ def _one_id_per_test(items: list[pytest.Item]) -> None:
         if label and node_id is not None and getattr(node_id, "params", "") is None:
             item._id = node_id.with_params(label)
     COLLECTED[:] = [item.nodeid for item in items]
-    seen: set[str] = set()
-    shared = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    shared = sorted(node_id for node_id, count in Counter(COLLECTED).items() if count > 1)
     if shared:
         raise pytest.UsageError(f"tests that share a node id (xdist would run one): {shared}")
 
